@@ -1,0 +1,48 @@
+"""The app factory: settings, database, jobs and the web blueprints, bound explicitly."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from antre import config as settings
+from antre.db import Database
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Nothing connects to the database or Redis until a request needs it."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.load(app.instance_path, overrides))
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    app.extensions["antre.db"] = Database(app.config["DATABASE_URL"])
+
+    from antre import health
+
+    app.register_blueprint(health.blueprint)
+    return app
+
+
+def database(app: Flask) -> Database:
+    db: Database = app.extensions["antre.db"]
+    return db
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A secret kept in the instance folder, so sessions survive restarts without setup."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

@@ -1,0 +1,114 @@
+"""`antre`: the command line, built on Flask's so it shares the app's settings."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from antre import create_app, database, migrate
+from antre.config import ConfigError
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """Antre: clinic queue numbers by USSD and SMS."""
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to date."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@cli.command("seed-demo")
+@click.option(
+    "--capacity",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="capacity of every seeded session",
+)
+@click.option(
+    "--facilities",
+    "extra",
+    type=click.IntRange(0, 10_000),
+    default=0,
+    help="add N more facilities with codes from 1002 up (load tests)",
+)
+@with_appcontext
+def seed_demo(capacity: int | None, extra: int) -> None:
+    """Load the demo puskesmas (safe to run again)."""
+    from antre.demo import seed
+    from booking.clock import utcnow
+
+    count = database(current_app).run(lambda db: seed(db, utcnow(), capacity, extra))
+    click.echo(f"demo data ready: {count} facilities")
+
+
+@cli.group("schedule")
+def schedule_group() -> None:
+    """Sessions from the weekly templates."""
+
+
+@schedule_group.command("generate")
+@click.option("--days", type=click.IntRange(1, 366), default=14, show_default=True)
+@with_appcontext
+def schedule_generate(days: int) -> None:
+    """Create the sessions of the next DAYS days from the weekly templates and holidays."""
+    from booking import schedule
+    from booking.clock import local_today, utcnow
+
+    start = local_today(utcnow(), current_app.config["DEFAULT_TIMEZONE"]) - timedelta(days=1)
+    created = database(current_app).run(lambda db: schedule.generate(db, start, days + 1))
+    click.echo(f"{created} sessions created")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Run the whole product on this machine (embedded default unless configured otherwise)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    prepare_database(app)
+    click.echo(f"Antre is running on http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def prepare_database(app: Flask) -> None:
+    """Migrate, and on an empty database load the demo (first run of the embedded default)."""
+    from antre.demo import seed
+    from booking.clock import utcnow
+    from booking.models import Facility
+
+    migrate.upgrade(app.config["DATABASE_URL"])
+    db = database(app)
+    with db.transaction() as session:
+        empty = not session.scalar(select(func.count()).select_from(Facility))
+    if empty and app.config["SEED_DEMO_ON_FIRST_RUN"]:
+        db.run(lambda session: seed(session, utcnow()))
+        click.echo("empty database: demo data loaded")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="antre")
+    except ConfigError as error:
+        click.echo(f"antre: configuration error: {error}", err=True)
+        sys.exit(2)

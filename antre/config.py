@@ -1,0 +1,113 @@
+"""Settings: defaults, then the environment (DATABASE_URL, REDIS_URL, ANTRE_*), then overrides.
+
+A wrong setting stops start-up with one clear line (`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """A setting that cannot work; the message names it and says why."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None → a SQLite file in the instance folder
+    "REDIS_URL": None,  # None → embedded mode (in-process jobs, in-memory USSD sessions)
+    "DEFAULT_REGION": "ID",
+    "DEFAULT_TIMEZONE": "Asia/Jakarta",
+    "SECRET_KEY": None,
+    "SMS_GATEWAY": "console",
+    "AT_USERNAME": None,
+    "AT_API_KEY": None,
+    "AT_SENDER": None,
+    "AT_API_URL": None,
+    "AT_TIMEOUT_SECONDS": 10.0,
+    "CALLBACK_KEY": None,
+    "USSD_SESSION_TTL_SECONDS": 180,
+    "USSD_RESUME_SECONDS": 120,
+    "SIMULATOR": None,
+    "SEED_DEMO_ON_FIRST_RUN": True,
+    "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
+}
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the validated settings: defaults ← environment ← overrides."""
+    settings = dict(DEFAULTS)
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            settings[name] = os.environ[name]
+    for key, value in os.environ.items():
+        if key.startswith("ANTRE_") and key[6:] in DEFAULTS:
+            settings[key[6:]] = value
+    settings.update(overrides or {})
+    return validate(settings, instance_path)
+
+
+def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
+    settings["DATABASE_URL"] = database_url(settings["DATABASE_URL"], instance_path)
+    redis_url = settings["REDIS_URL"]
+    if redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {redis_url!r}"
+        )
+    try:
+        ZoneInfo(settings["DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"ANTRE_DEFAULT_TIMEZONE {settings['DEFAULT_TIMEZONE']!r} is not a known time zone"
+        ) from error
+    region = str(settings["DEFAULT_REGION"]).upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"ANTRE_DEFAULT_REGION {region!r} is not a known region code")
+    settings["DEFAULT_REGION"] = region
+    for name in ("AT_TIMEOUT_SECONDS", "USSD_SESSION_TTL_SECONDS", "USSD_RESUME_SECONDS"):
+        settings[name] = positive_number(name, settings[name])
+    for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
+        settings[name] = flag(settings[name])
+    return settings
+
+
+def database_url(value: str | None, instance_path: str) -> str:
+    if not value:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(instance_path) / 'antre.sqlite3'}"
+    try:
+        url = make_url(value)
+    except ArgumentError as error:
+        raise ConfigError(f"DATABASE_URL {value!r} is not a database URL") from error
+    if url.drivername in ("postgres", "postgresql", "postgresql+psycopg"):
+        return str(url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    if url.drivername == "sqlite":
+        return value
+    raise ConfigError(f"DATABASE_URL must be postgresql:// or sqlite://, not {url.drivername}://")
+
+
+def positive_number(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"ANTRE_{name} must be a number, not {value!r}") from error
+    if number <= 0:
+        raise ConfigError(f"ANTRE_{name} must be above zero, not {value!r}")
+    return number
+
+
+def flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"expected a yes/no setting, not {value!r}")

@@ -1,0 +1,121 @@
+"""Demo data: a few real-sounding puskesmas in Banten with sessions today and tomorrow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.clock import local_today
+from booking.models import ClinicSession, Facility, ScheduleTemplate, Service
+
+
+@dataclass(frozen=True)
+class DemoService:
+    code: str
+    name_id: str
+    name_en: str
+    prefix: str
+    synonyms: str
+    hours: tuple[tuple[time, time], ...]
+
+
+MORNING = (time(8, 0), time(12, 0))
+AFTERNOON = (time(13, 0), time(16, 0))
+SERVICES = (
+    DemoService(
+        "UMUM", "Poli Umum", "General clinic", "A", "umum,general,dokter,bp", (MORNING, AFTERNOON)
+    ),
+    DemoService("GIGI", "Poli Gigi", "Dental clinic", "B", "gigi,dental,dentist", (MORNING,)),
+    DemoService(
+        "KIA", "Poli KIA", "Mother and child", "C", "kia,ibu,anak,hamil,bidan,kb", (MORNING,)
+    ),
+)
+FACILITIES = (
+    ("1001", "Puskesmas Cipocok Jaya", "Kota Serang", "Cipocok Jaya"),
+    ("2001", "Puskesmas Walantaka", "Kota Serang", "Walantaka"),
+    ("2101", "Puskesmas Pandeglang", "Kabupaten Pandeglang", "Pandeglang"),
+    ("2102", "Puskesmas Labuan", "Kabupaten Pandeglang", "Labuan"),
+    ("2201", "Puskesmas Rangkasbitung", "Kabupaten Lebak", "Rangkasbitung"),
+    ("2301", "Puskesmas Ciputat", "Kota Tangerang Selatan", "Ciputat"),
+)
+DEFAULT_CAPACITY = 40
+
+
+def seed(db: Session, now: datetime, capacity: int | None = None, extra_facilities: int = 0) -> int:
+    """Create (or complete) the demo; safe to run again. Returns the number of facilities."""
+    rows = list(FACILITIES)
+    rows += [
+        (str(1002 + n), f"Puskesmas Uji {1002 + n}", "Kota Serang", "Uji")
+        for n in range(extra_facilities)
+    ]
+    for code, name, district, subdistrict in rows:
+        facility = db.scalars(select(Facility).where(Facility.code == code)).first()
+        if facility is None:
+            facility = Facility(
+                code=code,
+                name=name,
+                district=district,
+                subdistrict=subdistrict,
+                timezone="Asia/Jakarta",
+            )
+            db.add(facility)
+            db.flush()
+        for spec in SERVICES:
+            _seed_service(db, facility, spec, now, capacity)
+    return len(rows)
+
+
+def _seed_service(
+    db: Session, facility: Facility, spec: DemoService, now: datetime, capacity: int | None
+) -> None:
+    service = db.scalars(
+        select(Service).where(Service.facility_id == facility.id, Service.code == spec.code)
+    ).first()
+    if service is None:
+        service = Service(
+            facility_id=facility.id,
+            code=spec.code,
+            name_id=spec.name_id,
+            name_en=spec.name_en,
+            prefix=spec.prefix,
+            synonyms=spec.synonyms,
+        )
+        db.add(service)
+        db.flush()
+        for weekday in range(6):  # Monday to Saturday, as most puskesmas
+            for start, end in spec.hours:
+                db.add(
+                    ScheduleTemplate(
+                        service_id=service.id,
+                        weekday=weekday,
+                        start_time=start,
+                        end_time=end,
+                        capacity=DEFAULT_CAPACITY,
+                    )
+                )
+    today = local_today(now, facility.timezone)
+    for day in (today, today + timedelta(days=1)):
+        for start, end in spec.hours:
+            session = db.scalars(
+                select(ClinicSession).where(
+                    ClinicSession.service_id == service.id,
+                    ClinicSession.day == day,
+                    ClinicSession.start_time == start,
+                )
+            ).first()
+            if session is None:
+                db.add(
+                    ClinicSession(
+                        service_id=service.id,
+                        day=day,
+                        start_time=start,
+                        end_time=end,
+                        capacity=capacity or DEFAULT_CAPACITY,
+                        doctor_name="dr. Rina Marlina" if spec.code == "UMUM" else None,
+                    )
+                )
+            elif capacity is not None and capacity >= session.places_taken:
+                session.capacity = capacity

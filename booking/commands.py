@@ -1,0 +1,34 @@
+"""The small command objects every channel builds and hands to the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from booking.models import Channel
+
+
+@dataclass(frozen=True)
+class TakeNumber:
+    """Book a place in one session.
+
+    `phone` is the phone that books (and gets the SMS); `name` is empty when the phone's owner
+    is the patient, or the name of the family member booked for. A walk-in registered by staff
+    may have no phone at all, then it needs a name.
+    """
+
+    session_id: int
+    phone: str | None
+    channel: Channel
+    name: str = ""
+    bpjs_number: str | None = None
+    request_key: str | None = None
+    actor: str | None = None  # staff user or API client; the phone when not given
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    booking_id: int
+    channel: Channel
+    actor: str
+    by_facility: bool = False  # staff may cancel even after the patient was called
+    request_key: str | None = None

@@ -1,0 +1,289 @@
+"""The tables of the booking engine (design §3)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Channel(enum.StrEnum):
+    USSD = "ussd"
+    SMS = "sms"
+    STAFF = "staff"
+    API = "api"
+
+
+class SessionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    CANCELLED_BY_FACILITY = "cancelled_by_facility"
+
+
+# Waiting or in the room: these hold a place in the queue and count as people ahead.
+ACTIVE = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.CALLED)
+WAITING = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
+CANCELLED = (BookingStatus.CANCELLED, BookingStatus.CANCELLED_BY_FACILITY)
+_ACTIVE_SQL = "status IN ('booked', 'checked_in', 'called')"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # written with the change; not yet handed to a worker
+    QUEUED = "queued"  # a send job exists
+    SENT = "sent"  # the gateway accepted it
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings: portable, readable in SQL, and a new value needs no type migration.
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    subdistrict: Mapped[str] = mapped_column(String(60), default="")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rules a facility may want to set (design §3).
+    days_ahead: Mapped[int] = mapped_column(Integer, default=1)
+    cutoff_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    minutes_per_patient: Mapped[int] = mapped_column(Integer, default=10)
+    people_per_phone_per_day: Mapped[int] = mapped_column(Integer, default=5)
+    almost_turn_ahead: Mapped[int] = mapped_column(Integer, default=3)
+    evening_reminder: Mapped[time | None] = mapped_column(Time, default=time(18, 0))
+    morning_reminder: Mapped[time | None] = mapped_column(Time, default=time(6, 0))
+
+    services: Mapped[list[Service]] = relationship(back_populates="facility")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("facility_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    name_id: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(40))
+    prefix: Mapped[str] = mapped_column(String(2))
+    bpjs_poli_code: Mapped[str | None] = mapped_column(String(8))
+    synonyms: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, for SMS
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    facility: Mapped[Facility] = relationship(back_populates="services")
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_id
+
+
+class ScheduleTemplate(Base):
+    """A weekly practice slot from which sessions are generated."""
+
+    __tablename__ = "schedule_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+    doctor_name: Mapped[str | None] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    service: Mapped[Service] = relationship()
+
+
+class Holiday(Base):
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("facility_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(60), default="")
+
+
+class ClinicSession(Base):
+    """A practice session of one service on one date: the queue that numbers belong to."""
+
+    __tablename__ = "clinic_sessions"
+    __table_args__ = (UniqueConstraint("service_id", "day", "start_time"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    doctor_name: Mapped[str | None] = mapped_column(String(60))
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.OPEN)
+    cancel_reason: Mapped[str | None] = mapped_column(String(160))
+    # The counter row: numbers come from last_number, capacity is checked against places_taken,
+    # both moved by one atomic UPDATE so that no number is given twice and capacity holds.
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    places_taken: Mapped[int] = mapped_column(Integer, default=0)
+    now_serving: Mapped[int | None] = mapped_column(Integer)
+
+    service: Mapped[Service] = relationship()
+
+
+class Phone(Base):
+    """What we remember about a phone number: its language, its facility, its opt-out."""
+
+    __tablename__ = "phones"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Person(Base):
+    """A patient: the phone owner (name_key '') or someone the phone books for."""
+
+    __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("phone", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(20))  # None: a walk-in without a phone
+    name: Mapped[str] = mapped_column(String(60), default="")
+    name_key: Mapped[str] = mapped_column(String(60), default="")
+    bpjs_number: Mapped[str | None] = mapped_column(String(13), index=True)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("session_id", "number"),
+        # One active booking per person per service per day, enforced by the database too,
+        # so that two racing requests cannot both pass the check.
+        Index(
+            "uq_bookings_active_person_service_day",
+            "person_id",
+            "service_id",
+            "day",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_bookings_booked_by_day", "booked_by", "day"),
+        Index("ix_bookings_session_status_number", "session_id", "status", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("clinic_sessions.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    booked_by: Mapped[str | None] = mapped_column(String(20))  # E.164; None for a walk-in
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    number: Mapped[int] = mapped_column(Integer)
+    display: Mapped[str] = mapped_column(String(8))
+    status: Mapped[BookingStatus] = mapped_column(
+        _enum(BookingStatus), default=BookingStatus.BOOKED
+    )
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    session: Mapped[ClinicSession] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+def display_number(prefix: str, number: int) -> str:
+    """The number as printed on the ticket and spoken in the waiting room: "A-012"."""
+    return f"{prefix}-{number:03d}"
+
+
+class Event(Base):
+    """Every state change: what, to which booking or session, by whom, through which channel.
+
+    `request_key` makes every entry point idempotent: the change a key caused is recorded once
+    (unique), and a second request with that key is answered from it.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_sessions.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    request_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Outbox(Base):
+    """An outbound SMS, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(32))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    # At most one message per purpose (e.g. "reminder-evening:42"): a second scan or a retried
+    # request cannot write it again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    direct_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    gateway: Mapped[str | None] = mapped_column(String(24))
+    gateway_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    cost: Mapped[str | None] = mapped_column(String(24))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,55 @@
+"""Where a booking stands: now serving, people ahead, expected time (design §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking.clock import at_local
+from booking.models import ACTIVE, Booking, ClinicSession, Facility, display_number
+
+# The measured pace needs a few calls before it is worth more than the configured guess.
+MIN_CALLS_FOR_PACE = 3
+
+
+@dataclass(frozen=True)
+class Position:
+    booking: Booking
+    now_serving: str | None  # display number, e.g. "A-007"; None before the first call
+    ahead: int
+    expected_at: datetime
+
+
+def pace(db: Session, session: ClinicSession, facility: Facility) -> timedelta:
+    """Minutes per patient: measured from this session's calls, else the facility's setting."""
+    calls, first, last = db.execute(
+        select(
+            func.count(Booking.called_at), func.min(Booking.called_at), func.max(Booking.called_at)
+        ).where(Booking.session_id == session.id, Booking.called_at.is_not(None))
+    ).one()
+    if calls >= MIN_CALLS_FOR_PACE and first is not None and last is not None and last > first:
+        return (last - first) / (calls - 1)
+    return timedelta(minutes=facility.minutes_per_patient)
+
+
+def position(db: Session, booking: Booking, now: datetime) -> Position:
+    session = booking.session
+    facility = session.service.facility
+    ahead = (
+        db.scalar(
+            select(func.count()).where(
+                Booking.session_id == booking.session_id,
+                Booking.status.in_(ACTIVE),
+                Booking.number < booking.number,
+            )
+        )
+        or 0
+    )
+    starts = at_local(session.day, session.start_time, facility.timezone)
+    expected = max(now, starts) + ahead * pace(db, session, facility)
+    prefix = session.service.prefix
+    serving = display_number(prefix, session.now_serving) if session.now_serving else None
+    return Position(booking=booking, now_serving=serving, ahead=ahead, expected_at=expected)

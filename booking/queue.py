@@ -1,0 +1,122 @@
+"""The queue as staff run it: check in, call next, served, no-show, skip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking import records
+from booking.errors import Reason, Refused
+from booking.models import WAITING, Booking, BookingStatus, ClinicSession
+
+
+def call_next(
+    db: Session,
+    session_id: int,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    request_key: str | None = None,
+) -> Booking:
+    """Finish whoever is in the room (served) and call the next waiting number.
+
+    One click for the nurse: skipped patients wait until everyone else was called.
+    """
+    earlier = records.replayed(db, request_key)
+    if earlier is not None and earlier.booking_id is not None:
+        return db.get_one(Booking, earlier.booking_id)
+    session = db.get(ClinicSession, session_id, with_for_update=True)
+    if session is None:
+        raise Refused(Reason.SESSION_UNKNOWN)
+    for current in db.scalars(
+        select(Booking).where(
+            Booking.session_id == session_id, Booking.status == BookingStatus.CALLED
+        )
+    ):
+        _finish(db, current, BookingStatus.SERVED, actor=actor, channel=channel, now=now)
+    following = db.scalars(
+        select(Booking)
+        .where(Booking.session_id == session_id, Booking.status.in_(WAITING))
+        .order_by(Booking.skipped, Booking.number)
+        .limit(1)
+    ).first()
+    if following is None:
+        raise Refused(Reason.NOTHING_WAITING)
+    following.status = BookingStatus.CALLED
+    following.called_at = now
+    session.now_serving = following.number
+    records.event(
+        db,
+        "called",
+        actor=actor,
+        channel=channel,
+        now=now,
+        booking=following,
+        request_key=request_key,
+    )
+    return following
+
+
+def mark_served(
+    db: Session, booking_id: int, *, actor: str, channel: str, now: datetime
+) -> Booking:
+    return _finish(
+        db, _called(db, booking_id), BookingStatus.SERVED, actor=actor, channel=channel, now=now
+    )
+
+
+def mark_no_show(
+    db: Session, booking_id: int, *, actor: str, channel: str, now: datetime
+) -> Booking:
+    return _finish(
+        db, _called(db, booking_id), BookingStatus.NO_SHOW, actor=actor, channel=channel, now=now
+    )
+
+
+def skip(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
+    """The called patient is not there: back to waiting, called again after the others."""
+    booking = _called(db, booking_id)
+    booking.status = BookingStatus.BOOKED
+    booking.skipped = True
+    records.event(db, "skipped", actor=actor, channel=channel, now=now, booking=booking)
+    return booking
+
+
+def check_in(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
+    """The patient has arrived at the facility."""
+    booking = db.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise Refused(Reason.BOOKING_UNKNOWN)
+    if booking.status == BookingStatus.BOOKED:
+        booking.status = BookingStatus.CHECKED_IN
+        records.event(db, "checked_in", actor=actor, channel=channel, now=now, booking=booking)
+    elif booking.status not in (BookingStatus.CHECKED_IN, BookingStatus.CALLED):
+        raise Refused(Reason.NO_ACTIVE_BOOKING)
+    return booking
+
+
+def _called(db: Session, booking_id: int) -> Booking:
+    booking = db.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise Refused(Reason.BOOKING_UNKNOWN)
+    if booking.status != BookingStatus.CALLED:
+        raise Refused(Reason.NOT_CALLED, number=booking.display)
+    return booking
+
+
+def _finish(
+    db: Session,
+    booking: Booking,
+    status: BookingStatus,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+) -> Booking:
+    booking.status = status
+    booking.finished_at = now
+    records.event(db, status.value, actor=actor, channel=channel, now=now, booking=booking)
+    return booking

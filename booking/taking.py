@@ -1,0 +1,232 @@
+"""Take and cancel a queue number: the rules of design §3 in one place."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from booking import notices, records
+from booking.clock import at_local, days_from_today, local_now, minutes
+from booking.commands import CancelBooking, TakeNumber
+from booking.errors import Reason, Refused
+from booking.models import (
+    ACTIVE,
+    CANCELLED,
+    WAITING,
+    Booking,
+    BookingStatus,
+    Channel,
+    ClinicSession,
+    Facility,
+    Person,
+    Service,
+    SessionStatus,
+    display_number,
+)
+from booking.phones import normalise
+
+MAX_NAME = 30
+_NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
+
+
+def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
+    """Give the next number in a session, or refuse with a reason the user can read."""
+    earlier = records.replayed(db, command.request_key)
+    if earlier is not None and earlier.booking_id is not None:
+        return db.get_one(Booking, earlier.booking_id)
+
+    session, service, facility = _session_for_booking(db, command.session_id)
+    check_bookable(session, service, facility, now)
+    phone = normalise(command.phone) if command.phone else None
+    name = clean_name(command.name)
+    if phone is None and not name:
+        raise Refused(Reason.NAME_INVALID)
+    person = _person(db, phone, name, command.bpjs_number)
+    _check_one_per_person(db, person, session, service, facility)
+    if phone is not None:
+        _check_people_per_phone(db, phone, person, session, facility)
+
+    # The counter row: one atomic statement moves the number and the places together, so that
+    # under any concurrency a number is never given twice and capacity is never exceeded.
+    number = db.execute(
+        update(ClinicSession)
+        .where(
+            ClinicSession.id == session.id,
+            ClinicSession.status == SessionStatus.OPEN,
+            ClinicSession.places_taken < ClinicSession.capacity,
+        )
+        .values(
+            last_number=ClinicSession.last_number + 1,
+            places_taken=ClinicSession.places_taken + 1,
+        )
+        .returning(ClinicSession.last_number)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if number is None:
+        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
+
+    booking = Booking(
+        session_id=session.id,
+        service_id=service.id,
+        day=session.day,
+        person_id=person.id,
+        booked_by=phone,
+        channel=command.channel,
+        number=number,
+        display=display_number(service.prefix, number),
+        status=BookingStatus.BOOKED,
+        created_at=now,
+    )
+    db.add(booking)
+    db.flush()
+    records.event(
+        db,
+        "booked",
+        actor=command.actor or phone or "walk-in",
+        channel=command.channel,
+        now=now,
+        booking=booking,
+        request_key=command.request_key,
+    )
+    # An SMS booking is answered by the SMS reply itself; every other channel gets a receipt.
+    if phone is not None and command.channel != Channel.SMS:
+        notices.receipt(db, booking, now)
+    return booking
+
+
+def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Booking:
+    """Cancel one booking and free its place (its number is never given again)."""
+    earlier = records.replayed(db, command.request_key)
+    if earlier is not None and earlier.booking_id is not None:
+        return db.get_one(Booking, earlier.booking_id)
+    booking = db.get(Booking, command.booking_id, with_for_update=True)
+    if booking is None:
+        raise Refused(Reason.BOOKING_UNKNOWN)
+    if booking.status in CANCELLED:
+        return booking  # cancelling twice is the same as cancelling once
+    allowed = ACTIVE if command.by_facility else WAITING
+    if booking.status not in allowed:
+        raise Refused(Reason.TOO_LATE_TO_CANCEL, number=booking.display)
+    booking.status = BookingStatus.CANCELLED
+    booking.finished_at = now
+    db.execute(
+        update(ClinicSession)
+        .where(ClinicSession.id == booking.session_id)
+        .values(places_taken=ClinicSession.places_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    records.event(
+        db,
+        "cancelled",
+        actor=command.actor,
+        channel=command.channel,
+        now=now,
+        booking=booking,
+        request_key=command.request_key,
+    )
+    return booking
+
+
+def check_bookable(
+    session: ClinicSession, service: Service, facility: Facility, now: datetime
+) -> None:
+    """Refuse a session that cannot take a booking now (status, window, cut-off)."""
+    words = notices.session_words(session, service)
+    if not facility.active or not service.active:
+        raise Refused(Reason.FACILITY_CLOSED, facility=facility.name)
+    if session.status == SessionStatus.CANCELLED:
+        raise Refused(Reason.SESSION_CANCELLED, **words)
+    if session.status == SessionStatus.CLOSED:
+        raise Refused(Reason.SESSION_CLOSED, **words)
+    ahead = days_from_today(session.day, now, facility.timezone)
+    if ahead < 0 or ahead > facility.days_ahead:
+        raise Refused(Reason.OUTSIDE_WINDOW)
+    if now >= cutoff(session, facility):
+        closes = local_now(cutoff(session, facility), facility.timezone)
+        raise Refused(Reason.PAST_CUTOFF, service=words["service"], time=f"{closes:%H:%M}")
+
+
+def cutoff(session: ClinicSession, facility: Facility) -> datetime:
+    """The last moment a session takes bookings: a set time before it ends."""
+    ends = at_local(session.day, session.end_time, facility.timezone)
+    return ends - minutes(facility.cutoff_minutes)
+
+
+def clean_name(raw: str | None) -> str:
+    """A name as people would write it on a ticket; empty for "the phone's owner"."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = " ".join(_NAME_KEEP.sub(" ", text).split())
+    text = text.replace("_", " ").strip(" .'-")
+    if not text:
+        return ""
+    if len(text) < 2 or len(text) > MAX_NAME or not any(c.isalpha() for c in text):
+        raise Refused(Reason.NAME_INVALID)
+    return text.title() if text.islower() or text.isupper() else text
+
+
+def _session_for_booking(db: Session, session_id: int) -> tuple[ClinicSession, Service, Facility]:
+    row = db.execute(
+        select(ClinicSession, Service, Facility)
+        .join(Service, ClinicSession.service_id == Service.id)
+        .join(Facility, Service.facility_id == Facility.id)
+        .where(ClinicSession.id == session_id)
+    ).first()
+    if row is None:
+        raise Refused(Reason.SESSION_UNKNOWN)
+    return row[0], row[1], row[2]
+
+
+def _person(db: Session, phone: str | None, name: str, bpjs_number: str | None) -> Person:
+    """The patient: found by phone and name, or created. A walk-in without phone is always new."""
+    key = name.casefold()
+    person = None
+    if phone is not None:
+        person = db.scalars(
+            select(Person).where(Person.phone == phone, Person.name_key == key)
+        ).first()
+    if person is None:
+        person = Person(phone=phone, name=name, name_key=key, bpjs_number=bpjs_number)
+        db.add(person)
+        db.flush()  # a racing twin fails on the unique key; the caller's retry finds this row
+    elif bpjs_number and person.bpjs_number != bpjs_number:
+        person.bpjs_number = bpjs_number
+    return person
+
+
+def _check_one_per_person(
+    db: Session, person: Person, session: ClinicSession, service: Service, facility: Facility
+) -> None:
+    existing = db.scalars(
+        select(Booking).where(
+            Booking.person_id == person.id,
+            Booking.service_id == service.id,
+            Booking.day == session.day,
+            Booking.status.in_(ACTIVE),
+        )
+    ).first()
+    if existing is not None:
+        raise Refused(
+            Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
+            name=person.name,
+            number=existing.display,
+            **notices.session_words(session, service),
+        )
+
+
+def _check_people_per_phone(
+    db: Session, phone: str, person: Person, session: ClinicSession, facility: Facility
+) -> None:
+    others = db.scalar(
+        select(func.count(func.distinct(Booking.person_id))).where(
+            Booking.booked_by == phone,
+            Booking.day == session.day,
+            Booking.person_id != person.id,
+            Booking.status.not_in(CANCELLED),
+        )
+    )
+    if (others or 0) + 1 > facility.people_per_phone_per_day:
+        raise Refused(Reason.PHONE_LIMIT, limit=facility.people_per_phone_per_day)

@@ -1,0 +1,120 @@
+"""Numbers stay right under real concurrency, on SQLite and on PostgreSQL (design §9)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from antre.db import Database
+from booking.commands import CancelBooking
+from booking.errors import Reason, Refused
+from booking.models import ACTIVE, Booking, Channel, ClinicSession, Event
+from booking.taking import cancel_booking
+from tests.helpers import session_id, set_capacity, take, today
+
+pytestmark = pytest.mark.slow
+
+
+def race(count: int, attempt: Callable[[int], object]) -> list[object]:
+    """Run `attempt(i)` on `count` threads released at the same moment."""
+    start = threading.Barrier(count)
+
+    def run(i: int) -> object:
+        start.wait()
+        try:
+            return attempt(i)
+        except Refused as refused:
+            return refused
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def phone(i: int) -> str:
+    return f"+62812{i:08d}"
+
+
+def test_200_people_racing_for_the_last_20_places_get_20_unique_numbers(
+    demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, day=today(now))
+    set_capacity(demo, sid, 25)
+    for i in range(5):
+        take(demo, sid, phone(10_000 + i), now)
+
+    results = race(200, lambda i: take(demo, sid, phone(i), now))
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(booked) == 20
+    assert {r.reason for r in refused} == {Reason.SESSION_FULL} and len(refused) == 180
+    assert sorted(b.number for b in booked) == list(range(6, 26))
+    with demo.transaction() as s:
+        numbers = s.scalars(select(Booking.number).where(Booking.session_id == sid)).all()
+        session = s.get_one(ClinicSession, sid)
+        assert session.places_taken == 25 == len(numbers) == len(set(numbers))
+
+
+def test_takes_and_cancels_racing_never_exceed_capacity_or_reuse_a_number(
+    demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, day=today(now))
+    set_capacity(demo, sid, 20)
+    early = [take(demo, sid, phone(50_000 + i), now) for i in range(15)]
+    to_cancel = iter(early)
+    lock = threading.Lock()
+
+    def attempt(i: int) -> object:
+        if i % 4 == 0:
+            with lock:
+                victim = next(to_cancel, None)
+            if victim is not None:
+                command = CancelBooking(victim.id, Channel.USSD, victim.booked_by or "")
+                return demo.run(lambda s: cancel_booking(s, command, now))
+        return take(demo, sid, phone(i), now)
+
+    race(120, attempt)
+
+    with demo.transaction() as s:
+        rows = s.execute(
+            select(Booking.number, Booking.status).where(Booking.session_id == sid)
+        ).all()
+        session = s.get_one(ClinicSession, sid)
+        active = [number for number, status in rows if status in ACTIVE]
+        numbers = Counter(number for number, _ in rows)
+        assert len(active) <= session.capacity == 20
+        assert session.places_taken == len(active)
+        assert max(numbers.values()) == 1
+        assert session.last_number == len(rows)
+
+
+def test_the_same_request_key_sent_by_20_threads_books_once(demo: Database, now: datetime) -> None:
+    sid = session_id(demo, day=today(now))
+    results = race(20, lambda _: take(demo, sid, phone(7), now, key="ussd:ATUid_1:1*1*1"))
+
+    assert all(isinstance(r, Booking) for r in results), results
+    assert len({r.id for r in results if isinstance(r, Booking)}) == 1
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.kind == "booked")) == 1
+
+
+def test_one_person_booking_from_two_channels_at_once_gets_one_number(
+    demo: Database, now: datetime
+) -> None:
+    """Different keys (USSD and SMS), same person, same service and day: the rule holds."""
+    sid = session_id(demo, day=today(now))
+    results = race(
+        16,
+        lambda i: take(demo, sid, phone(9), now, key=f"k{i}", channel=random.choice(list(Channel))),
+    )
+    booked = [r for r in results if isinstance(r, Booking)]
+    assert len(booked) == 1
+    assert all(r.reason is Reason.ALREADY_BOOKED for r in results if isinstance(r, Refused))
