@@ -23,9 +23,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["antre.db"] = Database(app.config["DATABASE_URL"])
 
-    from antre import health
+    # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
+    from antre import health, jobs
+    from sms import views as sms_views
+    from ussd import views as ussd_views
 
+    jobs.init_app(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(ussd_views.blueprint)
+    app.register_blueprint(sms_views.blueprint)
     return app
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from booking.models import Outbox
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -37,6 +39,12 @@ class Database:
                 url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, pool_timeout=10
             )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Called with the ids of outbox rows once the transaction that wrote them has
+        # committed (the sender is told only about rows that really exist).
+        self.on_outbox_committed: Callable[[list[int]], None] | None = None
+        event.listen(self.sessions, "after_flush", _note_new_outbox_rows)
+        event.listen(self.sessions, "after_commit", self._announce_outbox_rows)
+        event.listen(self.sessions, "after_rollback", _forget_outbox_rows)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -62,12 +70,27 @@ class Database:
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
+    def _announce_outbox_rows(self, session: Session) -> None:
+        ids = session.info.pop("new_outbox_ids", None)
+        if ids and self.on_outbox_committed is not None:
+            self.on_outbox_committed(sorted(ids))
+
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _note_new_outbox_rows(session: Session, _context: Any) -> None:
+    ids = [row.id for row in session.new if isinstance(row, Outbox)]
+    if ids:
+        session.info.setdefault("new_outbox_ids", set()).update(ids)
+
+
+def _forget_outbox_rows(session: Session) -> None:
+    session.info.pop("new_outbox_ids", None)
 
 
 def _retryable(error: DBAPIError) -> bool:

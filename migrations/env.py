@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from antre import config as settings
-from booking.models import Base
+from antre.schema import metadata
 
 alembic_config = context.config
 url = (
@@ -19,7 +19,7 @@ render_as_batch = url.startswith("sqlite")  # SQLite alters tables by copying th
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=Base.metadata, render_as_batch=render_as_batch)
+    context.configure(url=url, target_metadata=metadata, render_as_batch=render_as_batch)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -38,7 +38,7 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=render_as_batch,
         compare_type=True,
     )

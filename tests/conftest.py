@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from antre import create_app, database, migrate
 from antre.db import Database
 from antre.demo import seed
-from booking.models import Base
+from antre.schema import metadata
 
 POSTGRES_URL = os.environ.get(
     "ANTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -98,7 +98,7 @@ def postgres_database() -> Iterator[str]:
 
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -141,3 +141,38 @@ def demo(db: Database, now: datetime) -> Database:
     """The demo puskesmas, with sessions today (Monday) and tomorrow."""
     db.run(lambda session: seed(session, now))
     return db
+
+
+# --- redis -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real Redis, emptied before and after the test (database 15 by default)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except RedisError as error:
+        service_missing("Redis", error)
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def redis_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app as in production: a real database and a real Redis."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": redis_url,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    database(app).dispose()

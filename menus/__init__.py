@@ -1,0 +1,1 @@
+"""The USSD menu tree as typed data."""

@@ -1,0 +1,1 @@
+"""SMS: keywords in (the parser), replies and receipts out (the outbox)."""

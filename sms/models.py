@@ -1,0 +1,26 @@
+"""Inbound SMS: each gateway message once, and what we made of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking.models import Base
+
+
+class InboundSms(Base):
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The gateway's message id: unique, so a retried callback is answered once.
+    gateway_id: Mapped[str] = mapped_column(String(80), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    to: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(480))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    network_code: Mapped[str | None] = mapped_column(String(10))
+    command: Mapped[str] = mapped_column(String(24))  # the parsed command's kind, or "unknown"
+    understood: Mapped[bool] = mapped_column(Boolean, default=True)
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
