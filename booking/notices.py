@@ -13,6 +13,15 @@ from booking.models import Booking, ClinicSession, Phone, Service
 from booking.position import position
 from texts import translate
 
+# Outbox kinds. A patient's digit reply ("1" coming / rebook, "9" cancel) refers to the latest
+# of these sent to their phone; see the SMS handler.
+RECEIPT_KIND = "receipt"
+EVENING_REMINDER = "reminder_evening"
+MORNING_REMINDER = "reminder_morning"
+ALMOST_TURN = "almost_turn"
+SESSION_CANCELLED = "session_cancelled"
+REPLYABLE_KINDS = (EVENING_REMINDER, MORNING_REMINDER, ALMOST_TURN, SESSION_CANCELLED)
+
 WEEKDAYS = {
     "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -71,7 +80,7 @@ def receipt(db: Session, booking: Booking, now: datetime) -> None:
         db,
         phone=booking.booked_by,
         body=body,
-        kind="receipt",
+        kind=RECEIPT_KIND,
         now=now,
         booking_id=booking.id,
         dedupe_key=f"receipt:{booking.id}",
