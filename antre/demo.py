@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking.clock import local_today
@@ -45,7 +45,7 @@ DEFAULT_CAPACITY = 40
 
 
 def seed(db: Session, now: datetime, capacity: int | None = None, extra_facilities: int = 0) -> int:
-    """Create (or complete) the demo; safe to run again. Returns the number of facilities."""
+    """Create (or complete) the demo; safe to run again. Returns how many facilities exist."""
     rows = list(FACILITIES)
     rows += [
         (str(1002 + n), f"Puskesmas Uji {1002 + n}", "Kota Serang", "Uji")
@@ -65,7 +65,7 @@ def seed(db: Session, now: datetime, capacity: int | None = None, extra_faciliti
             db.flush()
         for spec in SERVICES:
             _seed_service(db, facility, spec, now, capacity)
-    return len(rows)
+    return db.scalar(select(func.count()).select_from(Facility)) or 0
 
 
 def _seed_service(
