@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
@@ -77,6 +77,39 @@ def schedule_generate(days: int) -> None:
     start = local_today(utcnow(), current_app.config["DEFAULT_TIMEZONE"]) - timedelta(days=1)
     created = database(current_app).run(lambda db: schedule.generate(db, start, days + 1))
     click.echo(f"{created} sessions created")
+
+
+@cli.group("notifications")
+def notifications_group() -> None:
+    """Reminders and other notifications that are due."""
+
+
+@notifications_group.command("run-due")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-8601-TIME",
+    help="scan as of this moment instead of now (with a zone, or UTC)",
+)
+@with_appcontext
+def notifications_run_due(at: str | None) -> None:
+    """Write every notification due now (or --at) to the outbox, once."""
+    from booking import reminders
+    from booking.clock import utcnow
+
+    moment = utcnow() if at is None else _moment(at)
+    scan = database(current_app).run(lambda db: reminders.run_due(db, moment))
+    written = ", ".join(f"{kind} {count}" for kind, count in sorted(scan.written.items()))
+    click.echo(f"as of {moment.isoformat()}: {written or 'nothing due'}")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="--at") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @cli.command("serve")

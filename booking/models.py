@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +18,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Time,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
@@ -75,6 +77,29 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC and read back aware on every database.
+
+    SQLite keeps no offset: without this, a moment given in WIB would be compared as if it
+    were UTC, seven hours off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give every moment a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Stored as plain strings: portable, readable in SQL, and a new value needs no type migration.
     return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
@@ -98,6 +123,9 @@ class Facility(Base):
     almost_turn_ahead: Mapped[int] = mapped_column(Integer, default=3)
     evening_reminder: Mapped[time | None] = mapped_column(Time, default=time(18, 0))
     morning_reminder: Mapped[time | None] = mapped_column(Time, default=time(6, 0))
+    # No reminders between these local times (direct answers and same-day news still go).
+    quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
+    quiet_until: Mapped[time] = mapped_column(Time, default=time(6, 0))
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 
@@ -230,9 +258,9 @@ class Booking(Base):
     )
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     session: Mapped[ClinicSession] = relationship()
     person: Mapped[Person] = relationship()
@@ -253,7 +281,7 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_sessions.id"), index=True)
@@ -285,5 +313,5 @@ class Outbox(Base):
     gateway_id: Mapped[str | None] = mapped_column(String(80), index=True)
     cost: Mapped[str | None] = mapped_column(String(24))
     error: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,17 +1,23 @@
-"""The SMS the engine writes beside its changes, rendered in the phone's language."""
+"""The SMS the engine writes beside its changes, rendered in the phone's language.
+
+Each message is written to the outbox at most once: its dedupe key names its purpose and
+booking, and the outbox keeps that key unique.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking import records
 from booking.clock import local_now
 from booking.errors import N_
-from booking.models import Booking, ClinicSession, Phone, Service
+from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import position
-from texts import translate
+from texts import language_or_default, translate
+from texts.gsm import SEGMENT_SEPTETS, septets
 
 # Outbox kinds. A patient's digit reply ("1" coming / rebook, "9" cancel) refers to the latest
 # of these sent to their phone; see the SMS handler.
@@ -35,6 +41,24 @@ RECEIPT_FOR = N_(
     "{facility}: number {number} for {name}, {service}, {day}. {ahead} ahead, "
     "about {time}. To cancel, reply BATAL {number}"
 )
+EVENING = N_(
+    "{facility}: tomorrow {day} your number is {number} for {service}, from {time}. "
+    "Reply 1 if you will come, 9 to cancel."
+)
+MORNING = N_(
+    "{facility}: today your number is {number} for {service}, about {time}, {ahead} ahead "
+    "of you. Reply 1 if you will come, 9 to cancel."
+)
+ALMOST = N_(
+    "{facility}: only {ahead} ahead of your number {number} for {service}. "
+    "Please be in the waiting room."
+)
+CANCELLED_WITH_NEXT = N_(
+    "Sorry, {service} {day} at {facility} is cancelled: {reason}. Reply 1 for a number on {next}."
+)
+CANCELLED_NO_NEXT = N_(
+    "Sorry, {service} {day} at {facility} is cancelled: {reason}. No other session is open yet."
+)
 
 
 def day_words(session: ClinicSession) -> dict[str, str]:
@@ -53,35 +77,121 @@ def session_words(session: ClinicSession, service: Service) -> dict[str, object]
 
 def phone_language(db: Session, phone: str) -> str:
     row = db.get(Phone, phone)
-    return row.language if row is not None else "id"
+    return language_or_default(row.language if row is not None else None)
+
+
+def reminders_off(db: Session, phone: str) -> bool:
+    row = db.get(Phone, phone)
+    return row is not None and row.reminders_off
+
+
+def in_quiet_hours(facility: Facility, now: datetime) -> bool:
+    """Whether it is too late or too early, where the facility is, to send a reminder."""
+    clock = local_now(now, facility.timezone).time()
+    start, end = facility.quiet_from, facility.quiet_until
+    if start <= end:
+        return start <= clock < end
+    return clock >= start or clock < end
 
 
 def receipt(db: Session, booking: Booking, now: datetime) -> None:
     """The SMS that stays when the USSD screen is gone: number, place in queue, expected time."""
-    assert booking.booked_by is not None
+    where = position(db, booking, now)
+    template = RECEIPT_FOR if booking.person.name else RECEIPT
+    _write(
+        db,
+        booking,
+        now,
+        RECEIPT_KIND,
+        template,
+        ahead=where.ahead,
+        time=_clock(where.expected_at, booking),
+        name=booking.person.name,
+    )
+
+
+def evening_reminder(db: Session, booking: Booking, now: datetime) -> None:
+    session = booking.session
+    _write(db, booking, now, EVENING_REMINDER, EVENING, time=f"{session.start_time:%H:%M}")
+
+
+def morning_reminder(db: Session, booking: Booking, now: datetime) -> None:
+    where = position(db, booking, now)
+    _write(
+        db,
+        booking,
+        now,
+        MORNING_REMINDER,
+        MORNING,
+        ahead=where.ahead,
+        time=_clock(where.expected_at, booking),
+    )
+
+
+def almost_turn(db: Session, booking: Booking, ahead: int, now: datetime) -> None:
+    _write(db, booking, now, ALMOST_TURN, ALMOST, ahead=ahead)
+
+
+def session_cancelled(
+    db: Session, booking: Booking, reason: str, next_session: ClinicSession | None, now: datetime
+) -> None:
+    """Tell a patient their session is off, offering the next open one in a one-digit reply."""
+    params: dict[str, Any] = {"reason": reason}
+    template = CANCELLED_NO_NEXT
+    if next_session is not None:
+        template = CANCELLED_WITH_NEXT
+        params["next"] = {
+            lang: f"{words} {next_session.start_time:%H:%M}"
+            for lang, words in day_words(next_session).items()
+        }
+    _write(db, booking, now, SESSION_CANCELLED, template, fit="reason", **params)
+
+
+def _write(
+    db: Session,
+    booking: Booking,
+    now: datetime,
+    kind: str,
+    template: str,
+    *,
+    fit: str | None = None,
+    **params: Any,
+) -> None:
+    if booking.booked_by is None:
+        return  # a walk-in without a phone
     language = phone_language(db, booking.booked_by)
     session = booking.session
     service = session.service
-    facility = service.facility
-    where = position(db, booking, now)
-    template = RECEIPT_FOR if booking.person.name else RECEIPT
-    body = translate(
-        language,
-        template,
-        facility=facility.name,
-        number=booking.display,
-        name=booking.person.name,
-        service=service.name(language),
-        day=day_words(session)[language if language in WEEKDAYS else "id"],
-        ahead=where.ahead,
-        time=f"{local_now(where.expected_at, facility.timezone):%H:%M}",
-    )
+    values = {
+        "facility": service.facility.name,
+        "number": booking.display,
+        "service": service.name(language),
+        "day": day_words(session)[language],
+        **params,
+    }
+    body = translate(language, template, **values)
+    if fit is not None:
+        body = _shorten(language, template, values, fit)
     records.sms(
         db,
         phone=booking.booked_by,
         body=body,
-        kind=RECEIPT_KIND,
+        kind=kind,
         now=now,
         booking_id=booking.id,
-        dedupe_key=f"receipt:{booking.id}",
+        dedupe_key=f"{kind}:{booking.id}",
     )
+
+
+def _shorten(language: str, template: str, values: dict[str, Any], field: str) -> str:
+    """Cut free text typed by staff (a reason) so that the message stays one segment."""
+    text = str(values[field])
+    while True:
+        body = translate(language, template, **{**values, field: text})
+        if septets(body) <= SEGMENT_SEPTETS or not text:
+            return body
+        text = text[: max(0, len(text) - max(1, septets(body) - SEGMENT_SEPTETS))].rstrip()
+
+
+def _clock(moment: datetime, booking: Booking) -> str:
+    return f"{local_now(moment, booking.session.service.facility.timezone):%H:%M}"

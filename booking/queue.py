@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import records
+from booking import records, reminders
 from booking.errors import Reason, Refused
 from booking.models import WAITING, Booking, BookingStatus, ClinicSession
 
@@ -36,7 +36,15 @@ def call_next(
             Booking.session_id == session_id, Booking.status == BookingStatus.CALLED
         )
     ):
-        _finish(db, current, BookingStatus.SERVED, actor=actor, channel=channel, now=now)
+        _finish(
+            db,
+            current,
+            BookingStatus.SERVED,
+            actor=actor,
+            channel=channel,
+            now=now,
+            calling_next=True,  # the call below announces the movement once
+        )
     following = db.scalars(
         select(Booking)
         .where(Booking.session_id == session_id, Booking.status.in_(WAITING))
@@ -57,6 +65,7 @@ def call_next(
         booking=following,
         request_key=request_key,
     )
+    reminders.announce_queue_movement(db, session_id, now)
     return following
 
 
@@ -82,6 +91,7 @@ def skip(db: Session, booking_id: int, *, actor: str, channel: str, now: datetim
     booking.status = BookingStatus.BOOKED
     booking.skipped = True
     records.event(db, "skipped", actor=actor, channel=channel, now=now, booking=booking)
+    reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
 
 
@@ -115,8 +125,11 @@ def _finish(
     actor: str,
     channel: str,
     now: datetime,
+    calling_next: bool = False,
 ) -> Booking:
     booking.status = status
     booking.finished_at = now
     records.event(db, status.value, actor=actor, channel=channel, now=now, booking=booking)
+    if not calling_next:
+        reminders.announce_queue_movement(db, booking.session_id, now)
     return booking

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from booking import records
+from booking import records, reminders
 from booking.clock import local_today
 from booking.errors import Reason, Refused
 from booking.models import (
@@ -20,7 +20,7 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.notices import service_words
+from booking.notices import in_quiet_hours, service_words
 from booking.taking import check_bookable
 
 
@@ -80,6 +80,20 @@ def first_with_room(db: Session, service: Service, day: date, now: datetime) -> 
             return bookable.session
     words = {"service": service_words(service), "day": f"{day:%d/%m}"}
     raise Refused(Reason.SESSION_FULL if sessions else Reason.NO_SESSION, **words)
+
+
+def next_open(
+    db: Session, service: Service, now: datetime, *, after: ClinicSession
+) -> ClinicSession | None:
+    """The first session of the service after `after` that could take a booking now."""
+    for day in booking_days(service.facility, now):
+        if day < after.day:
+            continue
+        for bookable in bookable_sessions(db, service, day, now):
+            later = day > after.day or bookable.session.start_time > after.start_time
+            if later and bookable.places_left > 0 and bookable.session.id != after.id:
+                return bookable.session
+    return None
 
 
 def active_bookings(db: Session, phone: str, now: datetime) -> list[Booking]:
@@ -150,6 +164,11 @@ def cancel_session(
         request_key=request_key,
         detail={"reason": reason[:160], "bookings": len(affected)},
     )
+    facility = session.service.facility
+    # Same-day news cannot wait for the morning; otherwise quiet hours hold it for the scan.
+    if session.day == local_today(now, facility.timezone) or not in_quiet_hours(facility, now):
+        for booking in affected:
+            reminders.notify_cancelled(db, booking, now)
     return affected
 
 

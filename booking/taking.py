@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from booking import notices, records
+from booking import notices, records, reminders
 from booking.clock import at_local, days_from_today, local_now, minutes
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
@@ -128,6 +128,7 @@ def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Bookin
         booking=booking,
         request_key=command.request_key,
     )
+    reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
 
 
