@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from antre import config as settings
 from antre.schema import metadata
+from booking.models import UtcDateTime
 
 alembic_config = context.config
 url = (
@@ -35,12 +36,20 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def render_item(kind: str, item: object, autogen_context: object) -> str | bool:
+    """Write our column types as the plain SQLAlchemy types they store."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=metadata,
         render_as_batch=render_as_batch,
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""JSON API for facility systems, and the Mobile JKN-shaped bridge."""

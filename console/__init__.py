@@ -1,0 +1,1 @@
+"""The staff console: server-rendered pages for the people who run the queue."""
