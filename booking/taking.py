@@ -166,7 +166,9 @@ def clean_name(raw: str | None) -> str:
         return ""
     if len(text) < 2 or len(text) > MAX_NAME or not any(c.isalpha() for c in text):
         raise Refused(Reason.NAME_INVALID)
-    return text.title() if text.islower() or text.isupper() else text
+    if text.islower() or text.isupper():  # "SITI NI'MAH" → "Siti Ni'mah" (not str.title)
+        return " ".join(word[:1].upper() + word[1:].lower() for word in text.split())
+    return text
 
 
 def _session_for_booking(db: Session, session_id: int) -> tuple[ClinicSession, Service, Facility]:
