@@ -120,6 +120,9 @@ def serve(host: str, port: int) -> None:
     """Run the whole product on this machine (embedded default unless configured otherwise)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     prepare_database(app)
+    from antre import jobs
+
+    jobs.start(app)  # the embedded sender and its sweep (a no-op with REDIS_URL)
     click.echo(f"Antre is running on http://{host}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -137,6 +140,34 @@ def prepare_database(app: Flask) -> None:
     if empty and app.config["SEED_DEMO_ON_FIRST_RUN"]:
         db.run(lambda session: seed(session, utcnow()))
         click.echo("empty database: demo data loaded")
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="send what is queued now, then stop")
+@click.option(
+    "--sweep-every",
+    default=60.0,
+    type=click.FloatRange(0),
+    show_default=True,
+    help="seconds between outbox sweeps (0: never)",
+)
+@with_appcontext
+def worker(burst: bool, sweep_every: float) -> None:
+    """Send the outbox: an RQ worker for the app's Redis, with RQ's scheduler and the sweep.
+
+    The plain RQ equivalent (jobs build the app from the environment):
+    rq worker --url "$REDIS_URL" --with-scheduler --worker-class rq.worker.SimpleWorker sms
+    """
+    from antre import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("REDIS_URL"):
+        raise click.UsageError("antre worker needs REDIS_URL (without it, antre serve sends)")
+    try:
+        jobs.gateway(app)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    jobs.run_worker(app, burst=burst, sweep_every=sweep_every)
 
 
 def main() -> None:

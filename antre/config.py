@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "AT_SENDER": None,
     "AT_API_URL": None,
     "AT_TIMEOUT_SECONDS": 10.0,
+    "SMS_RETRY_INTERVALS": None,  # seconds between send attempts, e.g. "10,60,300"
     "CALLBACK_KEY": None,
     "USSD_SESSION_TTL_SECONDS": 180,
     "USSD_RESUME_SECONDS": 120,
@@ -72,6 +73,12 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     settings["DEFAULT_REGION"] = region
     for name in ("AT_TIMEOUT_SECONDS", "USSD_SESSION_TTL_SECONDS", "USSD_RESUME_SECONDS"):
         settings[name] = positive_number(name, settings[name])
+    from gateways import GATEWAYS
+
+    gateway = str(settings["SMS_GATEWAY"])
+    if gateway not in GATEWAYS:
+        known = ", ".join(GATEWAYS)
+        raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
         settings[name] = flag(settings[name])
     return settings

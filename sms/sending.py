@@ -1,0 +1,209 @@
+"""Sending one outbox row: claim it, hand it to the gateway, record what happened.
+
+Never twice. A sender first claims the row in its own committed transaction (an UPDATE that
+only matches a row that is pending or queued and not claimed, so of two racing senders exactly
+one matches), then calls the gateway, then records the outcome in a second transaction. A row
+is claimed while its `gateway` is set and its status is still pending or queued.
+
+A sender that dies between the claim and the record (a killed worker, a lost database) leaves
+the row claimed, and nobody knows whether the gateway took it. We choose at-most-once: such a
+row is never claimed again; once its lease has passed, `fail_in_doubt` marks it failed "in
+doubt". A patient missing one SMS is better than two patients' phones buzzing twice for every
+hiccup. The one exception is the one the design asks for: a gateway that does not answer
+within the timeout is tried again (it may, rarely, have sent the message).
+
+Nothing here knows RQ or threads: `antre.jobs` runs `send_one` from a job or from the
+embedded runner, and schedules the next attempt when it answers RETRY.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from antre.db import Database
+from booking.clock import utcnow
+from booking.models import Outbox, OutboxStatus
+from gateways.contract import Gateway, Outcome, SendResult
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait before the 2nd, 3rd … attempt; one more attempt than there are intervals.
+RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300, 900, 3600)
+# A pending row older than this was never handed to a sender (Redis was down, or the process
+# died between commit and enqueue): the sweep hands it over again.
+PENDING_GRACE = timedelta(seconds=30)
+
+_OPEN = (OutboxStatus.PENDING, OutboxStatus.QUEUED)
+
+
+@dataclass(frozen=True)
+class Policy:
+    intervals: tuple[int, ...] = RETRY_INTERVALS
+    timeout_seconds: float = 10.0
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.intervals) + 1
+
+    def delay_after(self, attempt: int) -> int:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return self.intervals[min(attempt, len(self.intervals)) - 1] if self.intervals else 0
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim may last before its row is in doubt: well past any timeout."""
+        return timedelta(seconds=4 * self.timeout_seconds + 60)
+
+
+class Step(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    RETRY = "retry"  # the row is queued again; the caller schedules the next attempt
+    SKIPPED = "skipped"  # another sender has it, or it is done: nothing was sent
+
+
+@dataclass(frozen=True)
+class Report:
+    step: Step
+    attempt: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class _Claim:
+    outbox_id: int
+    phone: str
+    body: str
+    attempt: int
+
+
+def send_one(
+    db: Database,
+    gateway: Gateway,
+    outbox_id: int,
+    policy: Policy = Policy(),
+    clock: Callable[[], datetime] = utcnow,
+) -> Report:
+    """Send outbox row `outbox_id` once if nobody else has or is; record the outcome."""
+    claim = _claim(db, outbox_id, gateway.name, clock())
+    if claim is None:
+        return Report(Step.SKIPPED)
+    result = gateway.send(claim.phone, claim.body)
+    return _record(db, claim, gateway.name, result, policy, clock())
+
+
+def _claim(db: Database, outbox_id: int, gateway: str, now: datetime) -> _Claim | None:
+    with db.transaction() as session:
+        row = session.execute(
+            update(Outbox)
+            .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
+            .values(gateway=gateway, attempts=Outbox.attempts + 1, updated_at=now)
+            .returning(Outbox.phone, Outbox.body, Outbox.attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+    if row is None:
+        return None
+    return _Claim(outbox_id, row.phone, row.body, row.attempts)
+
+
+def _record(
+    db: Database, claim: _Claim, gateway: str, result: SendResult, policy: Policy, now: datetime
+) -> Report:
+    mine = and_(
+        Outbox.id == claim.outbox_id, Outbox.gateway == gateway, Outbox.gateway_id.is_(None)
+    )
+    if result.outcome is Outcome.RETRY and claim.attempt < policy.max_attempts:
+        # Release the claim: the next attempt (or the sweep, if that is lost) claims it again.
+        values: dict[str, object] = {
+            "status": OutboxStatus.QUEUED,
+            "gateway": None,
+            "error": _short(f"attempt {claim.attempt}: {result.status}"),
+        }
+        where = and_(mine, Outbox.status.in_(_OPEN))
+        step = Step.RETRY
+    elif result.outcome is Outcome.SENT:
+        values = {
+            "status": OutboxStatus.SENT,
+            "gateway_id": result.gateway_id,
+            "cost": result.cost,
+            "error": None,
+        }
+        # A claim that outlived its lease was marked failed "in doubt": the truth wins.
+        where = and_(mine, Outbox.status.in_((*_OPEN, OutboxStatus.FAILED)))
+        step = Step.SENT
+    else:
+        reason = result.status
+        if result.outcome is Outcome.RETRY:
+            reason = f"gave up after {claim.attempt} attempts: {result.status}"
+        values = {"status": OutboxStatus.FAILED, "error": _short(reason)}
+        where = and_(mine, Outbox.status.in_((*_OPEN, OutboxStatus.FAILED)))
+        step = Step.FAILED
+    with db.transaction() as session:
+        session.execute(
+            update(Outbox)
+            .where(where)
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+    log.info("outbox %d attempt %d: %s (%s)", claim.outbox_id, claim.attempt, step, result.status)
+    return Report(step, claim.attempt, result.status)
+
+
+def rows_to_hand_over(db: Database, now: datetime, policy: Policy, limit: int = 1000) -> list[int]:
+    """Rows that should be with a sender but may not be: pending past the grace period, or
+    queued for a retry whose job has been gone longer than the longest backoff."""
+    queued_grace = timedelta(seconds=max(policy.intervals, default=0)) + policy.lease
+    with db.transaction() as session:
+        ids = session.scalars(
+            select(Outbox.id)
+            .where(
+                Outbox.gateway.is_(None),
+                or_(
+                    and_(
+                        Outbox.status == OutboxStatus.PENDING,
+                        Outbox.updated_at < now - PENDING_GRACE,
+                    ),
+                    and_(
+                        Outbox.status == OutboxStatus.QUEUED,
+                        Outbox.updated_at < now - queued_grace,
+                    ),
+                ),
+            )
+            .order_by(Outbox.id)
+            .limit(limit)
+        ).all()
+    return list(ids)
+
+
+def fail_in_doubt(db: Database, now: datetime, policy: Policy) -> int:
+    """Mark failed the rows whose sender died mid-send (at-most-once: never sent again)."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(Outbox)
+            .where(
+                Outbox.status.in_(_OPEN),
+                Outbox.gateway.is_not(None),
+                Outbox.gateway_id.is_(None),
+                Outbox.updated_at < now - policy.lease,
+            )
+            .values(
+                status=OutboxStatus.FAILED,
+                error="in doubt: the sender stopped mid-send; not sent again",
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    if count:
+        log.warning("%d outbox rows in doubt (sender died mid-send): marked failed", count)
+    return count
+
+
+def _short(text: str) -> str:
+    return text[:200]
