@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
     from antre import health, jobs
+    from console import display
     from simulator import views as simulator_views
     from sms import views as sms_views
     from ussd import views as ussd_views
@@ -34,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ussd_views.blueprint)
     app.register_blueprint(sms_views.blueprint)
     app.register_blueprint(simulator_views.blueprint)
+    app.register_blueprint(display.blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
 

@@ -1,0 +1,71 @@
+"""`/display/<facility code>`: the waiting-room screen, "Sekarang dilayani A-012" (no login)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from antre import database
+from booking.clock import local_today, utcnow
+from booking.errors import Refused
+from booking.models import WAITING, Booking, ClinicSession, SessionStatus, display_number
+from booking.sessions import facility_by_code, services_of
+
+blueprint = Blueprint("display", __name__, template_folder="templates")
+
+NEXT_SHOWN = 4
+REFRESH_SECONDS = 5
+
+
+@blueprint.get("/display/<code>")
+def page(code: str) -> ResponseReturnValue:
+    board = _board(code)
+    return render_template("display.html", board=board, refresh_seconds=REFRESH_SECONDS)
+
+
+@blueprint.get("/display/<code>/now.json")
+def now_json(code: str) -> ResponseReturnValue:
+    return jsonify(_board(code))
+
+
+def _board(code: str) -> dict[str, Any]:
+    with database(current_app).transaction() as db:
+        try:
+            facility = facility_by_code(db, code[:8])
+        except Refused:
+            abort(404)
+        today = local_today(utcnow(), facility.timezone)
+        services = [
+            _service_line(db, service.id, service.name_id, today)
+            for service in services_of(db, facility)
+        ]
+        return {"facility": facility.name, "code": facility.code, "services": services}
+
+
+def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[str, Any]:
+    """Who is being served in the service's sessions today, and who is next."""
+    sessions = db.scalars(
+        select(ClinicSession)
+        .where(
+            ClinicSession.service_id == service_id,
+            ClinicSession.day == today,
+            ClinicSession.status != SessionStatus.CANCELLED,
+        )
+        .order_by(ClinicSession.start_time)
+    ).all()
+    serving: str | None = None
+    upcoming: list[str] = []
+    for session in sessions:
+        if session.now_serving:
+            serving = display_number(session.service.prefix, session.now_serving)
+        upcoming += db.scalars(
+            select(Booking.display)
+            .where(Booking.session_id == session.id, Booking.status.in_(WAITING))
+            .order_by(Booking.skipped, Booking.number)
+            .limit(NEXT_SHOWN)
+        ).all()
+    return {"service": name, "now_serving": serving, "next": upcoming[:NEXT_SHOWN]}

@@ -1,0 +1,46 @@
+"""The waiting-room display follows the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import time_machine
+from flask import Flask
+
+from antre.db import Database
+from booking.queue import call_next
+from tests.helpers import session_id, take, today
+
+
+def test_the_display_shows_who_is_served_and_who_is_next(
+    app: Flask, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="GIGI", day=today(now))
+    for i in range(6):
+        take(demo, sid, f"+62812345678{i:02d}", now)
+    client = app.test_client()
+    with time_machine.travel(now, tick=False):
+        before = client.get("/display/1001/now.json").json
+        demo.run(lambda s: call_next(s, sid, actor="nurse", channel="staff", now=now))
+        after = client.get("/display/1001/now.json").json
+        page = client.get("/display/1001")
+    assert before is not None and after is not None
+    gigi_before = next(line for line in before["services"] if line["service"] == "Poli Gigi")
+    gigi_after = next(line for line in after["services"] if line["service"] == "Poli Gigi")
+    assert gigi_before == {
+        "service": "Poli Gigi",
+        "now_serving": None,
+        "next": ["B-001", "B-002", "B-003", "B-004"],
+    }
+    assert gigi_after == {
+        "service": "Poli Gigi",
+        "now_serving": "B-001",
+        "next": ["B-002", "B-003", "B-004", "B-005"],
+    }
+    assert page.status_code == 200
+    assert b"Sekarang dilayani" in page.data and b"B-001" in page.data
+
+
+def test_an_unknown_facility_has_no_display(app: Flask) -> None:
+    assert app.test_client().get("/display/9999").status_code == 404
+    assert app.test_client().get("/display/" + "x" * 500).status_code == 404
