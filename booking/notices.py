@@ -38,16 +38,16 @@ RECEIPT = N_(
     "about {time}. To cancel, reply BATAL {number}"
 )
 RECEIPT_FOR = N_(
-    "{facility}: number {number} for {name}, {service}, {day}. {ahead} ahead, "
-    "about {time}. To cancel, reply BATAL {number}"
+    "{number} {name}: {service} {facility}, {day}. {ahead} ahead, ~{time}. "
+    "Cancel: BATAL {number}"
 )
 EVENING = N_(
     "{facility}: tomorrow {day} your number is {number} for {service}, from {time}. "
     "Reply 1 if you will come, 9 to cancel."
 )
 MORNING = N_(
-    "{facility}: today your number is {number} for {service}, about {time}, {ahead} ahead "
-    "of you. Reply 1 if you will come, 9 to cancel."
+    "{facility}: today no. {number}, {service}, about {time}, {ahead} ahead. "
+    "Reply 1 = coming, 9 = cancel."
 )
 ALMOST = N_(
     "{facility}: only {ahead} ahead of your number {number} for {service}. "
