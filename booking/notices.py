@@ -38,8 +38,7 @@ RECEIPT = N_(
     "about {time}. To cancel, reply BATAL {number}"
 )
 RECEIPT_FOR = N_(
-    "{number} {name}: {service} {facility}, {day}. {ahead} ahead, ~{time}. "
-    "Cancel: BATAL {number}"
+    "{number} {name}: {service} {facility}, {day}. {ahead} ahead, ~{time}. Cancel: BATAL {number}"
 )
 EVENING = N_(
     "{facility}: tomorrow {day} your number is {number} for {service}, from {time}. "
@@ -94,9 +93,14 @@ def in_quiet_hours(facility: Facility, now: datetime) -> bool:
     return clock >= start or clock < end
 
 
-def receipt(db: Session, booking: Booking, now: datetime) -> None:
-    """The SMS that stays when the USSD screen is gone: number, place in queue, expected time."""
-    where = position(db, booking, now)
+def receipt(
+    db: Session, booking: Booking, now: datetime, *, language: str, ahead: int | None = None
+) -> None:
+    """The SMS that stays when the USSD screen is gone: number, place in queue, expected time.
+
+    Written in the transaction that created the booking, so no receipt can exist yet.
+    """
+    where = position(db, booking, now, ahead=ahead)
     template = RECEIPT_FOR if booking.person.name else RECEIPT
     _write(
         db,
@@ -107,6 +111,8 @@ def receipt(db: Session, booking: Booking, now: datetime) -> None:
         ahead=where.ahead,
         time=_clock(where.expected_at, booking),
         name=booking.person.name,
+        language=language,
+        check_duplicate=False,
     )
 
 
@@ -155,11 +161,13 @@ def _write(
     template: str,
     *,
     fit: str | None = None,
+    language: str | None = None,
+    check_duplicate: bool = True,
     **params: Any,
 ) -> None:
     if booking.booked_by is None:
         return  # a walk-in without a phone
-    language = phone_language(db, booking.booked_by)
+    language = language or phone_language(db, booking.booked_by)
     session = booking.session
     service = session.service
     values = {
@@ -180,6 +188,7 @@ def _write(
         now=now,
         booking_id=booking.id,
         dedupe_key=f"{kind}:{booking.id}",
+        check_duplicate=check_duplicate,
     )
 
 

@@ -25,6 +25,8 @@ class Position:
 
 def pace(db: Session, session: ClinicSession, facility: Facility) -> timedelta:
     """Minutes per patient: measured from this session's calls, else the facility's setting."""
+    if session.now_serving is None:  # nobody called yet: nothing to measure
+        return timedelta(minutes=facility.minutes_per_patient)
     calls, first, last = db.execute(
         select(
             func.count(Booking.called_at), func.min(Booking.called_at), func.max(Booking.called_at)
@@ -35,21 +37,26 @@ def pace(db: Session, session: ClinicSession, facility: Facility) -> timedelta:
     return timedelta(minutes=facility.minutes_per_patient)
 
 
-def position(db: Session, booking: Booking, now: datetime) -> Position:
+def position(db: Session, booking: Booking, now: datetime, ahead: int | None = None) -> Position:
+    """Where a booking stands; `ahead` may be given when the caller already knows it."""
     session = booking.session
     facility = session.service.facility
-    ahead = (
-        db.scalar(
-            select(func.count()).where(
-                Booking.session_id == booking.session_id,
-                Booking.status.in_(ACTIVE),
-                Booking.number < booking.number,
-            )
-        )
-        or 0
-    )
+    if ahead is None:
+        ahead = _ahead(db, booking)
     starts = at_local(session.day, session.start_time, facility.timezone)
     expected = max(now, starts) + ahead * pace(db, session, facility)
     prefix = session.service.prefix
     serving = display_number(prefix, session.now_serving) if session.now_serving else None
     return Position(booking=booking, now_serving=serving, ahead=ahead, expected_at=expected)
+
+
+def _ahead(db: Session, booking: Booking) -> int:
+    """Bookings still waiting or in the room with a lower number."""
+    count = db.scalar(
+        select(func.count()).where(
+            Booking.session_id == booking.session_id,
+            Booking.status.in_(ACTIVE),
+            Booking.number < booking.number,
+        )
+    )
+    return count or 0

@@ -57,13 +57,16 @@ def sms(
     booking_id: int | None = None,
     dedupe_key: str | None = None,
     direct_answer: bool = False,
+    check_duplicate: bool = True,
 ) -> Outbox | None:
     """Queue one SMS in the outbox; None if a message with this dedupe key was already written.
 
     The body must already fit one GSM-7 segment.
     """
-    if dedupe_key is not None and db.scalar(
-        select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)
+    if (
+        check_duplicate
+        and dedupe_key is not None
+        and db.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
     ):
         return None
     body = to_gsm7(body)

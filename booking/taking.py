@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from booking import notices, records, reminders
@@ -46,13 +46,13 @@ def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
     if phone is None and not name:
         raise Refused(Reason.NAME_INVALID)
     person = _person(db, phone, name, command.bpjs_number)
-    _check_one_per_person(db, person, session, service, facility)
-    if phone is not None:
-        _check_people_per_phone(db, phone, person, session, facility)
+    _check_same_day_rules(db, person, phone, session, service, facility)
+    # Read before the counter row is locked below: everything after the UPDATE holds the lock.
+    language = notices.phone_language(db, phone) if phone is not None else None
 
     # The counter row: one atomic statement moves the number and the places together, so that
     # under any concurrency a number is never given twice and capacity is never exceeded.
-    number = db.execute(
+    counter = db.execute(
         update(ClinicSession)
         .where(
             ClinicSession.id == session.id,
@@ -63,11 +63,12 @@ def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
             last_number=ClinicSession.last_number + 1,
             places_taken=ClinicSession.places_taken + 1,
         )
-        .returning(ClinicSession.last_number)
+        .returning(ClinicSession.last_number, ClinicSession.places_taken)
         .execution_options(synchronize_session=False)
-    ).scalar()
-    if number is None:
+    ).first()
+    if counter is None:
         raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
+    number, places_taken = counter
 
     booking = Booking(
         session_id=session.id,
@@ -93,8 +94,11 @@ def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
         request_key=command.request_key,
     )
     # An SMS booking is answered by the SMS reply itself; every other channel gets a receipt.
-    if phone is not None and command.channel != Channel.SMS:
-        notices.receipt(db, booking, now)
+    if language is not None and command.channel != Channel.SMS:
+        # Before the first call every place taken is someone waiting: the people ahead are
+        # known without another query while the counter row is locked.
+        ahead = places_taken - 1 if session.now_serving is None else None
+        notices.receipt(db, booking, now, language=language, ahead=ahead)
     return booking
 
 
@@ -200,36 +204,35 @@ def _person(db: Session, phone: str | None, name: str, bpjs_number: str | None) 
     return person
 
 
-def _check_one_per_person(
-    db: Session, person: Person, session: ClinicSession, service: Service, facility: Facility
+def _check_same_day_rules(
+    db: Session,
+    person: Person,
+    phone: str | None,
+    session: ClinicSession,
+    service: Service,
+    facility: Facility,
 ) -> None:
-    existing = db.scalars(
-        select(Booking).where(
-            Booking.person_id == person.id,
-            Booking.service_id == service.id,
-            Booking.day == session.day,
-            Booking.status.in_(ACTIVE),
-        )
-    ).first()
-    if existing is not None:
-        raise Refused(
-            Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
-            name=person.name,
-            number=existing.display,
-            **notices.session_words(session, service),
-        )
+    """One active booking per person per service per day; a few people per phone per day.
 
-
-def _check_people_per_phone(
-    db: Session, phone: str, person: Person, session: ClinicSession, facility: Facility
-) -> None:
-    others = db.scalar(
-        select(func.count(func.distinct(Booking.person_id))).where(
-            Booking.booked_by == phone,
+    One query reads the day's bookings of the person and of the phone for both rules.
+    """
+    rows = db.execute(
+        select(Booking.person_id, Booking.service_id, Booking.status, Booking.display).where(
             Booking.day == session.day,
-            Booking.person_id != person.id,
             Booking.status.not_in(CANCELLED),
+            or_(Booking.person_id == person.id, Booking.booked_by == phone)
+            if phone is not None
+            else Booking.person_id == person.id,
         )
-    )
-    if (others or 0) + 1 > facility.people_per_phone_per_day:
+    ).all()
+    for person_id, service_id, status, display in rows:
+        if person_id == person.id and service_id == service.id and status in ACTIVE:
+            raise Refused(
+                Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
+                name=person.name,
+                number=display,
+                **notices.session_words(session, service),
+            )
+    others = {person_id for person_id, *_ in rows if person_id != person.id}
+    if phone is not None and len(others) + 1 > facility.people_per_phone_per_day:
         raise Refused(Reason.PHONE_LIMIT, limit=facility.people_per_phone_per_day)
