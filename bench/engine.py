@@ -1,0 +1,223 @@
+"""Booking engine throughput on PostgreSQL, beside a raw counter row, in one run.
+
+    python -m bench.engine [--postgres-url URL] [--clients 64] [--processes 2] [--seconds 10]
+
+Measures (64 concurrent clients by default, spread over processes so that both cores work):
+- raw: `UPDATE counter SET n = n + 1 … RETURNING n` + `INSERT` + commit, on one hot row
+  and across 100 rows: what the database alone can do with our shape of work;
+- engine: `booking.taking.take_number` through `Database.run`, exactly as the web app calls
+  it, on one hot session and across 100 sessions.
+Then checks the engine's bookings: no number twice, places_taken equal to the active count,
+capacity never exceeded. Prints a table; `--json FILE` also writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import subprocess
+from datetime import UTC, datetime
+
+import psycopg
+from sqlalchemy import func, select, text, update
+
+from antre import migrate
+from antre.db import Database
+from antre.demo import seed
+from bench.common import HEADER, Factory, Result, ScratchDatabase, row, run
+from booking.commands import TakeNumber
+from booking.errors import Refused
+from booking.models import ACTIVE, Booking, Channel, ClinicSession
+from booking.taking import take_number
+
+NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 07:30 WIB: today's sessions take bookings
+SPREAD = 100
+
+
+def raw_factory(url: str, rows: int) -> Factory:
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+
+    def factory(process: int, thread: int) -> object:
+        connection = psycopg.connect(dsn)
+        counter = itertools.count()
+
+        def operation() -> bool:
+            row_id = (process * 1000 + thread + next(counter)) % rows + 1
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE counter SET n = n + 1 WHERE id = %s RETURNING n", (row_id,))
+                (number,) = cursor.fetchone()  # type: ignore[misc]
+                cursor.execute(
+                    "INSERT INTO ticket (counter_id, n, at) VALUES (%s, %s, now())",
+                    (row_id, number),
+                )
+            connection.commit()
+            return True
+
+        return operation
+
+    return factory  # type: ignore[return-value]
+
+
+def engine_factory(
+    url: str, sessions: list[int], threads_per_process: int, tag: str, operator: str
+) -> Factory:
+    def factory(process: int, thread: int) -> object:
+        if not hasattr(engine_factory, "db"):
+            engine_factory.db = Database(url, pool_size=threads_per_process)  # type: ignore[attr-defined]
+        db: Database = engine_factory.db  # type: ignore[attr-defined]
+        counter = itertools.count()
+
+        def operation() -> bool:
+            n = next(counter)
+            sid = sessions[(process * 997 + thread * 31 + n) % len(sessions)]
+            # A distinct valid Indonesian mobile per booking and run: +62 8xx pp tt nnnnn.
+            phone = f"+62{operator}{process:02d}{thread:02d}{n:05d}"
+            command = TakeNumber(
+                session_id=sid,
+                phone=phone,
+                channel=Channel.API,
+                request_key=f"bench:{tag}:{process}:{thread}:{n}",
+            )
+            try:
+                db.run(lambda s: take_number(s, command, NOW))
+            except Refused:
+                return False
+            return True
+
+        return operation
+
+    return factory  # type: ignore[return-value]
+
+
+def check_engine(url: str) -> dict[str, int]:
+    """Zero duplicates and capacity kept, counted from the database."""
+    db = Database(url)
+    with db.transaction() as s:
+        duplicates = s.scalar(
+            select(func.count()).select_from(
+                select(Booking.session_id, Booking.number)
+                .group_by(Booking.session_id, Booking.number)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        active = dict(
+            s.execute(
+                select(Booking.session_id, func.count())
+                .where(Booking.status.in_(ACTIVE))
+                .group_by(Booking.session_id)
+            ).all()
+        )
+        sessions = s.scalars(select(ClinicSession)).all()
+        mismatched = sum(1 for c in sessions if c.places_taken != active.get(c.id, 0))
+        over = sum(1 for c in sessions if c.places_taken > c.capacity)
+        total = s.scalar(select(func.count()).select_from(Booking)) or 0
+    db.dispose()
+    return {
+        "bookings": total,
+        "duplicate_numbers": duplicates or 0,
+        "places_taken_mismatch": mismatched,
+        "over_capacity": over,
+    }
+
+
+def prepare(url: str) -> tuple[list[int], int]:
+    migrate.upgrade(url)
+    db = Database(url)
+    db.run(lambda s: seed(s, NOW, capacity=1_000_000, extra_facilities=34))
+    with db.transaction() as s:
+        ids = s.scalars(
+            select(ClinicSession.id)
+            .where(ClinicSession.day == NOW.date())
+            .order_by(ClinicSession.id)
+        ).all()
+        s.execute(update(ClinicSession).values(capacity=1_000_000))
+        s.execute(text("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)"))
+        s.execute(
+            text(
+                "CREATE TABLE ticket (id bigserial PRIMARY KEY, counter_id int NOT NULL,"
+                " n int NOT NULL, at timestamptz NOT NULL, UNIQUE (counter_id, n))"
+            )
+        )
+        s.execute(text(f"INSERT INTO counter SELECT g, 0 FROM generate_series(1, {SPREAD}) g"))
+    db.dispose()
+    return list(ids), len(ids)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    threads = -(-args.clients // args.processes)
+    with ScratchDatabase(args.postgres_url) as scratch:
+        sessions, count = prepare(scratch.url)
+        assert count >= SPREAD, f"only {count} sessions seeded"
+        load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
+        raw_hot = run("raw counter, 1 hot row", raw_factory(scratch.url, 1), **load)
+        raw_spread = run(f"raw counter, {SPREAD} rows", raw_factory(scratch.url, SPREAD), **load)
+        hot = run(
+            "engine, 1 hot session",
+            engine_factory(scratch.url, sessions[:1], threads, "hot", "812"),
+            **load,
+        )
+        spread = run(
+            f"engine, {SPREAD} sessions",
+            engine_factory(scratch.url, sessions[:SPREAD], threads, "spread", "813"),
+            **load,
+        )
+        checks = check_engine(scratch.url)
+        with psycopg.connect(scratch.url.replace("+psycopg", "")) as connection:
+            server = connection.execute("SHOW server_version").fetchone()
+    print(
+        f"machine: {platform.machine()}, {_cpus()} CPUs; PostgreSQL {server[0] if server else '?'}"
+    )
+    print(
+        f"load: {args.clients} clients in {args.processes} processes, {args.seconds:g} s each run"
+    )
+    print(HEADER)
+    for result, baseline in (
+        (raw_hot, None),
+        (raw_spread, None),
+        (hot, raw_hot),
+        (spread, raw_spread),
+    ):
+        print(row(result, baseline))
+    print("engine checks:", checks)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(
+                {
+                    "load": load,
+                    "checks": checks,
+                    "runs": [_figures(r) for r in (raw_hot, raw_spread, hot, spread)],
+                },
+                handle,
+                indent=2,
+            )
+
+
+def _figures(result: Result) -> dict[str, object]:
+    return {
+        "label": result.label,
+        "per_second": round(result.rate, 1),
+        "p50_ms": round(result.percentile(0.5), 2),
+        "p99_ms": round(result.percentile(0.99), 2),
+        "refused": result.refused,
+        "errors": result.errors,
+    }
+
+
+def _cpus() -> str:
+    return subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+if __name__ == "__main__":
+    main()
