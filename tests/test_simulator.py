@@ -18,7 +18,7 @@ def test_the_simulator_is_on_in_the_embedded_default_and_home_leads_there(app: F
     assert page.status_code == 200
     assert b"*123#" in page.data and b"/simulator/static/simulator.js" in page.data
     script = client.get("/simulator/static/simulator.js")
-    assert script.status_code == 200 and b'fetch(withKey(path)' in script.data
+    assert script.status_code == 200 and b"fetch(withKey(path)" in script.data
     script.close()
 
 
