@@ -1,0 +1,189 @@
+"""The action table: what choosing, typing and confirming do, by the name the tree uses.
+
+An action that changes something (a booking, a remembered setting) changes it only when its
+input is live; an input an earlier request already ran is replayed without effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from booking.commands import CancelBooking, TakeNumber
+from booking.errors import Reason, Refused
+from booking.models import Channel, Phone
+from booking.sessions import facility_by_code
+from booking.taking import cancel_booking as engine_cancel
+from booking.taking import clean_name, take_number
+from texts import translate
+from ussd import reads
+from ussd.context import Action, Again, Context, Go, Refuse, Result, Step, Turn
+from ussd.hints import CODE_INVALID, FULL, INVALID, NOT_DONE
+
+CODE = re.compile(r"\d{3,8}")
+
+
+def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
+    service = reads.service(turn, _number(step.value))
+    if service is None or service.facility_id != ctx.facility_id:
+        return Again(translate(ctx.language, INVALID))
+    return Go(replace(ctx, service_id=service.id, session_id=None))
+
+
+def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
+    service = reads.service(turn, ctx.service_id)
+    if service is None:
+        return Again(translate(ctx.language, INVALID))
+    for _day, bookable in reads.slots(turn, service):
+        if str(bookable.session.id) == step.value:
+            if bookable.places_left <= 0:
+                return Again(translate(ctx.language, FULL))
+            return Go(replace(ctx, session_id=bookable.session.id))
+    return Again(translate(ctx.language, INVALID))
+
+
+def book(turn: Turn, ctx: Context, step: Step) -> Result:
+    return _take(turn, ctx, step, name="")
+
+
+def book_for(turn: Turn, ctx: Context, step: Step) -> Result:
+    try:
+        name = clean_name(step.value)
+    except Refused as refused:
+        return Again(_said(ctx, refused))
+    if not name:
+        return Again(_said(ctx, Refused(Reason.NAME_INVALID)))
+    return _take(turn, ctx, step, name=name)
+
+
+def choose_booking(turn: Turn, ctx: Context, step: Step) -> Result:
+    for booking in reads.bookings(turn, ctx.phone):
+        if str(booking.id) == step.value:
+            return Go(replace(ctx, booking_id=booking.id))
+    return Again(translate(ctx.language, INVALID))
+
+
+def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
+    if not step.live:
+        return Refuse(translate(ctx.language, NOT_DONE))
+    if ctx.booking_id is None:
+        return Again(translate(ctx.language, INVALID))
+    command = CancelBooking(
+        ctx.booking_id, Channel.USSD, actor=ctx.phone, request_key=request_key(turn, step)
+    )
+    try:
+        with turn.db.begin_nested():
+            engine_cancel(turn.db, command, turn.now)
+    except Refused as refused:
+        return Refuse(_said(ctx, refused))
+    turn.forget()
+    return Go(ctx)
+
+
+def facility_code(turn: Turn, ctx: Context, step: Step) -> Result:
+    code = step.value.strip()
+    if not CODE.fullmatch(code):
+        return Again(translate(ctx.language, CODE_INVALID))
+    try:
+        facility = turn.remember(("code", code), lambda: facility_by_code(turn.db, code))
+    except Refused as refused:
+        return Again(_said(ctx, refused))
+    return _settle(turn, ctx, step, facility_id=facility.id)
+
+
+def choose_district(turn: Turn, ctx: Context, step: Step) -> Result:
+    if step.value not in reads.districts(turn):
+        return Again(translate(ctx.language, INVALID))
+    return Go(replace(ctx, district=step.value))
+
+
+def choose_facility(turn: Turn, ctx: Context, step: Step) -> Result:
+    for facility in reads.facilities_in(turn, ctx.district):
+        if str(facility.id) == step.value:
+            return _settle(turn, ctx, step, facility_id=facility.id)
+    return Again(translate(ctx.language, INVALID))
+
+
+def set_language(turn: Turn, ctx: Context, step: Step) -> Result:
+    return _settle(turn, ctx, step, language=step.value)
+
+
+def request_key(turn: Turn, step: Step) -> str:
+    """The same session and path is the same request: a retried confirm books once."""
+    digest = hashlib.sha256("\x1f".join((turn.session_key, *step.path)).encode()).hexdigest()
+    return f"ussd:{digest[:40]}"
+
+
+def remember_phone(
+    db: Session, phone: str, *, language: str | None = None, facility_id: int | None = None
+) -> None:
+    row = db.get(Phone, phone)
+    if row is None:
+        row = Phone(number=phone, language=language or "id", facility_id=facility_id)
+        db.add(row)
+        db.flush()  # a racing twin fails here; the request runs again and finds this row
+        return
+    if language is not None:
+        row.language = language
+    if facility_id is not None:
+        row.facility_id = facility_id
+
+
+def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
+    if not step.live:
+        return Refuse(translate(ctx.language, NOT_DONE))
+    if ctx.session_id is None:
+        return Again(translate(ctx.language, INVALID))
+    command = TakeNumber(
+        ctx.session_id, ctx.phone, Channel.USSD, name=name, request_key=request_key(turn, step)
+    )
+    try:
+        # A savepoint: a refusal takes back whatever the engine wrote before it said no.
+        with turn.db.begin_nested():
+            booking = take_number(turn.db, command, turn.now)
+    except Refused as refused:
+        return Refuse(_said(ctx, refused))
+    turn.forget()
+    return Go(replace(ctx, booking_id=booking.id))
+
+
+def _settle(
+    turn: Turn,
+    ctx: Context,
+    step: Step,
+    *,
+    language: str | None = None,
+    facility_id: int | None = None,
+) -> Result:
+    """A setting the phone keeps: remembered in the database, and in effect at once."""
+    if step.live:
+        remember_phone(turn.db, ctx.phone, language=language, facility_id=facility_id)
+    changed = replace(ctx, language=language or ctx.language)
+    if facility_id is not None:
+        changed = Context(phone=ctx.phone, language=changed.language, facility_id=facility_id)
+    return Go(changed)
+
+
+def _said(ctx: Context, refused: Refused) -> str:
+    return translate(ctx.language, refused.reason.message, **refused.params)
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+ACTIONS: dict[str, Action] = {
+    "choose_service": choose_service,
+    "choose_slot": choose_slot,
+    "book": book,
+    "book_for": book_for,
+    "choose_booking": choose_booking,
+    "cancel": cancel,
+    "facility_code": facility_code,
+    "choose_district": choose_district,
+    "choose_facility": choose_facility,
+    "set_language": set_language,
+}

@@ -1,0 +1,16 @@
+"""The one-line hints shown above a screen that is shown again."""
+
+from __future__ import annotations
+
+from menus.screens import N_
+
+INVALID = N_("Not a choice, try again.")
+FULL = N_("That time is full.")
+NO_MORE = N_("No more pages.")
+RESUMED = N_("Continuing from before.")
+CODE_INVALID = N_("A code is 3 to 8 digits.")
+# An earlier request tried this and was refused; the walk only needs to know it went nowhere.
+NOT_DONE = N_("That could not be done. Go back to choose again.")
+
+# The hints a list screen may show in place of its title: pages leave room for the longest.
+LIST_HINTS = (INVALID, FULL, NO_MORE, RESUMED)

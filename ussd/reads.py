@@ -1,0 +1,86 @@
+"""What the menu reads from the engine, once per request however often a walk asks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from booking import sessions
+from booking.models import Booking, ClinicSession, Facility, Service
+from booking.position import Position, position
+from ussd.context import Turn
+
+
+def facility(turn: Turn, facility_id: int | None) -> Facility | None:
+    if facility_id is None:
+        return None
+    return turn.remember(("facility", facility_id), lambda: turn.db.get(Facility, facility_id))
+
+
+def service(turn: Turn, service_id: int | None) -> Service | None:
+    if service_id is None:
+        return None
+    return turn.remember(("service", service_id), lambda: turn.db.get(Service, service_id))
+
+
+def clinic_session(turn: Turn, session_id: int | None) -> ClinicSession | None:
+    if session_id is None:
+        return None
+    return turn.remember(("session", session_id), lambda: turn.db.get(ClinicSession, session_id))
+
+
+def booking(turn: Turn, booking_id: int | None) -> Booking | None:
+    if booking_id is None:
+        return None
+    return turn.remember(("booking", booking_id), lambda: turn.db.get(Booking, booking_id))
+
+
+def services(turn: Turn, where: Facility) -> list[Service]:
+    return turn.remember(("services", where.id), lambda: sessions.services_of(turn.db, where))
+
+
+def slots(turn: Turn, of: Service) -> list[tuple[date, sessions.Bookable]]:
+    """Every session of a service that takes bookings now, today first."""
+
+    def load() -> list[tuple[date, sessions.Bookable]]:
+        found = []
+        for day in sessions.booking_days(of.facility, turn.now):
+            for bookable in sessions.bookable_sessions(turn.db, of, day, turn.now):
+                found.append((day, bookable))
+        return found
+
+    return turn.remember(("slots", of.id), load)
+
+
+def bookings(turn: Turn, phone: str) -> list[Booking]:
+    return turn.remember(
+        ("bookings", phone), lambda: sessions.active_bookings(turn.db, phone, turn.now)
+    )
+
+
+def where_is(turn: Turn, of: Booking) -> Position:
+    return turn.remember(("position", of.id), lambda: position(turn.db, of, turn.now))
+
+
+def districts(turn: Turn) -> list[str]:
+    def load() -> list[str]:
+        rows = turn.db.scalars(
+            select(Facility.district).where(Facility.active.is_(True)).distinct()
+        )
+        return sorted(rows)
+
+    return turn.remember(("districts",), load)
+
+
+def facilities_in(turn: Turn, district: str | None) -> list[Facility]:
+    def load() -> list[Facility]:
+        return list(
+            turn.db.scalars(
+                select(Facility)
+                .where(Facility.district == district, Facility.active.is_(True))
+                .order_by(Facility.name, Facility.code)
+            )
+        )
+
+    return turn.remember(("facilities", district), load)

@@ -1,0 +1,128 @@
+"""Where USSD sessions live between requests: Redis with a TTL, or memory when there is none.
+
+The store holds nothing the user cannot do without (answers for retried requests, the path of
+an unfinished session): when Redis fails the memory store takes over, and a booking still goes
+through.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Protocol
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class Store(Protocol):
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class MemoryStore:
+    """A dict with expiry, for the embedded mode and for when Redis is down."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._items: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if found[0] <= time.monotonic():
+                del self._items[key]
+                return None
+        value: dict[str, Any] = json.loads(found[1])
+        return value
+
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        text = json.dumps(value)
+        with self._lock:
+            if len(self._items) >= self._limit:
+                self._purge()
+            self._items[key] = (time.monotonic() + ttl, text)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def _purge(self) -> None:
+        now = time.monotonic()
+        for key in [key for key, (expires, _) in self._items.items() if expires <= now]:
+            del self._items[key]
+        while len(self._items) >= self._limit:  # still full: drop the oldest
+            del self._items[next(iter(self._items))]
+
+
+class RedisStore:
+    """JSON values under keys with a TTL; errors are the caller's to handle."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        raw = self.client.get(key)
+        if raw is None:
+            return None
+        value: dict[str, Any] = json.loads(raw)
+        return value
+
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        self.client.set(key, json.dumps(value), px=max(1, int(ttl * 1000)))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(key)
+
+
+class FallbackStore:
+    """Redis first; on a Redis error, memory for a while, so a dead Redis costs one timeout."""
+
+    def __init__(self, primary: RedisStore, fallback: MemoryStore, pause: float = 5.0) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.pause = pause
+        self._down_until = 0.0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self._try(lambda store: store.get(key))  # type: ignore[no-any-return]
+
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        self._try(lambda store: store.put(key, value, ttl))
+
+    def delete(self, key: str) -> None:
+        self._try(lambda store: store.delete(key))
+
+    def _try(self, work: Any) -> Any:
+        if time.monotonic() >= self._down_until:
+            try:
+                return work(self.primary)
+            except (RedisError, OSError, ValueError) as error:
+                log.warning("USSD store: Redis failed (%s); using memory", type(error).__name__)
+                self._down_until = time.monotonic() + self.pause
+        return work(self.fallback)
+
+
+def store_of(app: Flask) -> Store:
+    """The app's store, made on first use (nothing connects at start-up)."""
+    store: Store | None = app.extensions.get("ussd.store")
+    if store is None:
+        if app.config["REDIS_URL"]:
+            from antre.redis import connection
+
+            store = FallbackStore(RedisStore(connection(app)), MemoryStore())
+        else:
+            store = MemoryStore()
+        app.extensions["ussd.store"] = store
+    return store
