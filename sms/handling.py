@@ -1,0 +1,332 @@
+"""What an inbound SMS asks for: the parsed command run through the booking engine, and the reply.
+
+Every command ends in exactly one reply text (in the phone's language, one GSM-7 segment);
+a refusal from the engine is a reply too. Work that changes bookings runs in a savepoint, so
+a refusal halfway leaves nothing behind while the inbound record and the reply still commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from booking.clock import local_today
+from booking.commands import TakeNumber
+from booking.errors import Reason, Refused
+from booking.models import Booking, Channel, ClinicSession, Facility, Service
+from booking.queue import check_in
+from booking.sessions import (
+    active_bookings,
+    bookable_sessions,
+    booking_days,
+    facility_by_code,
+    find_for_phone,
+    first_with_room,
+    services_of,
+)
+from booking.taking import take_number
+from sms import digits, replies
+from sms.digits import cancel_one
+from sms.parser import (
+    DEFAULT_SERVICES,
+    Book,
+    Cancel,
+    CheckIn,
+    Confirm,
+    DayWord,
+    Digit,
+    Help,
+    Schedule,
+    SetLanguage,
+    Start,
+    Status,
+    Stop,
+    Unknown,
+    parse,
+)
+from sms.replies import Reply
+from sms.sender import Sender
+from texts import language_or_default
+
+# A date typed without a year is the nearest one: "02/01" in late December is next year's.
+_LAST_YEAR_AFTER_DAYS = 180
+
+
+def answer(db: Session, sender: Sender, text: str, now: datetime) -> tuple[str, Reply]:
+    """Run one SMS; returns the command's kind (for the inbound record) and the reply."""
+    command = read(db, sender, text)
+    handler = _HANDLERS[type(command)]
+    try:
+        reply = handler(db, sender, command, now)
+    except Refused as refused:
+        reply = Reply(replies.refusal(sender.language, refused))
+    return type(command).__name__.lower(), reply
+
+
+def read(db: Session, sender: Sender, text: str) -> Any:
+    """The command, with service words read against the facility the text is about."""
+    facility = sender.remembered(db)
+    command = parse(text, service_words(db, facility))
+    code = getattr(command, "facility_code", None)
+    if code and (facility is None or code != facility.code):
+        try:
+            named = facility_by_code(db, code)
+        except Refused:
+            return command  # the handler says the code is unknown
+        command = parse(text, service_words(db, named))
+    return command
+
+
+def service_words(db: Session, facility: Facility | None) -> Mapping[str, Sequence[str]]:
+    """Service code → the words people use for it, from the facility's own services."""
+    if facility is None:
+        return DEFAULT_SERVICES
+    return {
+        service.code: _words(service) for service in services_of(db, facility)
+    } or DEFAULT_SERVICES
+
+
+def _words(service: Service) -> list[str]:
+    words = [service.code, service.name_id, service.name_en]
+    words += [word.strip() for word in service.synonyms.split(",") if word.strip()]
+    return words
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+
+def book(db: Session, sender: Sender, command: Book, now: datetime) -> Reply:
+    language = sender.language
+    facility = facility_for(db, sender, command.facility_code)
+    if facility is None:
+        return Reply(
+            replies.render(language, replies.ASK_FACILITY, service=command.service or "UMUM")
+        )
+    services = services_of(db, facility)
+    if command.service is None and len(services) != 1:
+        codes = [service.code for service in services]
+        return Reply(
+            replies.with_list(language, replies.ASK_SERVICE, "codes", codes, facility=facility.name)
+        )
+    service = services[0] if command.service is None else _service(services, command.service)
+    session = _session(db, service, day_of(facility, command.day, now), now)
+    with db.begin_nested():
+        booking = take_number(
+            db,
+            TakeNumber(
+                session_id=session.id,
+                phone=sender.phone,
+                channel=Channel.SMS,
+                name=command.for_name or "",
+                request_key=sender.request_key,
+            ),
+            now,
+        )
+    return Reply(replies.receipt(db, booking, language, now))
+
+
+def facility_for(db: Session, sender: Sender, code: str | None) -> Facility | None:
+    """The facility named in the SMS (and remembered from now on), else the remembered one."""
+    if code:
+        named = facility_by_code(db, code)
+        sender.settings(db).facility_id = named.id
+        return named
+    remembered = sender.remembered(db)
+    if remembered is not None and not remembered.active:
+        raise Refused(Reason.FACILITY_CLOSED, facility=remembered.name)
+    return remembered
+
+
+def _service(services: Sequence[Service], code: str) -> Service:
+    for service in services:
+        if service.code.upper() == code.upper():
+            return service
+    raise Refused(Reason.SERVICE_UNKNOWN)
+
+
+def day_of(facility: Facility, word: DayWord | None, now: datetime) -> date | None:
+    """The date a day word means in the facility's local time; None if no day was given."""
+    if word is None:
+        return None
+    today = local_today(now, facility.timezone)
+    if word.kind == "today":
+        day = today
+    elif word.kind == "tomorrow":
+        day = today + timedelta(days=1)
+    elif word.kind == "day_after":
+        day = today + timedelta(days=2)
+    elif word.kind == "weekday" and word.weekday is not None:
+        day = today + timedelta(days=(word.weekday - today.weekday()) % 7)
+    else:
+        day = _date(today, word.day, word.month)
+    if day not in booking_days(facility, now):
+        raise Refused(Reason.OUTSIDE_WINDOW)
+    return day
+
+
+def _date(today: date, day: int | None, month: int | None) -> date:
+    try:
+        if month is None:
+            found = date(today.year, today.month, day or 0)
+            return found if found >= today else _next_month(today, day or 0)
+        found = date(today.year, month, day or 0)
+        if (today - found).days > _LAST_YEAR_AFTER_DAYS:
+            found = date(today.year + 1, month, day or 0)
+        return found
+    except ValueError as error:
+        raise Refused(Reason.OUTSIDE_WINDOW) from error
+
+
+def _next_month(today: date, day: int) -> date:
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return date(year, month, day)
+
+
+def _session(db: Session, service: Service, day: date | None, now: datetime) -> ClinicSession:
+    """The session an SMS booking gets: on the day asked for, or the first day with room."""
+    if day is not None:
+        return first_with_room(db, service, day, now)
+    first_refusal: Refused | None = None
+    for candidate in booking_days(service.facility, now):
+        try:
+            return first_with_room(db, service, candidate, now)
+        except Refused as refused:
+            first_refusal = first_refusal or refused
+    raise first_refusal or Refused(Reason.OUTSIDE_WINDOW)
+
+
+# --- cancel, status, schedule, arrival -------------------------------------------------------
+
+
+def cancel(db: Session, sender: Sender, command: Cancel, now: datetime) -> Reply:
+    language = sender.language
+    if command.ticket:
+        booking = find_for_phone(db, sender.phone, command.ticket, now)
+    else:
+        bookings = active_bookings(db, sender.phone, now)
+        if not bookings:
+            raise Refused(Reason.NO_ACTIVE_BOOKING)
+        if len(bookings) > 1:
+            tickets = [_ticket(booking) for booking in bookings]
+            return Reply(
+                replies.with_list(
+                    language,
+                    replies.WHICH_TO_CANCEL,
+                    "tickets",
+                    tickets,
+                    count=len(bookings),
+                    example=bookings[0].display,
+                )
+            )
+        booking = bookings[0]
+    return Reply(cancel_one(db, sender, booking, now))
+
+
+def _ticket(booking: Booking) -> str:
+    name = booking.person.name
+    return f"{booking.display} {name.split()[0]}" if name else booking.display
+
+
+def status(db: Session, sender: Sender, command: Status, now: datetime) -> Reply:
+    bookings = active_bookings(db, sender.phone, now)
+    if not bookings:
+        raise Refused(Reason.NO_ACTIVE_BOOKING)
+    return Reply(replies.status(db, bookings, sender.language, now))
+
+
+def schedule(db: Session, sender: Sender, command: Schedule, now: datetime) -> Reply:
+    facility = facility_for(db, sender, command.facility_code)
+    if facility is None:
+        return Reply(replies.render(sender.language, replies.ASK_FACILITY_SCHEDULE))
+    today = local_today(now, facility.timezone)
+    tomorrow = today + timedelta(days=1)
+    places = [
+        (
+            service.code,
+            _places_left(db, service, today, now),
+            _places_left(db, service, tomorrow, now),
+        )
+        for service in services_of(db, facility)
+    ]
+    return Reply(replies.schedule(sender.language, facility.name, places))
+
+
+def _places_left(db: Session, service: Service, day: date, now: datetime) -> int:
+    return sum(bookable.places_left for bookable in bookable_sessions(db, service, day, now))
+
+
+def arrived(db: Session, sender: Sender, command: CheckIn, now: datetime) -> Reply:
+    """HADIR: every number of this phone for today is checked in (a family arrives together)."""
+    bookings = active_bookings(db, sender.phone, now)
+    todays = [
+        booking
+        for booking in bookings
+        if booking.day == local_today(now, booking.session.service.facility.timezone)
+    ]
+    if not todays:
+        if bookings:
+            return Reply(replies.render(sender.language, replies.NO_BOOKING_TODAY))
+        raise Refused(Reason.NO_ACTIVE_BOOKING)
+    with db.begin_nested():
+        for booking in todays:
+            check_in(db, booking.id, actor=sender.phone, channel=Channel.SMS, now=now)
+    if len(todays) > 1:
+        numbers = [booking.display for booking in todays]
+        return Reply(
+            replies.with_list(sender.language, replies.CHECKED_IN_MANY, "numbers", numbers)
+        )
+    return Reply(replies.checked_in(db, todays[0], sender.language, now))
+
+
+# --- the phone's settings, help --------------------------------------------------------------
+
+
+def set_language(db: Session, sender: Sender, command: SetLanguage, now: datetime) -> Reply:
+    language = language_or_default(command.language)
+    sender.settings(db).language = language
+    return Reply(replies.render(language, replies.LANGUAGE_SET))
+
+
+def stop(db: Session, sender: Sender, command: Stop, now: datetime) -> Reply:
+    sender.settings(db).reminders_off = True
+    return Reply(replies.render(sender.language, replies.REMINDERS_OFF))
+
+
+def start(db: Session, sender: Sender, command: Start, now: datetime) -> Reply:
+    sender.settings(db).reminders_off = False
+    return Reply(replies.render(sender.language, replies.REMINDERS_ON))
+
+
+def help_(db: Session, sender: Sender, command: Help, now: datetime) -> Reply:
+    return Reply(replies.render(sender.language, replies.HELP))
+
+
+def not_understood(db: Session, sender: Sender, command: Unknown, now: datetime) -> Reply:
+    return Reply(replies.render(sender.language, replies.UNKNOWN), understood=False)
+
+
+def digit(db: Session, sender: Sender, command: Digit, now: datetime) -> Reply:
+    return digits.answer(db, sender, command.value, now)
+
+
+def confirm(db: Session, sender: Sender, command: Confirm, now: datetime) -> Reply:
+    return digits.yes(db, sender, now)
+
+
+_HANDLERS: dict[type, Callable[[Session, Sender, Any, datetime], Reply]] = {
+    Book: book,
+    Cancel: cancel,
+    Status: status,
+    Schedule: schedule,
+    CheckIn: arrived,
+    Confirm: confirm,
+    Digit: digit,
+    SetLanguage: set_language,
+    Stop: stop,
+    Start: start,
+    Help: help_,
+    Unknown: not_understood,
+}
