@@ -54,9 +54,7 @@ def test_a_first_timer_is_asked_for_a_health_centre(phone: Handset) -> None:
     assert "1 Ketik kodenya" in screen
 
 
-def test_a_returning_phone_gets_a_number_in_five_requests(
-    phone: Handset, demo: Database
-) -> None:
+def test_a_returning_phone_gets_a_number_in_five_requests(phone: Handset, demo: Database) -> None:
     remember(demo)
     assert phone.dial().startswith("CON Puskesmas Cipocok Jaya\n1 Ambil nomor antrean")
     assert "1 Poli Umum" in phone.press("1")
