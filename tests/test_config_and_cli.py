@@ -121,3 +121,15 @@ def test_healthz_with_a_real_redis(redis_app: Flask) -> None:
     response = redis_app.test_client().get("/healthz")
     assert response.status_code == 200 and response.json is not None
     assert response.json["redis"] == "ok"
+
+
+def test_notifications_run_due_scans_as_of_a_given_moment(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    assert antre_command("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    result = antre_command(
+        "notifications", "run-due", "--at", "2026-11-23T18:05+07:00", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "as of 2026-11-23T18:05:00+07:00: nothing due"
+    wrong = antre_command("notifications", "run-due", "--at", "soon", env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and "'soon' is not an ISO-8601 time" in wrong.stderr
