@@ -124,7 +124,10 @@ def serve(host: str, port: int) -> None:
 
     jobs.start(app)  # the embedded sender and its sweep (a no-op with REDIS_URL)
     click.echo(f"Antre is running on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Werkzeug's server directly: Flask's app.run refuses to start inside its own CLI.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def prepare_database(app: Flask) -> None:
