@@ -35,10 +35,28 @@ _NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
 
 def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
     """Give the next number in a session, or refuse with a reason the user can read."""
-    earlier = records.replayed(db, command.request_key)
-    if earlier is not None and earlier.booking_id is not None:
-        return db.get_one(Booking, earlier.booking_id)
+    earlier = _replayed_booking(db, command.request_key)
+    if earlier is not None:
+        return earlier
+    try:
+        return _take(db, command, now)
+    except Refused:
+        # A twin request with the same key may have committed after our first look (its
+        # booking now makes ours look like a second one): the answer is then its booking.
+        earlier = _replayed_booking(db, command.request_key)
+        if earlier is not None:
+            return earlier
+        raise
 
+
+def _replayed_booking(db: Session, request_key: str | None) -> Booking | None:
+    earlier = records.replayed(db, request_key)
+    if earlier is None or earlier.booking_id is None:
+        return None
+    return db.get_one(Booking, earlier.booking_id)
+
+
+def _take(db: Session, command: TakeNumber, now: datetime) -> Booking:
     session, service, facility = _session_for_booking(db, command.session_id)
     check_bookable(session, service, facility, now)
     phone = normalise(command.phone) if command.phone else None
