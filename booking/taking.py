@@ -122,9 +122,9 @@ def _take(db: Session, command: TakeNumber, now: datetime) -> Booking:
 
 def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Booking:
     """Cancel one booking and free its place (its number is never given again)."""
-    earlier = records.replayed(db, command.request_key)
-    if earlier is not None and earlier.booking_id is not None:
-        return db.get_one(Booking, earlier.booking_id)
+    earlier = _replayed_booking(db, command.request_key)
+    if earlier is not None:
+        return earlier
     booking = db.get(Booking, command.booking_id, with_for_update=True)
     if booking is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
