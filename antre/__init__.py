@@ -36,6 +36,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms_views.blueprint)
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
+    from figures import views as figures_views
+
+    app.register_blueprint(figures_views.blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
 

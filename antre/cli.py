@@ -173,6 +173,40 @@ def worker(burst: bool, sweep_every: float) -> None:
     jobs.run_worker(app, burst=burst, sweep_every=sweep_every)
 
 
+@cli.command("figures")
+@click.option("--district", default=None, help="district (kabupaten/kota); all when omitted")
+@click.option("--facility", default=None, help="one facility code")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, counts 1-4 as <5 (logged as an export)")
+@click.option("--json", "as_json", is_flag=True, help="JSON as served by /api/figures (logged)")
+@with_appcontext
+def figures_command(
+    district: str | None,
+    facility: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    as_csv: bool,
+    as_json: bool,
+) -> None:
+    """Print the district figures of a period (default: the last 30 days)."""
+    from booking.clock import local_today, utcnow
+    from figures.command import period, render
+    from figures.queries import Scope
+
+    now = utcnow()
+    first, last = period(
+        start.date() if start else None,
+        end.date() if end else None,
+        local_today(now, current_app.config["DEFAULT_TIMEZONE"]),
+    )
+    scope = Scope(first, last, district, facility)
+    if problem := scope.problem():
+        raise click.UsageError(problem)
+    form = "csv" if as_csv else "json" if as_json else "text"
+    click.echo(database(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="antre")
