@@ -207,6 +207,11 @@ def figures_command(
     click.echo(database(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
 
 
+from ussd.phone import phone_command  # noqa: E402 - listed here with the other commands
+
+cli.add_command(phone_command)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="antre")

@@ -133,3 +133,8 @@ def test_notifications_run_due_scans_as_of_a_given_moment(tmp_path: Path) -> Non
     assert result.stdout.strip() == "as of 2026-11-23T18:05:00+07:00: nothing due"
     wrong = antre_command("notifications", "run-due", "--at", "soon", env=env, cwd=tmp_path)
     assert wrong.returncode == 2 and "'soon' is not an ISO-8601 time" in wrong.stderr
+
+
+def test_the_terminal_phone_is_an_antre_command(tmp_path: Path) -> None:
+    result = antre_command("phone", "--help", env={}, cwd=tmp_path)
+    assert result.returncode == 0 and "Dial the USSD menu" in result.stdout
