@@ -31,6 +31,7 @@ from booking.sessions import cancel_session
 from tests.helpers import session_id, set_capacity, take, today
 from tests.test_sms_incoming import OTHER_PHONE, PHONE, Inbox
 
+MONDAY = "Sen 23/11"
 TUESDAY = "Sel 24/11"
 
 
@@ -133,6 +134,21 @@ def test_besok_books_tomorrow_and_a_date_books_that_date(inbox: Inbox) -> None:
     assert TUESDAY in (inbox.send("ANTRE UMUM BESOK 1001") or "")
     assert TUESDAY in (inbox.send("ANTRE KIA 24-11") or "")
     assert [b.day for b in bookings(inbox)] == [today(utcnow()) + timedelta(days=1)] * 2
+
+
+def test_a_weekday_name_means_the_next_such_day_in_the_facility_time(inbox: Inbox) -> None:
+    assert TUESDAY in (inbox.send("antri umum selasa 1001") or "")
+    assert MONDAY in (inbox.send("ANTRE GIGI SENIN 1001") or "")
+    assert inbox.send("ANTRE KIA RABU 1001") == "Antrean hanya untuk hari ini atau besok."
+
+
+def test_service_words_are_read_against_the_facility_own_services(inbox: Inbox) -> None:
+    # "KB" is a service of its own in the default list, but at 1001 it is a word for KIA.
+    reply = inbox.send("mau antre kb bsk 1001 utk ibu ratna")
+    assert reply is not None and reply.startswith("Ibu Ratna: C-001, Poli KIA, Sel 24/11")
+    assert (inbox.send("ANTRE DENTAL") or "").startswith(
+        "Puskesmas Cipocok Jaya: nomor antrean Anda B-001"
+    )
 
 
 def test_a_day_outside_the_booking_window_gets_the_engines_refusal(inbox: Inbox) -> None:
