@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from redis import Redis
 
@@ -23,6 +24,13 @@ def test_redis_flushed_between_scan_and_send_still_sends_the_reminder_once(
     rq_app: Flask,  # noqa: F811 - the imported fixture
     fake: FakeAfricasTalking,  # noqa: F811
 ) -> None:
+    # The worker sweeps at start with the real clock: hold it at the test's Monday morning, or
+    # on the real Tuesday the morning reminder for "tomorrow" would be due and go out too.
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        _scan_flush_and_sweep(rq_app, fake)
+
+
+def _scan_flush_and_sweep(rq_app: Flask, fake: FakeAfricasTalking) -> None:  # noqa: F811
     db = database(rq_app)
     now = MONDAY_MORNING
     db.run(lambda s: seed(s, now))
