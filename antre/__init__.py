@@ -39,6 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from figures import views as figures_views
 
     app.register_blueprint(figures_views.blueprint)
+    from console import auth
+
+    auth.init_app(app)
+    # Gateway callbacks are not forms: they carry the callback key, not a session cookie.
+    auth.csrf.exempt(ussd_views.blueprint)
+    auth.csrf.exempt(sms_views.blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
 

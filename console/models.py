@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,7 +20,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # everything, everywhere
 
 
-class StaffUser(Base):
+class StaffUser(UserMixin, Base):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +33,10 @@ class StaffUser(Base):
     district: Mapped[str | None] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses a deactivated account at every request
+        return bool(self.active)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

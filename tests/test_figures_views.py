@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,9 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from antre.db import Database
-from booking.models import Event, Facility
-from console.models import Role, StaffUser
+from booking.models import Event
+from console.models import Role
 from figures.access import Allowed, Place, decide
+from tests import staff
 from tests import test_figures_history as history
 
 PERIOD = {"from": "2026-11-20", "to": "2026-11-22"}
@@ -24,63 +24,18 @@ PERIOD = {"from": "2026-11-20", "to": "2026-11-22"}
 LogIn = Callable[[Role, str | None, str | None], FlaskClient]
 
 
-class _Account:
-    """What a login manager hands the views: the staff row with Flask-Login's attributes."""
-
-    def __init__(self, row: StaffUser) -> None:
-        self.id, self.username, self.role = row.id, row.username, row.role
-        self.facility_id, self.district, self.active = row.facility_id, row.district, row.active
-        self.is_authenticated, self.is_active, self.is_anonymous = True, row.active, False
-
-    def get_id(self) -> str:
-        return str(self.id)
-
-
 @pytest.fixture
 def log_in(app: Flask, db: Database) -> LogIn:
-    """A client logged in as a new staff account (through the console's login manager if it is
-    registered, else through a minimal one that loads staff rows the same way)."""
-    if not hasattr(app, "login_manager"):
-        from flask_login import LoginManager
-
-        manager = LoginManager()
-        manager.init_app(app)
-
-        @manager.user_loader
-        def load(user_id: str) -> _Account | None:
-            with db.transaction() as s:
-                row = s.get(StaffUser, int(user_id))
-                return _Account(row) if row is not None else None
-
+    """A client logged in, through the console's login form, as a new staff account."""
     history.build(db)
     count = 0
 
     def make(role: Role, district: str | None, facility: str | None) -> FlaskClient:
         nonlocal count
         count += 1
-
-        def add(s: Any) -> int:
-            facility_id = (
-                s.scalar(select(Facility.id).where(Facility.code == facility)) if facility else None
-            )
-            row = StaffUser(
-                username=f"{role.value}-{count}",
-                role=role,
-                district=district,
-                facility_id=facility_id,
-                created_at=datetime(2026, 11, 1, tzinfo=UTC),
-            )
-            row.set_password("correct horse")
-            s.add(row)
-            s.flush()
-            return int(row.id)
-
-        user_id = db.run(add)
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
-        return client
+        username = f"{role.value}-{count}"
+        staff.add_user(db, username, role, facility=facility, district=district)
+        return staff.log_in(app.test_client(), username)
 
     return make
 

@@ -1,0 +1,152 @@
+"""Staff login, roles and CSRF: who may open the console, and which facility they may run.
+
+Flask-Login keeps the account in a signed session cookie; Flask-WTF's CSRFProtect guards every
+form of the app. The gateway callbacks and the token-authenticated APIs are exempted by the
+app factory: they are not forms, and their callers hold no session cookie to abuse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from antre import database
+from console.models import Role, StaffUser
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("auth", __name__, template_folder="templates")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Checked against when the username is unknown, so that a wrong name costs as long as a wrong
+# password and the login page does not tell which names exist.
+_NOBODY = generate_password_hash("no such account")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk dulu. Please log in."
+    login_manager.session_protection = "strong"
+    # Lax: a form posted from another site arrives without the session cookie at all.
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    csrf.init_app(app)
+    app.register_blueprint(blueprint)
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> StaffUser | None:
+    if not user_id.isdigit():
+        return None
+    with database(current_app).transaction() as db:
+        user = db.get(StaffUser, int(user_id))
+    return user if user is not None and user.active else None
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Nama pengguna / Username", [DataRequired(), Length(max=64)])
+    password = PasswordField("Kata sandi / Password", [DataRequired(), Length(max=200)])
+
+
+@blueprint.route("/console/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = check_credentials(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            log.info("console login: %s", user.username)
+            return redirect(_safe_next(request.args.get("next")))
+        log.info("console login refused for %r", (form.username.data or "")[:64])
+        error = "Nama pengguna atau kata sandi salah. Wrong username or password."
+    status = 401 if error else 200
+    return render_template("console/login.html", form=form, error=error), status
+
+
+@blueprint.post("/console/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def check_credentials(username: str, password: str) -> StaffUser | None:
+    """The active account with this name and password, or None (never says which was wrong)."""
+    with database(current_app).transaction() as db:
+        user = db.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if user is None:
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_NOBODY, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: an absolute URL in `next` would make us an open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return "/console/"
+
+
+def staff() -> StaffUser:
+    """The logged-in account (for views behind `roles_required`)."""
+    return cast(StaffUser, current_user._get_current_object())
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Log in first; then 403 unless the account has one of these roles."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if staff().role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, guarded)
+
+    return decorate
+
+
+def may_run(user: StaffUser, facility_id: int) -> bool:
+    """Run the queue of a facility: its own staff and facility admins, and admins."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.STAFF, Role.FACILITY_ADMIN) and user.facility_id == facility_id
+
+
+def may_administer(user: StaffUser, facility_id: int) -> bool:
+    """Change a facility's schedules, capacity and services: its facility admins, and admins."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.FACILITY_ADMIN and user.facility_id == facility_id
+
+
+def require_facility(facility_id: int, *, administer: bool = False) -> None:
+    """403 unless the logged-in account may run (or administer) this facility."""
+    allowed = may_administer if administer else may_run
+    if not allowed(staff(), facility_id):
+        abort(403)

@@ -1,0 +1,126 @@
+"""Staff login: passwords, roles, CSRF, and `antre user add`."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import select
+
+from antre.cli import cli
+from antre.db import Database
+from console.models import Role, StaffUser
+from tests import staff
+
+
+def test_the_right_password_opens_the_console_and_a_wrong_one_does_not(
+    app: Flask, demo: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+    caplog.set_level(logging.DEBUG)
+    refused = client.post(
+        "/console/login", data={"username": "siti", "password": "wrong!", "csrf_token": token}
+    )
+    assert refused.status_code == 401
+    assert "Wrong username or password" in refused.get_data(as_text=True)
+    unknown = client.post(
+        "/console/login", data={"username": "nobody", "password": "x", "csrf_token": token}
+    )
+    # An unknown name gets the very same answer: the page does not tell which names exist.
+    assert unknown.status_code == 401
+    assert "Wrong username or password" in unknown.get_data(as_text=True)
+    assert client.get("/console/figures").status_code == 302  # still not logged in
+
+    staff.log_in(client, "siti")
+    assert client.get("/console/figures").status_code == 200
+    assert staff.PASSWORD not in caplog.text and "wrong!" not in caplog.text
+
+
+def test_a_login_form_without_its_csrf_token_is_refused(app: Flask, demo: Database) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = app.test_client()
+    answer = client.post("/console/login", data={"username": "siti", "password": staff.PASSWORD})
+    assert answer.status_code == 400
+    assert client.get("/console/figures").status_code == 302
+
+
+def test_logging_out_needs_a_post_with_the_token(app: Flask, demo: Database) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    assert client.get("/console/logout").status_code == 405
+    assert client.post("/console/logout").status_code == 400  # no CSRF token: still logged in
+    assert client.get("/console/figures").status_code == 200
+    token = staff.csrf_token(client, "/console/login")
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/console/figures").status_code == 302
+
+
+def test_a_deactivated_account_is_logged_out_at_its_next_request(
+    app: Flask, demo: Database
+) -> None:
+    user_id = staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    with demo.transaction() as s:
+        s.get_one(StaffUser, user_id).active = False
+    assert client.get("/console/figures").status_code == 302
+
+
+def test_login_sends_only_to_a_path_on_this_site(app: Flask, demo: Database) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+    form = {"username": "siti", "password": staff.PASSWORD, "csrf_token": token}
+    answer = client.post("/console/login?next=https://evil.example/", data=form)
+    assert answer.headers["Location"] == "/console/"
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+    answer = client.post("/console/login?next=/console/figures", data={**form, "csrf_token": token})
+    assert answer.headers["Location"] == "/console/figures"
+
+
+def test_antre_user_add_stores_only_a_hash(app: Flask, demo: Database) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        ["user", "add", "nurse1", "--role", "staff", "--facility", "1001"],
+        env={"ANTRE_USER_PASSWORD": "sehat-selalu-2026"},
+        obj=_script_info(app),
+    )
+    assert result.exit_code == 0, result.output
+    assert "Puskesmas Cipocok Jaya" in result.output
+    with demo.transaction() as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == "nurse1")).one()
+    assert user.role == Role.STAFF and user.district == "Kota Serang"
+    assert "sehat-selalu-2026" not in user.password_hash
+    assert user.check_password("sehat-selalu-2026")
+    staff.log_in(app.test_client(), "nurse1", "sehat-selalu-2026")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["x1", "--role", "staff", "--password", "longenough"], "needs --facility"),
+        (["x1", "--role", "district_viewer", "--password", "longenough"], "needs --district"),
+        (
+            ["x1", "--role", "staff", "--facility", "9999", "--password", "longenough"],
+            "no facility",
+        ),
+        (["x1", "--role", "admin", "--password", "short"], "at least 8"),
+        (["a b", "--role", "admin", "--password", "longenough"], "no spaces"),
+    ],
+)
+def test_antre_user_add_refuses_what_cannot_work(
+    app: Flask, demo: Database, arguments: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(cli, ["user", "add", *arguments], obj=_script_info(app))
+    assert result.exit_code == 2 and message in result.output
+
+
+def _script_info(app: Flask) -> object:
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)
