@@ -152,7 +152,7 @@ def prepare_database(app: Flask) -> None:
     default=60.0,
     type=click.FloatRange(0),
     show_default=True,
-    help="seconds between outbox sweeps (0: never)",
+    help="seconds between outbox sweeps (0: never, not even at start)",
 )
 @with_appcontext
 def worker(burst: bool, sweep_every: float) -> None:

@@ -187,7 +187,8 @@ def run_worker(app: Flask, *, burst: bool = False, sweep_every: float = SWEEP_SE
     redis = worker_connection(app)
     gateway(app)  # a wrong gateway setting stops the worker now, not at the first SMS
     stop = threading.Event()
-    sweep(app)
+    if sweep_every > 0:  # 0: this worker only sends what is queued, it never sweeps
+        sweep(app)
     if not burst and sweep_every > 0:
         threading.Thread(
             target=_sweep_every, args=(app, sweep_every, stop), name="antre-sweep", daemon=True
