@@ -210,6 +210,9 @@ def figures_command(
 from ussd.phone import phone_command  # noqa: E402 - listed here with the other commands
 
 cli.add_command(phone_command)
+from api.commands import token_group  # noqa: E402
+
+cli.add_command(token_group)
 
 
 def main() -> None:

@@ -223,15 +223,30 @@ def _file_name(figures: Figures, table: str | None) -> str:
 
 @blueprint.get("/api/figures")
 def api_figures() -> Response | tuple[Response, int]:
-    # TODO(api): accept an API token once api/ has a lookup; the staff login until then.
+    """The figures as JSON: for a district's or a facility's API token, or a staff login."""
+    from api.auth import bearer_client
+    from api.errors import ApiError
+
+    try:
+        client = bearer_client()
+    except ApiError as error:
+        return _api_error(error.code, error.message, error.status)
     user = _user()
+    if client is not None:  # the token's facility or district decides, as a staff account's does
+        user = Viewer(client.name, client.role, client.district, client.facility_id, client.active)
     if user is None:
-        return jsonify(error="log in to the staff console (API tokens are not ready yet)"), 401
+        return _api_error("UNAUTHENTICATED", "send an API token, or log in to the console", 401)
     try:
         with database(current_app).transaction() as db:
             scope = _scope(db, user)
             figures = compute(db, scope)
-            _log_export(db, user, scope, "json", "staff")
+            _log_export(db, user, scope, "json", "staff" if client is None else "api")
     except BadRequest as error:
-        return jsonify(error=str(error)), error.status
+        code = "FORBIDDEN" if error.status == 403 else "INVALID_REQUEST"
+        return _api_error(code, str(error), error.status)
     return jsonify(export.figures_json(figures))
+
+
+def _api_error(code: str, message: str, status: int) -> tuple[Response, int]:
+    """The JSON API's error shape: a stable code and a message."""
+    return jsonify(error={"code": code, "message": message}), status
