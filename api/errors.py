@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
+
 from booking.errors import Reason, Refused
 from texts import translate
 
@@ -64,6 +66,13 @@ class ApiError(Exception):
         if self.fields:
             error["fields"] = self.fields
         return {"error": error}
+
+    def response(self) -> Response:
+        response = jsonify(self.body())
+        response.status_code = self.status
+        if self.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="antre"'
+        return response
 
 
 def status_of(reason: Reason) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from api import bookings, facilities  # noqa: F401 - importing them declares their operations
 from api.errors import STATUS_OF_CODE
 from api.schemas import ErrorOut, FiguresOut, FiguresQuery, RequestKey
 from api.spec import IDEMPOTENCY_HEADER, OPERATIONS, Operation
@@ -138,7 +139,8 @@ def _parameters(model: type[BaseModel] | None, where: str) -> list[dict[str, Any
         field.pop("title", None)
         description = field.pop("description", None)
         if "anyOf" in field:  # `X | None`: absent means None; a parameter is never null
-            field.update(next(s for s in field.pop("anyOf") if s.get("type") != "null"))
+            kinds = [kind for kind in field.pop("anyOf") if kind.get("type") != "null"]
+            field.update(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})
             field.pop("default", None)
         parameter: dict[str, Any] = {
             "name": name,

@@ -6,16 +6,33 @@ promises is exactly what is accepted. Answers are built through the same models.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from booking.models import BookingStatus, Channel, SessionStatus
 
 MAX_ID = 2**31 - 1  # the databases' integer: a larger id names nothing, and must not reach SQL
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+def _digits_only(value: object) -> object:
+    """Text (a path or query value) must be written as digits: no "12.0", no " 12"."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,10}", value):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+def _iso_date_only(value: object) -> object:
+    """Text must be YYYY-MM-DD (pydantic alone would also take "0" as a timestamp)."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_digits_only), Field(ge=1, le=MAX_ID)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 RequestKey = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, pattern=r"^[!-~]+$"),
@@ -52,7 +69,7 @@ class BookingPath(Request):
 
 
 class SessionsQuery(Request):
-    day: date | None = Field(
+    day: IsoDate | None = Field(
         default=None,
         description="One date (YYYY-MM-DD, the facility's local date). Default: every day "
         "the facility takes bookings for (today and tomorrow).",
@@ -205,7 +222,13 @@ class FiguresOut(Answer):
 
 
 class FiguresQuery(Request):
-    from_: date | None = Field(default=None, alias="from", description="First day (local).")
-    to: date | None = Field(default=None, description="Last day (local); default today.")
+    """The figures' query, as its page sends it (an empty value means the default)."""
+
+    from_: IsoDate | Literal[""] | None = Field(
+        default=None, alias="from", description="First day (local); default 30 days back."
+    )
+    to: IsoDate | Literal[""] | None = Field(
+        default=None, description="Last day (local); default today."
+    )
     district: Annotated[str, StringConstraints(max_length=60)] | None = None
     facility: Annotated[str, StringConstraints(max_length=60)] | None = None

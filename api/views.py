@@ -11,7 +11,6 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from api import bookings, facilities  # noqa: F401 - importing them declares their operations
 from api.errors import (
     BODY_TOO_LARGE,
     METHOD_NOT_ALLOWED,
@@ -37,34 +36,26 @@ def openapi() -> Response:
     return jsonify(document())
 
 
-def error_response(error: ApiError) -> Response:
-    response = jsonify(error.body())
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="antre"'
-    return response
-
-
 @blueprint.errorhandler(ApiError)
 def _api_error(error: ApiError) -> Response:
-    return error_response(error)
+    return error.response()
 
 
 @blueprint.errorhandler(Refused)
 def _refused(refused: Refused) -> Response:
     language = request.accept_languages.best_match(LANGUAGES, default="en") or "en"
-    return error_response(from_refusal(refused, language))
+    return from_refusal(refused, language).response()
 
 
 @blueprint.errorhandler(OperationalError)
 def _database_down(error: OperationalError) -> Response:
     log.warning("API request failed on the database: %s", type(error.orig).__name__)
-    return error_response(ApiError(UNAVAILABLE, "the database is unavailable; try again soon"))
+    return ApiError(UNAVAILABLE, "the database is unavailable; try again soon").response()
 
 
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    return error_response(_as_api_error(error))
+    return _as_api_error(error).response()
 
 
 # Routing errors (no such /api/ path, a method the path does not have) happen before any
@@ -74,7 +65,7 @@ def _http_error(error: HTTPException) -> Response:
 def _routing_error(error: HTTPException) -> Response | HTTPException:
     if not request.path.startswith("/api/"):
         return error
-    response = error_response(_as_api_error(error))
+    response = _as_api_error(error).response()
     if error.code == 405:
         response.headers["Allow"] = error.get_response().headers.get("Allow", "")
     return response

@@ -222,7 +222,7 @@ def _file_name(figures: Figures, table: str | None) -> str:
 
 
 @blueprint.get("/api/figures")
-def api_figures() -> Response | tuple[Response, int]:
+def api_figures() -> Response:
     """The figures as JSON: for a district's or a facility's API token, or a staff login."""
     from api.auth import bearer_client
     from api.errors import ApiError
@@ -230,12 +230,12 @@ def api_figures() -> Response | tuple[Response, int]:
     try:
         client = bearer_client()
     except ApiError as error:
-        return _api_error(error.code, error.message, error.status)
+        return error.response()
     user = _user()
     if client is not None:  # the token's facility or district decides, as a staff account's does
         user = Viewer(client.name, client.role, client.district, client.facility_id, client.active)
     if user is None:
-        return _api_error("UNAUTHENTICATED", "send an API token, or log in to the console", 401)
+        return ApiError("UNAUTHENTICATED", "send an API token, or log in to the console").response()
     try:
         with database(current_app).transaction() as db:
             scope = _scope(db, user)
@@ -243,10 +243,5 @@ def api_figures() -> Response | tuple[Response, int]:
             _log_export(db, user, scope, "json", "staff" if client is None else "api")
     except BadRequest as error:
         code = "FORBIDDEN" if error.status == 403 else "INVALID_REQUEST"
-        return _api_error(code, str(error), error.status)
+        return ApiError(code, str(error), status=error.status).response()
     return jsonify(export.figures_json(figures))
-
-
-def _api_error(code: str, message: str, status: int) -> tuple[Response, int]:
-    """The JSON API's error shape: a stable code and a message."""
-    return jsonify(error={"code": code, "message": message}), status
