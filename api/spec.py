@@ -49,11 +49,9 @@ class Operation:
         return re.sub(r"{(\w+)}", r"<\1>", self.path)
 
     def error_statuses(self) -> list[int]:
-        statuses = {401, 403, 503, *self.refusals}
+        statuses = {401, 403, 422, 503, *self.refusals}  # 422: an unknown query parameter
         if self.path_model is not None:
             statuses.add(404)
-        if self.query is not None:
-            statuses.add(422)
         if self.body is not None:
             statuses.update({400, 413, 422})
         return sorted(statuses)
@@ -81,8 +79,9 @@ def flask_view(op: Operation) -> Callable[..., Response]:
         arguments: dict[str, Any] = {}
         if op.path_model is not None:
             arguments["path"] = _path(op.path_model, path_values)
-        if op.query is not None:
-            arguments["query"] = _query(op.query)
+        query = parse_query(op.query)
+        if query is not None:
+            arguments["query"] = query
         if op.body is not None:
             arguments["body"] = _body(op.body, op.body_required)
         if op.idempotent:
@@ -103,11 +102,21 @@ def _path(model: type[BaseModel], values: dict[str, str]) -> BaseModel:
         raise ApiError(NOT_FOUND, f"nothing here is called {shown!r}") from None
 
 
-def _query(model: type[BaseModel]) -> BaseModel:
-    known = {field.alias or name for name, field in model.model_fields.items()}
-    values = {name: value for name, value in request.args.items() if name in known}
+def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
+    """The query as `model` (None: the operation takes none); unknown names are refused, so a
+    misspelt filter is an error rather than silently ignored."""
+    known = set() if model is None else {f.alias or n for n, f in model.model_fields.items()}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise ApiError(
+            INVALID_REQUEST,
+            f"unknown query parameter {unknown[0][:40]!r}",
+            fields=[{"field": name[:40], "problem": "not a parameter here"} for name in unknown],
+        )
+    if model is None:
+        return None
     try:
-        return model.model_validate(values, strict=False)
+        return model.model_validate(request.args.to_dict(), strict=False)
     except ValidationError as error:
         raise _invalid(error, "the query is not valid") from None
 

@@ -226,9 +226,13 @@ def api_figures() -> Response:
     """The figures as JSON: for a district's or a facility's API token, or a staff login."""
     from api.auth import bearer_client
     from api.errors import ApiError
+    from api.schemas import FiguresQuery
+    from api.spec import parse_query
 
     try:
         client = bearer_client()
+        if client is not None:  # systems get the API's strictness: no unknown parameters
+            parse_query(FiguresQuery)
     except ApiError as error:
         return error.response()
     user = _user()

@@ -3,6 +3,7 @@ what it forbids) with a real token on the seeded demo, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -62,3 +63,22 @@ def test_every_operation_answers_as_the_document_says(
     case: schemathesis.Case, api_token: str, served: None
 ) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"})
+
+
+def test_the_document_describes_every_api_route_of_the_app(app: Flask) -> None:
+    described = {
+        (path, method.upper())
+        for path, operations in document()["paths"].items()
+        for method in operations
+    }
+    served = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    assert served == described
+    assert len(described) == 11  # 9 queue operations, the figures and this document
+    answer = app.test_client().get("/api/openapi.json")
+    assert answer.status_code == 200 and answer.json == document()

@@ -289,6 +289,8 @@ BAD_INPUT: list[tuple[str, str, dict[str, Any], int, str]] = [
     ),
     ("get", "/api/facilities/" + "9" * 50 + "/services", {}, 404, "NOT_FOUND"),
     ("get", "/api/no/such/thing", {}, 404, "NOT_FOUND"),
+    ("get", "/api/facilities/1001/sessions?dya=2026-11-23", {}, 422, "INVALID_REQUEST"),
+    ("get", "/api/bookings/1?=false", {}, 422, "INVALID_REQUEST"),
     ("delete", "/api/bookings/1", {}, 405, "METHOD_NOT_ALLOWED"),
     ("put", "/api/bookings", {}, 405, "METHOD_NOT_ALLOWED"),
 ]

@@ -201,9 +201,15 @@ def test_a_facility_token_reads_its_own_facilitys_figures_only(
     }
     neighbour = client.get("/api/figures", headers=bearer(token), query_string={"facility": "2001"})
     assert neighbour.status_code == 403
-    bad = client.get("/api/figures", headers=bearer(token), query_string={"from": "23/11/2026"})
-    assert bad.status_code == 400 and bad.json is not None
-    assert bad.json["error"]["code"] == "INVALID_REQUEST"
+    for query in ({"from": "23/11/2026"}, {"form": "2026-11-01"}):
+        bad = client.get("/api/figures", headers=bearer(token), query_string=query)
+        assert bad.status_code == 422 and bad.json is not None
+        assert bad.json["error"]["code"] == "INVALID_REQUEST"
+    too_long = client.get(
+        "/api/figures", headers=bearer(token), query_string={"from": "2020-01-01"}
+    )
+    assert too_long.status_code == 400 and too_long.json is not None
+    assert too_long.json["error"]["message"] == "the period is longer than 366 days"
 
 
 def test_tokens_are_looked_up_by_hash_not_by_value(demo: Database, now: datetime) -> None:
