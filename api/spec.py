@@ -111,7 +111,9 @@ def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
         raise ApiError(
             INVALID_REQUEST,
             f"unknown query parameter {unknown[0][:40]!r}",
-            fields=[{"field": name[:40], "problem": "not a parameter here"} for name in unknown],
+            fields=[
+                {"field": name[:40], "problem": "not a parameter here"} for name in unknown[:20]
+            ],
         )
     if model is None:
         return None

@@ -3,6 +3,7 @@ what it forbids) with a real token on the seeded demo, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -36,6 +37,8 @@ class ServedApp:
 
 served_app = ServedApp()
 schema = schemathesis.openapi.from_dict(document(), config=CONFIG)
+# Modest by default (the suite stays quick); ANTRE_API_EXAMPLES=200 for a deeper run by hand.
+EXAMPLES = int(os.environ.get("ANTRE_API_EXAMPLES", "10"))
 schema.app = served_app
 
 
@@ -55,7 +58,7 @@ def served(app: Flask, now: datetime) -> Iterator[None]:
 
 @schema.parametrize()
 @settings(
-    max_examples=10,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
