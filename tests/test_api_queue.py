@@ -3,7 +3,9 @@ served, no-show, cancel; idempotent retries; every change in the event log under
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -356,3 +358,29 @@ def test_any_bytes_as_a_body_get_a_4xx(simrs: Simrs, raw: bytes) -> None:
         answer = simrs.post(path, data=raw, content_type="application/json")
         assert 200 <= answer.status_code < 500, answer.get_data(as_text=True)
         assert answer.mimetype == "application/json"
+
+
+@pytest.mark.slow
+def test_racing_retries_with_one_key_book_once(
+    simrs: Simrs, app: Flask, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="GIGI", day=today(now))
+    racers = 8
+    barrier = threading.Barrier(racers)
+
+    def send(_: int) -> Any:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/api/bookings",
+            headers={**simrs.headers, "Idempotency-Key": "double-click"},
+            json={"session_id": sid, "phone": "+6281234567890"},
+        )
+
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(pool.map(send, range(racers)))
+    assert [answer.status_code for answer in answers] == [201] * racers
+    assert {answer.json["id"] for answer in answers} == {answers[0].json["id"]}
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1
