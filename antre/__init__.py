@@ -25,26 +25,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
     from antre import health, jobs
-    from console import display
+    from api import views as api_views
+    from console import auth, display
+    from figures import views as figures_views
     from simulator import views as simulator_views
     from sms import views as sms_views
     from ussd import views as ussd_views
 
     jobs.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(ussd_views.blueprint)
     app.register_blueprint(sms_views.blueprint)
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
-    from figures import views as figures_views
-
     app.register_blueprint(figures_views.blueprint)
-    from console import auth
-
-    auth.init_app(app)
-    # Gateway callbacks are not forms: they carry the callback key, not a session cookie.
-    auth.csrf.exempt(ussd_views.blueprint)
-    auth.csrf.exempt(sms_views.blueprint)
+    app.register_blueprint(api_views.blueprint)
+    # Not forms: gateway callbacks carry the callback key and API callers a token, neither a
+    # session cookie that another site could make a browser send.
+    for blueprint in (ussd_views.blueprint, sms_views.blueprint, api_views.blueprint):
+        auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
 

@@ -207,11 +207,13 @@ def figures_command(
     click.echo(database(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
 
 
-from console.commands import user_group  # noqa: E402 - listed here with the other commands
+from api.commands import token_group  # noqa: E402 - listed here with the other commands
+from console.commands import user_group  # noqa: E402
 from ussd.phone import phone_command  # noqa: E402
 
 cli.add_command(phone_command)
 cli.add_command(user_group)
+cli.add_command(token_group)
 
 
 def main() -> None:

@@ -222,16 +222,30 @@ def _file_name(figures: Figures, table: str | None) -> str:
 
 
 @blueprint.get("/api/figures")
-def api_figures() -> Response | tuple[Response, int]:
-    # TODO(api): accept an API token once api/ has a lookup; the staff login until then.
+def api_figures() -> Response:
+    """The figures as JSON: for a district's or a facility's API token, or a staff login."""
+    from api.auth import bearer_client
+    from api.errors import ApiError
+    from api.schemas import FiguresQuery
+    from api.spec import parse_query
+
+    try:
+        client = bearer_client()
+        if client is not None:  # systems get the API's strictness: no unknown parameters
+            parse_query(FiguresQuery)
+    except ApiError as error:
+        return error.response()
     user = _user()
+    if client is not None:  # the token's facility or district decides, as a staff account's does
+        user = Viewer(client.name, client.role, client.district, client.facility_id, client.active)
     if user is None:
-        return jsonify(error="log in to the staff console (API tokens are not ready yet)"), 401
+        return ApiError("UNAUTHENTICATED", "send an API token, or log in to the console").response()
     try:
         with database(current_app).transaction() as db:
             scope = _scope(db, user)
             figures = compute(db, scope)
-            _log_export(db, user, scope, "json", "staff")
+            _log_export(db, user, scope, "json", "staff" if client is None else "api")
     except BadRequest as error:
-        return jsonify(error=str(error)), error.status
+        code = "FORBIDDEN" if error.status == 403 else "INVALID_REQUEST"
+        return ApiError(code, str(error), status=error.status).response()
     return jsonify(export.figures_json(figures))

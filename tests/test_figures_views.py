@@ -182,7 +182,7 @@ def test_bad_requests_get_a_clear_answer_not_a_500(log_in: LogIn, query: dict[st
             continue
         assert response.status_code == 400, (url, query)
     json_error = client.get("/api/figures", query_string={"from": "nope"}).get_json()
-    assert "date" in json_error["error"]
+    assert "date" in json_error["error"]["message"]  # the API's error shape
 
 
 class _Row:
