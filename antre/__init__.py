@@ -39,6 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from figures import views as figures_views
 
     app.register_blueprint(figures_views.blueprint)
+    from api import jkn
+
+    app.register_blueprint(jkn.blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
 
