@@ -19,6 +19,8 @@ MAX_TEXT = 200  # any one text field (keluhan is the longest the protocol sends)
 
 _CARD = re.compile(r"\d{13}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TAKE_FIELDS = ("nomorkartu", "nohp", "kodepoli", "tanggalperiksa", "jampraktek")
+_CANCEL_FIELDS = ("nomorkartu", "kodepoli", "tanggalperiksa", "keterangan")
 _HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)")
 
 
@@ -104,29 +106,29 @@ def json_object(raw: bytes) -> dict[str, Any]:
 
 
 def take_request(body: dict[str, Any]) -> TakeRequest:
+    # Every field's type first: a request built wrong is told so before anything it says.
     for ignored in ("nik", "keluhan", "norm", "kodedokter"):
         _text(body, ignored, numbers_allowed=ignored == "kodedokter")
-    phone = _text(body, "nohp")
-    hours_text = _text(body, "jampraktek")
-    card_number = card(_text(body, "nomorkartu"))
-    if not phone:
+    fields = {name: _text(body, name) for name in _TAKE_FIELDS}
+    card_number = card(fields["nomorkartu"])
+    if not fields["nohp"].strip():
         raise Invalid(Msg.PHONE_EMPTY)
     return TakeRequest(
         card=card_number,
-        phone=phone,
-        poli=poli(_text(body, "kodepoli")),
-        day=day(_text(body, "tanggalperiksa")),
-        hours=hours(hours_text),
-        hours_text=hours_text,
+        phone=fields["nohp"],
+        poli=poli(fields["kodepoli"]),
+        day=day(fields["tanggalperiksa"]),
+        hours=hours(fields["jampraktek"]),
+        hours_text=fields["jampraktek"],
     )
 
 
 def cancel_request(body: dict[str, Any]) -> CancelRequest:
-    _text(body, "keterangan")
+    fields = {name: _text(body, name) for name in _CANCEL_FIELDS}
     return CancelRequest(
-        card=card(_text(body, "nomorkartu")),
-        poli=poli(_text(body, "kodepoli")),
-        day=day(_text(body, "tanggalperiksa")),
+        card=card(fields["nomorkartu"]),
+        poli=poli(fields["kodepoli"]),
+        day=day(fields["tanggalperiksa"]),
     )
 
 
