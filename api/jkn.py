@@ -49,6 +49,10 @@ Decisions (what public implementations of this web service do, and why we follow
   and dropped, and so is the cancel reason (design §3: no more personal data than phone, name,
   BPJS number). A card booked from a phone is that phone's owner the first time; another card
   from the same phone is a family member named "Peserta <card>" (the protocol sends no name).
+- A number booked here is a number like any other: the patient's phone gets Antre's SMS
+  receipt and reminders, and the number is on the staff console and the waiting-room screen.
+- A database that cannot be reached is answered with HTTP 503 and code 201 ("coba lagi"),
+  never a 500; the log names the error's type only, since its text can hold a card number.
 - PUT /antrean/batal cancels the card's active number as the patient would (until called);
   a number already cancelled by the patient answers Ok again.
 
@@ -65,6 +69,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import jkn_queue, jkn_tokens
@@ -104,6 +109,8 @@ def auth() -> ResponseReturnValue:
             token = jkn_tokens.issue(current_app.config["SECRET_KEY"], user)
     except jkn_tokens.Denied as denied:
         return _denied(denied)
+    except SQLAlchemyError as error:
+        return _unavailable(error)
     return envelope({"token": token})
 
 
@@ -166,6 +173,8 @@ def _answer(work: Work, *, needs_body: bool = False) -> ResponseReturnValue:
     except Refused as refused:
         message = translate("id", refused.reason.message, **refused.params)
         return envelope(None, message, 201)
+    except SQLAlchemyError as error:
+        return _unavailable(error)
     return envelope(response)
 
 
@@ -181,6 +190,11 @@ def _body() -> dict[str, Any]:
         request.environ["antre.jkn.body"] = cached
     body: dict[str, Any] = cached
     return body
+
+
+def _unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
+    log.error("JKN bridge: the database failed (%s)", type(error).__name__)
+    return envelope(None, Msg.UNAVAILABLE, 201, 503)
 
 
 def _denied(denied: jkn_tokens.Denied) -> ResponseReturnValue:

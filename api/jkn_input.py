@@ -54,6 +54,7 @@ class Msg:
     DUPLICATE = "Nomor antrean hanya dapat diambil 1 kali pada tanggal dan poli yang sama"
     NOT_FOUND = "Antrean tidak ditemukan"
     FACILITY_CLOSED = "Faskes tidak menerima antrean saat ini"
+    UNAVAILABLE = "Layanan antrean sedang sibuk, silakan coba beberapa saat lagi"
     # keterangan: read by the patient in Mobile JKN.
     EXPECTED = "Perkiraan dilayani pukul {time} {zone}. Harap datang sebelum nomor Anda dipanggil."
     BEING_CALLED = "Nomor Anda sedang dipanggil."

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
+from antre import create_app, database
 from antre.db import Database
 from antre.schema import metadata
 from api import jkn_tokens
@@ -627,6 +629,43 @@ def test_a_broken_body_gets_the_envelope_never_a_500(
             path, data=raw, headers={**bridge.headers, "Content-Type": "application/json"}
         )
         assert refused(answer, http_status) == message
+
+
+def test_json_sent_as_a_form_is_still_read(bridge: Bridge) -> None:
+    # PHP examples for this web service send their JSON with a form content type.
+    headers = {**bridge.headers, "Content-Type": "application/x-www-form-urlencoded"}
+    answer = bridge.client.post("/antrean", data=json.dumps(bridge.body()), headers=headers)
+    assert ok(answer)["nomorantrean"] == "A-001"
+
+
+def test_a_database_out_of_reach_is_a_503_in_the_envelope(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": "postgresql+psycopg://antre@127.0.0.1:9/antre?connect_timeout=2",
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": None,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    client = app.test_client()
+    # A well-signed token, so that the request gets as far as the database.
+    token = URLSafeTimedSerializer("test", salt=jkn_tokens.SALT).dumps({"u": 1, "p": "x"})
+    answers = [
+        client.get("/auth", headers={"x-username": "loket1001", "x-password": PASSWORD}),
+        client.get(
+            "/antrean/status/UMUM/2026-11-23", headers={"x-token": token, "x-username": "u"}
+        ),
+    ]
+    for answer in answers:
+        assert refused(answer, 503) == (
+            "Layanan antrean sedang sibuk, silakan coba beberapa saat lagi"
+        )
+    assert "the database failed (OperationalError)" in caplog.text
+    assert PASSWORD not in caplog.text and token not in caplog.text
+    database(app).dispose()
 
 
 _ANY_JSON = st.one_of(
