@@ -73,7 +73,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import jkn_queue, jkn_tokens
-from api.jkn_input import MAX_BODY_BYTES, Invalid, Msg
+from api.jkn_input import MAX_BODY_BYTES, Invalid, Msg, json_object
 from booking.clock import utcnow
 from booking.errors import Refused
 from texts import translate
@@ -117,14 +117,14 @@ def auth() -> ResponseReturnValue:
 @blueprint.get("/antrean/status/<kodepoli>/<tanggalperiksa>")
 def status(kodepoli: str, tanggalperiksa: str) -> ResponseReturnValue:
     return _answer(
-        lambda db, caller, now: jkn_queue.status(db, caller, kodepoli, tanggalperiksa, now)
+        lambda db, caller, now, _: jkn_queue.status(db, caller, kodepoli, tanggalperiksa, now)
     )
 
 
 @blueprint.get("/antrean/sisapeserta/<nomorkartu>/<kodepoli>/<tanggalperiksa>")
 def remaining(nomorkartu: str, kodepoli: str, tanggalperiksa: str) -> ResponseReturnValue:
     return _answer(
-        lambda db, caller, now: jkn_queue.remaining(
+        lambda db, caller, now, _: jkn_queue.remaining(
             db, caller, nomorkartu, kodepoli, tanggalperiksa, now
         )
     )
@@ -134,23 +134,24 @@ def remaining(nomorkartu: str, kodepoli: str, tanggalperiksa: str) -> ResponseRe
 def take() -> ResponseReturnValue:
     region = str(current_app.config["DEFAULT_REGION"])
     return _answer(
-        lambda db, caller, now: jkn_queue.take(db, caller, _body(), now, region=region),
-        needs_body=True,
+        lambda db, caller, now, body: jkn_queue.take(db, caller, body, now, region=region),
+        reads_body=True,
     )
 
 
 @blueprint.put("/antrean/batal")
 def cancel() -> ResponseReturnValue:
     return _answer(
-        lambda db, caller, now: jkn_queue.cancel(db, caller, _body(), now), needs_body=True
+        lambda db, caller, now, body: jkn_queue.cancel(db, caller, body, now), reads_body=True
     )
 
 
-Work = Callable[[Session, jkn_tokens.Caller, datetime], dict[str, Any] | None]
+# The work of one request: its transaction, who asks, the clock and the JSON body ({} for GET).
+Work = Callable[[Session, jkn_tokens.Caller, datetime, dict[str, Any]], dict[str, Any] | None]
 
 
-def _answer(work: Work, *, needs_body: bool = False) -> ResponseReturnValue:
-    """Check the token, run the work in one transaction, and answer in the envelope."""
+def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
+    """Check the token, then the body, run the work in one transaction, answer in the envelope."""
     from antre import database
 
     db = database(current_app)
@@ -162,10 +163,9 @@ def _answer(work: Work, *, needs_body: bool = False) -> ResponseReturnValue:
                 request.headers.get("x-token", "").strip(),
                 request.headers.get("x-username", "").strip(),
             )
-        if needs_body:
-            _body()  # a broken body is answered before any database work
+        body = _body() if reads_body else {}
         now = utcnow()
-        response = db.run(lambda session: work(session, caller, now))
+        response = db.run(lambda session: work(session, caller, now, body))
     except jkn_tokens.Denied as denied:
         return _denied(denied)
     except Invalid as invalid:
@@ -179,17 +179,10 @@ def _answer(work: Work, *, needs_body: bool = False) -> ResponseReturnValue:
 
 
 def _body() -> dict[str, Any]:
-    """The JSON object sent, read at most once per request and never past the size limit."""
-    from api.jkn_input import json_object
-
-    cached = request.environ.get("antre.jkn.body")
-    if cached is None:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise Invalid(Msg.BODY_TOO_LARGE, 413, limit=MAX_BODY_BYTES)
-        cached = json_object(request.stream.read(MAX_BODY_BYTES + 1))
-        request.environ["antre.jkn.body"] = cached
-    body: dict[str, Any] = cached
-    return body
+    """The JSON object sent, never read past the size limit (a chunked body has no length)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise Invalid(Msg.BODY_TOO_LARGE, 413, limit=MAX_BODY_BYTES)
+    return json_object(request.stream.read(MAX_BODY_BYTES + 1))
 
 
 def _unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
