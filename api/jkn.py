@@ -10,21 +10,30 @@ writes Antre's queue with the code it has:
     PUT  /antrean/batal                          JSON                    x-token, x-username
 
 Every answer is `{"response": …, "metadata": {"message": …, "code": …}}`: code 200 with
-message "Ok" on success, code 201 with a readable Indonesian message otherwise, and
-`"response": null` then (as BPJS's own services answer a failure).
+message "Ok" on success, code 201 with a readable Indonesian message otherwise, and then
+`"response": null`. Metadata is spelled in lower case, as this web service (unlike PCare's
+`metaData`) has it.
 
-Decisions (what public implementations of this web service do, and why we follow or not):
-- HTTP status. Facility systems and Mobile JKN read `metadata.code`; implementations answer
-  a refused booking with HTTP 200 and code 201, and that is what we do for every answer about
-  the queue (past date, unknown poli, second number, full session …). The HTTP status says
-  something only where the request itself is at fault: a missing, forged or expired token and
-  a wrong password are HTTP 401, an account tied to no facility is 403, a body that is not a
-  JSON object or a field of the wrong JSON type is 400, an oversized body is 413 — always
-  with the same envelope and code 201, never a 500 or an HTML page.
-- Token messages follow the usual wording: "Token expired" for an old token of ours, "Token
-  tidak valid" for anything else (forged, another app's signature, a user since deactivated,
-  a changed password, or an x-username that is not the token's). Tokens live 12 hours
-  (api/jkn_tokens.py) and are never stored or logged; neither are passwords.
+Decisions (from the public facility-side implementations of this web service we read, and the
+published examples of its requests and answers):
+- HTTP status. Mobile JKN and facility systems read `metadata.code`. Implementations answer
+  a refused booking with code 201 in the envelope, over HTTP 200 (one mirrors it as HTTP 201);
+  we answer every refusal about the queue over HTTP 200 (past date, unknown poli, second
+  number, full session, bad card number …), so that a client which takes any other status
+  for a broken connection still shows the message. The HTTP status speaks only where the request itself is at
+  fault, which is also where those implementations differ most: a missing, forged or expired
+  token and a wrong password are HTTP 401 (one implementation does the same; another answers
+  HTTP 200 with code 401, which a client reading only `code` would take for a new code), an
+  account tied to no facility is 403, a body that is not a JSON object or a field of the wrong
+  JSON type is 400, an oversized body 413 — each with the same envelope and code 201. No
+  request to these routes gets a 500; a wrong method or an unknown path gets Flask's 405/404.
+- Token messages: "Token expired" for an old token of ours, "Token tidak valid" for anything
+  else (forged, another purpose's signature, a user since deactivated, a changed password, or
+  an x-username that is not the token's). Tokens live 12 hours (api/jkn_tokens.py); they and
+  passwords are never stored or logged. Validation messages follow the usual wording ("Poli
+  tidak ditemukan", "Format tanggal tidak sesuai, format yang benar adalah yyyy-mm-dd",
+  "Nomor antrean hanya dapat diambil 1 kali pada tanggal dan poli yang sama", "Antrean tidak
+  ditemukan"); all are in api/jkn_input.py, and engine refusals come from the id catalog.
 - Counts are JSON numbers (totalantrean, sisaantrean, angkaantrean); nomorantrean is the
   ticket as printed ("A-012"); antreanpanggil is the number now called, "" before the first
   call (null shows as the word "null" in some clients). kodedokter is null: Antre keeps no
@@ -54,7 +63,7 @@ Decisions (what public implementations of this web service do, and why we follow
 - A database that cannot be reached is answered with HTTP 503 and code 201 ("coba lagi"),
   never a 500; the log names the error's type only, since its text can hold a card number.
 - PUT /antrean/batal cancels the card's active number as the patient would (until called);
-  a number already cancelled by the patient answers Ok again.
+  a number already cancelled (by the patient, or with its session) answers Ok again.
 
 The views only parse, check access, call the engine and answer; bookings go through
 booking.taking.take_number with channel api, in one transaction per request.
