@@ -20,13 +20,14 @@ published examples of its requests and answers):
   a refused booking with code 201 in the envelope, over HTTP 200 (one mirrors it as HTTP 201);
   we answer every refusal about the queue over HTTP 200 (past date, unknown poli, second
   number, full session, bad card number …), so that a client which takes any other status
-  for a broken connection still shows the message. The HTTP status speaks only where the request itself is at
-  fault, which is also where those implementations differ most: a missing, forged or expired
-  token and a wrong password are HTTP 401 (one implementation does the same; another answers
-  HTTP 200 with code 401, which a client reading only `code` would take for a new code), an
-  account tied to no facility is 403, a body that is not a JSON object or a field of the wrong
-  JSON type is 400, an oversized body 413 — each with the same envelope and code 201. No
-  request to these routes gets a 500; a wrong method or an unknown path gets Flask's 405/404.
+  for a broken connection still shows the message. The HTTP status speaks only where the
+  request itself is at fault, which is also where those implementations differ most: a
+  missing, forged or expired token and a wrong password are HTTP 401 (one implementation
+  does the same; another answers HTTP 200 with code 401, which a client reading only `code`
+  would take for a new code), an account tied to no facility is 403, a body that is not a
+  JSON object or a field of the wrong JSON type is 400, an oversized body 413 — each with the
+  same envelope and code 201. No request to these routes gets a 500; a wrong method or an
+  unknown path gets Flask's 405/404.
 - Token messages: "Token expired" for an old token of ours, "Token tidak valid" for anything
   else (forged, another purpose's signature, a user since deactivated, a changed password, or
   an x-username that is not the token's). Tokens live 12 hours (api/jkn_tokens.py); they and
