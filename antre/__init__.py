@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
     from antre import health, jobs
+    from api import jkn
     from api import views as api_views
     from console import auth, display
     from figures import views as figures_views
@@ -41,9 +42,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(display.blueprint)
     app.register_blueprint(figures_views.blueprint)
     app.register_blueprint(api_views.blueprint)
+    app.register_blueprint(jkn.blueprint)
     # Not forms: gateway callbacks carry the callback key and API callers a token, neither a
     # session cookie that another site could make a browser send.
-    for blueprint in (ussd_views.blueprint, sms_views.blueprint, api_views.blueprint):
+    for blueprint in (
+        ussd_views.blueprint,
+        sms_views.blueprint,
+        api_views.blueprint,
+        jkn.blueprint,
+    ):
         auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     return app
