@@ -42,6 +42,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from console import auth
 
     auth.init_app(app)
+    from console import admin, admin_schedule
+
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(admin_schedule.blueprint)
     # Gateway callbacks are not forms: they carry the callback key, not a session cookie.
     auth.csrf.exempt(ussd_views.blueprint)
     auth.csrf.exempt(sms_views.blueprint)
