@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from antre import health, jobs
     from api import jkn
     from api import views as api_views
-    from console import auth, display
+    from console import admin, admin_schedule, auth, display
     from figures import views as figures_views
     from simulator import views as simulator_views
     from sms import views as sms_views
@@ -41,6 +41,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
     app.register_blueprint(figures_views.blueprint)
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(admin_schedule.blueprint)
     app.register_blueprint(api_views.blueprint)
     app.register_blueprint(jkn.blueprint)
     # Not forms: gateway callbacks carry the callback key and API callers a token, neither a

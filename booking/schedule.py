@@ -10,18 +10,22 @@ from sqlalchemy.orm import Session
 from booking.models import ClinicSession, Holiday, ScheduleTemplate, Service
 
 
-def generate(db: Session, start: date, days: int) -> int:
+def generate(db: Session, start: date, days: int, *, facility_id: int | None = None) -> int:
     """Create the sessions the active templates describe for `days` days from `start`.
 
     Idempotent: a session that already exists (same service, day, start) is left as it is,
-    so re-running never touches bookings. Returns how many sessions were created.
+    so re-running never touches bookings. Returns how many sessions were created. With
+    `facility_id`, only that facility's (what its admin may ask for from the console).
     """
     end = start + timedelta(days=days)
-    templates = db.execute(
+    query = (
         select(ScheduleTemplate, Service)
         .join(Service, ScheduleTemplate.service_id == Service.id)
         .where(ScheduleTemplate.active.is_(True), Service.active.is_(True))
-    ).all()
+    )
+    if facility_id is not None:
+        query = query.where(Service.facility_id == facility_id)
+    templates = db.execute(query).all()
     holidays = {
         (facility_id, day)
         for facility_id, day in db.execute(

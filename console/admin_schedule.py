@@ -1,0 +1,234 @@
+"""Schedule pages: a service's weekly templates, a facility's holidays, generating sessions.
+
+Templates and holidays shape the sessions generated from now on. A holiday set on a day that
+already has sessions does not cancel them by itself: the page lists them, with who is booked,
+and one more button cancels them through the engine so that every patient gets the SMS.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from antre import database
+from booking import timetable
+from booking.clock import local_today, utcnow
+from booking.models import Facility, Holiday, ScheduleTemplate, Service
+from console.admin import ADMINS, actor, owned, save, status
+from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
+from console.auth import roles_required
+
+blueprint = Blueprint("schedule", __name__, template_folder="templates")
+DAY_NAMES = dict(enumerate(WEEKDAYS))
+SAVED_TEMPLATE = (
+    "Jadwal disimpan. Sesi yang sudah ada tidak berubah; buat sesi baru dengan tombol "
+    "'Buat sesi'. / Template saved. Sessions already made keep their hours; make new ones "
+    "with 'Generate sessions'."
+)
+
+
+@blueprint.route("/console/admin/services/<int:service_id>/schedule", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def service(service_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        found = owned(db, Service, service_id)
+    form = TemplateForm()
+    if form.validate_on_submit():
+        fields = _template_fields(form)
+        added = save(
+            form,
+            lambda db: timetable.add_template(db, service_id, fields, actor=actor(), now=utcnow()),
+        )
+        if added is not None:
+            flash(SAVED_TEMPLATE)
+            return redirect(url_for("schedule.service", service_id=service_id))
+    with database(current_app).transaction() as db:
+        page = render_template(
+            "console/admin_schedule.html",
+            service=found,
+            facility=db.get_one(Facility, found.facility_id),
+            templates=timetable.templates_of(db, service_id),
+            sessions=timetable.upcoming_sessions(db, service_id, utcnow()),
+            form=form,
+            day_names=DAY_NAMES,
+            days=timetable.GENERATE_DAYS,
+        )
+    return page, status(form)
+
+
+@blueprint.route("/console/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def edit_template(template_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        template = owned(db, ScheduleTemplate, template_id)
+        found = db.get_one(Service, template.service_id)
+    form = TemplateForm(obj=template)
+    if form.validate_on_submit():
+        fields = _template_fields(form)
+        changed = save(
+            form,
+            lambda db: timetable.update_template(
+                db, template_id, fields, actor=actor(), now=utcnow()
+            ),
+        )
+        if changed is not None:
+            flash(SAVED_TEMPLATE)
+            return redirect(url_for("schedule.service", service_id=found.id))
+    page = render_template(
+        "console/admin_template_form.html", form=form, template=template, service=found
+    )
+    return page, status(form)
+
+
+@blueprint.post("/console/admin/templates/<int:template_id>/active")
+@roles_required(*ADMINS)
+def template_active(template_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        template = owned(db, ScheduleTemplate, template_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        wanted = request.form.get("active") == "1"
+        done = save(
+            form,
+            lambda db: timetable.set_template_active(
+                db, template_id, wanted, actor=actor(), now=utcnow()
+            ),
+        )
+        if done is not None:
+            flash(
+                SAVED_TEMPLATE
+                if wanted
+                else "Jadwal dinonaktifkan; sesi yang sudah ada tetap. / Template deactivated; "
+                "sessions already made stay."
+            )
+    return redirect(url_for("schedule.service", service_id=template.service_id))
+
+
+def _template_fields(form: TemplateForm) -> timetable.TemplateFields:
+    return timetable.TemplateFields(
+        weekday=form.weekday.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        capacity=form.capacity.data,
+        doctor_name=form.doctor_name.data,
+    )
+
+
+# --- holidays --------------------------------------------------------------------------------
+
+
+@blueprint.route("/console/admin/facilities/<int:facility_id>/holidays", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def holidays(facility_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        facility = owned(db, Facility, facility_id)
+    form = HolidayForm()
+    if form.validate_on_submit():
+        day, name = form.day.data, form.name.data
+        added = save(
+            form,
+            lambda db: timetable.add_holiday(
+                db, facility_id, day, name, actor=actor(), now=utcnow()
+            ),
+        )
+        if added is not None:
+            flash(f"{added.day:%d/%m/%Y} libur: {added.name}. / is now a holiday.")
+            _warn_if_sessions_stand(facility_id, added)
+            return redirect(url_for("schedule.holidays", facility_id=facility_id))
+    today = local_today(utcnow(), facility.timezone)
+    with database(current_app).transaction() as db:
+        upcoming = [
+            (holiday, timetable.sessions_on(db, facility_id, holiday.day))
+            for holiday in timetable.holidays_of(db, facility_id, today)
+        ]
+        page = render_template(
+            "console/admin_holidays.html",
+            facility=facility,
+            holidays=upcoming,
+            form=form,
+        )
+    return page, status(form)
+
+
+def _warn_if_sessions_stand(facility_id: int, holiday: Holiday) -> None:
+    with database(current_app).transaction() as db:
+        standing = timetable.sessions_on(db, facility_id, holiday.day)
+    if standing:
+        sessions, patients = len(standing), sum(item.active_bookings for item in standing)
+        flash(
+            f"Hari itu masih ada {sessions} sesi dengan {patients} pasien terdaftar. Batalkan di "
+            "bawah agar mereka diberi tahu lewat SMS. / That day still has "
+            f"{sessions} sessions with {patients} patients booked. Cancel them below so that "
+            "they are told by SMS.",
+            "error",
+        )
+
+
+@blueprint.post("/console/admin/holidays/<int:holiday_id>/remove")
+@roles_required(*ADMINS)
+def remove_holiday(holiday_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        holiday = owned(db, Holiday, holiday_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        removed = save(
+            form, lambda db: timetable.remove_holiday(db, holiday_id, actor=actor(), now=utcnow())
+        )
+        if removed is not None:
+            flash(
+                f"{removed.day:%d/%m/%Y} bukan hari libur lagi; buat sesinya dengan 'Buat sesi'. "
+                "/ is no longer a holiday; make its sessions with 'Generate sessions'."
+            )
+    return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
+
+
+@blueprint.post("/console/admin/holidays/<int:holiday_id>/cancel-sessions")
+@roles_required(*ADMINS)
+def cancel_holiday_sessions(holiday_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        holiday = owned(db, Holiday, holiday_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        done = save(
+            form,
+            lambda db: timetable.cancel_holiday_sessions(
+                db, holiday_id, actor=actor(), now=utcnow()
+            ),
+        )
+        if done is not None:
+            sessions, bookings = done
+            flash(
+                f"{sessions} sesi dibatalkan; {bookings} pasien diberi tahu lewat SMS. / "
+                f"{sessions} sessions cancelled; {bookings} patients told by SMS."
+            )
+    return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
+
+
+# --- generating ------------------------------------------------------------------------------
+
+
+@blueprint.post("/console/admin/facilities/<int:facility_id>/generate")
+@roles_required(*ADMINS)
+def generate(facility_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        owned(db, Facility, facility_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        created = save(
+            form,
+            lambda db: timetable.generate_sessions(db, facility_id, actor=actor(), now=utcnow()),
+        )
+        if created is not None:
+            flash(
+                f"{created} sesi baru untuk {timetable.GENERATE_DAYS} hari ke depan. / "
+                f"{created} new sessions for the next {timetable.GENERATE_DAYS} days."
+            )
+    return _back(form.back.data, url_for("admin.facility", facility_id=facility_id))
+
+
+def _back(wanted: str | None, default: str) -> Response:
+    """Back to the admin page the button was on; never anywhere else (no open redirect)."""
+    if wanted and wanted.startswith("/console/admin/") and "//" not in wanted:
+        return redirect(wanted)
+    return redirect(default)
