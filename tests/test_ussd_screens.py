@@ -180,6 +180,22 @@ def _book(
     return booking
 
 
+QUEUE_COLUMNS = [
+    "session_id",
+    "service_id",
+    "day",
+    "person_id",
+    "booked_by",
+    "channel",
+    "number",
+    "display",
+    "status",
+    "confirmed",
+    "skipped",
+    "created_at",
+]
+
+
 def _queue_ahead_of(
     db: Session, session: ClinicSession, service: Service, now: datetime, count: int
 ) -> int:
@@ -201,20 +217,7 @@ def _queue_ahead_of(
     assert first is not None
     db.execute(
         insert(Booking).from_select(
-            [
-                "session_id",
-                "service_id",
-                "day",
-                "person_id",
-                "booked_by",
-                "channel",
-                "number",
-                "display",
-                "status",
-                "confirmed",
-                "skipped",
-                "created_at",
-            ],  # fmt: skip
+            QUEUE_COLUMNS,
             select(
                 literal(session.id),
                 literal(service.id),
