@@ -19,6 +19,7 @@ OPEN, FINISHED, ABANDONED = "open", "finished", "abandoned"
 
 def shown(
     db: Session,
+    row: UssdSession | None,
     *,
     session_id: str,
     phone: str,
@@ -29,8 +30,7 @@ def shown(
     finished: bool,
     now: datetime,
 ) -> UssdSession:
-    """Record one screen shown in a session (creating the session on its first request)."""
-    row = db.get(UssdSession, session_id)
+    """Record one screen shown in a session; `row` is the session's row, None on its first."""
     if row is None:
         abandon_others(db, phone, session_id)
         row = UssdSession(
