@@ -161,6 +161,7 @@ def dial_factory(port: int, text_of: object, phone_of: object, expect: str) -> F
 
     def factory(process: int, thread: int) -> object:
         counter = itertools.count()
+        unexpected: list[str] = []
 
         def operation() -> bool:
             n = next(counter)
@@ -174,7 +175,12 @@ def dial_factory(port: int, text_of: object, phone_of: object, expect: str) -> F
             status, answer = post(port, form)
             if status != 200:
                 raise RuntimeError(f"HTTP {status}: {answer[:80]}")
-            return answer.startswith(expect)
+            if answer.startswith(expect):
+                return True
+            if len(unexpected) < 2:  # say what came instead, a couple of times per client
+                unexpected.append(answer)
+                print(f"unexpected answer: {answer[:70]!r}", file=sys.stderr)
+            return False
 
         return operation
 

@@ -35,7 +35,7 @@ from booking.models import (
 from booking.notices import day_words
 from menus.screens import End, ListScreen, Screen, TextInput
 from menus.tree import TREE
-from texts import LANGUAGES, translate
+from texts import LANGUAGES, catalog, translate
 from texts.gsm import is_gsm7
 from ussd import hints
 from ussd.context import Context, Turn
@@ -384,3 +384,25 @@ def test_names_longer_than_a_screen_allows_are_refused() -> None:
         Service(code="X", name_id="x", name_en="x" * (limits.SERVICE_NAME + 1), prefix="X")
     with pytest.raises(ValueError, match="facility district is longer than 42"):
         Facility(code="9", name="x", district="x" * (limits.DISTRICT_NAME + 1))
+
+
+def test_every_message_of_the_menu_has_an_indonesian_translation() -> None:
+    from menus.screens import Confirm, Menu
+    from ussd import lists, render, words
+
+    found: set[str] = set()
+    for screen in TREE.screens.values():
+        found.add(screen.text)
+        if isinstance(screen, ListScreen):
+            found.add(screen.empty)
+        if isinstance(screen, Menu | Confirm):
+            found.update(option.label for option in screen.options)
+    found.update([render.BACK, render.MORE, words.NOT_STARTED, BUSY])
+    found.update([lists.TODAY, lists.TOMORROW, lists.SLOT_OPEN, lists.SLOT_FULL])
+    found.update(
+        value for name, value in vars(hints).items() if name.isupper() and isinstance(value, str)
+    )
+    # Words only, or the same in every language: nothing to translate.
+    neutral = {"{facility}", "{reason}", "Bahasa/Language:", "Bahasa Indonesia", "English"}
+    missing = sorted(msgid for msgid in found - neutral if msgid not in catalog("id"))
+    assert not missing
