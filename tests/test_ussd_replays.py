@@ -209,3 +209,32 @@ def test_a_returning_phone_reaches_a_number_in_five_requests_counting_the_first(
     assert [form["text"] for form in requests] == ["", "1", "1*1", "1*1*1", "1*1*1*1"]
     assert phone.finished and ("A-001" in screen)
     assert count_of(db, Booking) == 1
+
+
+def test_only_requests_that_change_nothing_skip_waiting_for_the_disk(
+    app: Flask, database_url: str, now: datetime, clock: None
+) -> None:
+    from sqlalchemy import event
+
+    seeded(app, now)
+    said: list[str] = []
+    event.listen(
+        database(app).engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *rest: said.append(statement),
+    )
+    relaxed = "SET LOCAL synchronous_commit TO OFF"
+    phone = Handset(through_app(app), PHONE)
+    postgres = database_url.startswith("postgresql")
+    steps = [phone.dial, lambda: phone.press("1"), lambda: phone.press("1")]
+    steps.append(lambda: phone.press("1"))
+    for step in steps:  # main menu, services, times, confirm: drop-off records only
+        said.clear()
+        assert step().startswith("CON ")
+        assert (relaxed in said) == postgres
+    said.clear()
+    assert phone.press("1").startswith("END Nomor Anda: A-001")  # a booking: durable
+    assert relaxed not in said
+    said.clear()
+    phone.dial("*123*2201#")  # a remembered facility: durable
+    assert relaxed not in said

@@ -77,6 +77,7 @@ def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
             engine_cancel(turn.db, command, turn.now)
     except Refused as refused:
         return Refuse(_said(ctx, refused))
+    turn.changed = True
     turn.forget()
     return Go(ctx)
 
@@ -118,6 +119,7 @@ def request_key(turn: Turn, step: Step) -> str:
 def remember_phone(
     turn: Turn, phone: str, *, language: str | None = None, facility_id: int | None = None
 ) -> None:
+    turn.changed = True
     row = reads.phone(turn, phone)
     if row is None:
         row = Phone(number=phone, language=language or "id", facility_id=facility_id)
@@ -146,6 +148,7 @@ def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
             booking = take_number(turn.db, command, turn.now)
     except Refused as refused:
         return Refuse(_said(ctx, refused))
+    turn.changed = True
     turn.forget()
     turn.memo[("booking", booking.id)] = booking  # the END screen describes it
     return Go(replace(ctx, booking_id=booking.id))

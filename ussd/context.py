@@ -36,6 +36,7 @@ class Turn:
     now: datetime
     session_key: str  # the gateway's sessionId, for idempotency keys
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    changed: bool = False  # a booking, a cancellation or a setting was written
 
     def remember(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Read once per request: walking a long path asks the same questions again."""

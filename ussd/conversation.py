@@ -86,6 +86,8 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
             finished=outcome.finished,
             now=now,
         )
+        if not turn.changed:
+            dropoff.without_waiting_for_the_disk(db)
         return Reply(body, outcome.finished), start, outcome
 
     reply, start, outcome = database(app).run(work)

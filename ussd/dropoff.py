@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from ussd.models import UssdSession, UssdStep
@@ -51,6 +51,18 @@ def shown(
     db.flush()  # a twin request racing to create the session fails here and runs again
     db.add(UssdStep(session_id=session_id, at=now, screen=screen[:40], input_ok=input_ok))
     return row
+
+
+def without_waiting_for_the_disk(db: Session) -> None:
+    """Commit this transaction without waiting for PostgreSQL to flush it to disk.
+
+    For requests that only record drop-off (most of them: menus, lists, a first dial): a
+    crash may lose the last fraction of a second of those records, never a booking, and the
+    request no longer waits for an fsync. Requests that book, cancel or remember a setting
+    do not call this.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def abandon_others(db: Session, phone: str, keep: str) -> None:
