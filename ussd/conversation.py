@@ -21,7 +21,6 @@ from texts import language_or_default, translate
 from ussd import dropoff, reads
 from ussd.context import Context, Turn
 from ussd.hints import RESUMED
-from ussd.models import UssdSession
 from ussd.render import render
 from ussd.store import Put, store_of
 from ussd.walker import Outcome, split, walk
@@ -64,7 +63,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
     resume = _resumable(resume, app, now) if record is None and not inputs else None
 
     def work(db: Session) -> tuple[Reply, Start, Outcome]:
-        known = db.get(UssdSession, request.session_id)
+        known = dropoff.exists(db, request.session_id)
         turn = Turn(db=db, now=now, session_key=request.session_id)
         start, live_from = _start(turn, request, inputs, record, resume, known)
         ctx = Context(request.phone, start.language, start.facility_id)
@@ -103,7 +102,7 @@ def _start(
     inputs: list[str],
     record: dict[str, Any] | None,
     resume: dict[str, Any] | None,
-    known: UssdSession | None,
+    known: bool,
 ) -> tuple[Start, int]:
     """The session's start, and from which input on the walk may change things."""
     if record is not None:
@@ -120,7 +119,7 @@ def _start(
         language_or_default(phone.language if phone else None),
         phone.facility_id if phone else None,
     )
-    if known is not None:
+    if known:
         # The store lost this session: only the newest input is new (the gateway adds one).
         return settings, max(len(inputs) - 1, 0)
     if resume is not None:
