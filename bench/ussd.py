@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="per worker; 1 = sync worker")
+    parser.add_argument("--threads", type=int, default=8, help="per worker; 1 = sync worker")
     args = parser.parse_args()
     load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
     redis = Redis.from_url(args.redis_url)
