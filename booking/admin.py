@@ -65,9 +65,9 @@ def clean_facility(given: FacilityFields) -> FacilityFields:
     return FacilityFields(
         code=check.facility_code(given.code),
         name=check.facility_name(given.name),
-        district=check.phone_name("district", given.district, limits.MAX_PLACE_NAME),
+        district=check.phone_name("district", given.district, limits.MAX_DISTRICT_NAME),
         subdistrict=check.plain_text(
-            "subdistrict", given.subdistrict, limits.MAX_PLACE_NAME, required=False
+            "subdistrict", given.subdistrict, limits.MAX_SUBDISTRICT_NAME, required=False
         ),
         timezone=check.timezone(given.timezone),
         active=given.active,

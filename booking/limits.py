@@ -1,15 +1,17 @@
 """How long and how large the things staff type may be, so every screen and SMS still fits.
 
-Names are the tight ones: every USSD screen and SMS template must stay within 160 characters
-with the longest real data, and the templates hold a facility name of 32 characters and a
-service name of 24 (tests/test_sms_templates.py checks them with exactly these lengths).
-Other modules (the admin forms, the USSD length tests) read the limits from here.
+Names are the tight ones: every USSD screen and SMS template is proved to fit 160 characters
+with names of exactly these lengths (tests/test_ussd_screens.py, tests/test_sms_templates.py).
+The columns are wider; these limits are what a phone screen leaves room for, so data longer
+than them is refused on entry (the admin forms, and the models' own checks underneath).
 """
 
 from __future__ import annotations
 
-MAX_FACILITY_NAME = 32
-MAX_SERVICE_NAME = 24
+MAX_FACILITY_NAME = 32  # "Puskesmas Karang Tengah Cibodas" and longer real names, abbreviated
+MAX_SERVICE_NAME = 24  # per language
+MAX_DISTRICT_NAME = 42  # "Kabupaten Kepulauan Siau Tagulandang Biaro", the longest real one
+MAX_PERSON_NAME = 30  # as booking.taking.clean_name allows
 
 # Facility codes people type after the USSD code (*123*1001#) and in SMS ("ANTRE GIGI 1001").
 # The SMS parser reads 4 to 6 digits as a facility code, so a code outside that range could be
@@ -24,7 +26,7 @@ MAX_SYNONYMS = 200  # the whole comma-separated list, as the column holds
 MAX_SYNONYM = 24  # one word or phrase of it
 MAX_SYNONYM_WORDS = 3  # the SMS parser matches phrases of up to three words
 
-MAX_PLACE_NAME = 60  # district and sub-district
+MAX_SUBDISTRICT_NAME = 60  # never shown on a phone
 MAX_DOCTOR_NAME = 60
 MAX_HOLIDAY_NAME = 60
 
@@ -36,3 +38,10 @@ MAX_CUTOFF_MINUTES = 12 * 60
 MIN_MINUTES_PER_PATIENT, MAX_MINUTES_PER_PATIENT = 1, 240
 MIN_PEOPLE_PER_PHONE, MAX_PEOPLE_PER_PHONE = 1, 20
 MAX_ALMOST_TURN_AHEAD = 20  # 0 turns the "almost your turn" SMS off
+
+
+def within(what: str, value: str, limit: int) -> str:
+    """`value` unchanged, or ValueError naming the limit (forms check first, with the same)."""
+    if len(value) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters: {value!r}")
+    return value

@@ -23,7 +23,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from booking import limits
 
 # Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -129,6 +131,11 @@ class Facility(Base):
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 
+    @validates("name", "district")
+    def _fits_a_phone_screen(self, key: str, value: str) -> str:
+        limit = limits.MAX_FACILITY_NAME if key == "name" else limits.MAX_DISTRICT_NAME
+        return limits.within(f"facility {key}", value, limit)
+
 
 class Service(Base):
     __tablename__ = "services"
@@ -145,6 +152,10 @@ class Service(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     facility: Mapped[Facility] = relationship(back_populates="services")
+
+    @validates("name_id", "name_en")
+    def _fits_a_phone_screen(self, key: str, value: str) -> str:
+        return limits.within(f"service {key}", value, limits.MAX_SERVICE_NAME)
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_id

@@ -108,14 +108,14 @@ class FacilityForm(FlaskForm):
     )
     district = StringField(
         "Kabupaten/kota / District",
-        [checked(lambda text: check.phone_name("district", text, limits.MAX_PLACE_NAME))],
+        [checked(lambda text: check.phone_name("district", text, limits.MAX_DISTRICT_NAME))],
     )
     subdistrict = StringField(
         "Kecamatan / Sub-district",
         [
             checked(
                 lambda text: check.plain_text(
-                    "subdistrict", text, limits.MAX_PLACE_NAME, required=False
+                    "subdistrict", text, limits.MAX_SUBDISTRICT_NAME, required=False
                 )
             )
         ],

@@ -100,7 +100,7 @@ _SCREENS: tuple[Screen, ...] = (
     ),
     Menu(
         id="ticket",
-        text=N_("{number} {service}, {day}\nNow serving: {serving}\n{ahead} ahead, about {time}"),
+        text=N_("{number} {service}, {day}\nServing: {serving}\n{ahead} ahead, about {time}"),
         words="ticket",
         options=(Option(N_("Cancel this number"), "cancel_confirm"),),
     ),

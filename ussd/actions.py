@@ -10,8 +10,6 @@ import hashlib
 import re
 from dataclasses import replace
 
-from sqlalchemy.orm import Session
-
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import Channel, Phone
@@ -79,6 +77,7 @@ def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
             engine_cancel(turn.db, command, turn.now)
     except Refused as refused:
         return Refuse(_said(ctx, refused))
+    turn.changed = True
     turn.forget()
     return Go(ctx)
 
@@ -118,13 +117,16 @@ def request_key(turn: Turn, step: Step) -> str:
 
 
 def remember_phone(
-    db: Session, phone: str, *, language: str | None = None, facility_id: int | None = None
+    turn: Turn, phone: str, *, language: str | None = None, facility_id: int | None = None
 ) -> None:
-    row = db.get(Phone, phone)
+    turn.changed = True
+    row = reads.phone(turn, phone)
     if row is None:
         row = Phone(number=phone, language=language or "id", facility_id=facility_id)
-        db.add(row)
-        db.flush()  # a racing twin fails here; the request runs again and finds this row
+        turn.db.add(row)
+        turn.db.flush()  # a racing twin fails here; the request runs again and finds this row
+        # Held in the memo, so that the engine's own look-up finds it without a query.
+        turn.memo[("phone", phone)] = row
         return
     if language is not None:
         row.language = language
@@ -146,7 +148,9 @@ def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
             booking = take_number(turn.db, command, turn.now)
     except Refused as refused:
         return Refuse(_said(ctx, refused))
+    turn.changed = True
     turn.forget()
+    turn.memo[("booking", booking.id)] = booking  # the END screen describes it
     return Go(replace(ctx, booking_id=booking.id))
 
 
@@ -160,7 +164,7 @@ def _settle(
 ) -> Result:
     """A setting the phone keeps: remembered in the database, and in effect at once."""
     if step.live:
-        remember_phone(turn.db, ctx.phone, language=language, facility_id=facility_id)
+        remember_phone(turn, ctx.phone, language=language, facility_id=facility_id)
     changed = replace(ctx, language=language or ctx.language)
     if facility_id is not None:
         changed = Context(phone=ctx.phone, language=changed.language, facility_id=facility_id)

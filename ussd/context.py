@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+# Memo keys of single rows read by id (or the phone's own row); a change keeps them.
+ROWS = frozenset({"facility", "service", "session", "booking", "code", "phone"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Turn:
     now: datetime
     session_key: str  # the gateway's sessionId, for idempotency keys
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    changed: bool = False  # a booking, a cancellation or a setting was written
 
     def remember(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Read once per request: walking a long path asks the same questions again."""
@@ -43,8 +46,13 @@ class Turn:
         return value
 
     def forget(self) -> None:
-        """After a change (a booking, a cancellation) lists must be read again."""
-        self.memo.clear()
+        """After a change (a booking, a cancellation) lists must be read again.
+
+        Rows read by their id stay: besides saving their queries, the memo is what keeps them
+        in the ORM's weakly referenced identity map for the screens still to draw.
+        """
+        for key in [key for key in self.memo if key[0] not in ROWS]:
+            del self.memo[key]
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from antre import database
-from booking.models import Phone
 from menus.tree import TREE
 from texts import language_or_default, translate
-from ussd import dropoff
+from ussd import dropoff, reads
 from ussd.context import Context, Turn
 from ussd.hints import RESUMED
-from ussd.models import UssdSession
 from ussd.render import render
-from ussd.store import Store, store_of
+from ussd.store import Put, store_of
 from ussd.walker import Outcome, split, walk
 
 
@@ -55,18 +53,19 @@ class Start:
 def respond(app: Flask, request: Request, now: datetime) -> Reply:
     store = store_of(app)
     answer_key = f"ussd:answer:{request.session_id}:{_digest(request.text)}"
-    cached = store.get(answer_key)
+    session_key = f"ussd:session:{request.session_id}"
+    resume_key = f"ussd:resume:{request.phone}"
+    # One round trip for everything a request may need from the store.
+    cached, record, resume = store.get_many([answer_key, session_key, resume_key])
     if cached is not None:
         return Reply(str(cached["body"]), bool(cached["finished"]))
     inputs = split(request.text)
-    record = store.get(f"ussd:session:{request.session_id}")
-    resume = None
-    if record is None and not inputs:
-        resume = _resumable(store.get(f"ussd:resume:{request.phone}"), app, now)
+    resume = _resumable(resume, app, now) if record is None and not inputs else None
 
     def work(db: Session) -> tuple[Reply, Start, Outcome]:
-        start, live_from = _start(db, request, inputs, record, resume)
+        known = dropoff.exists(db, request.session_id)
         turn = Turn(db=db, now=now, session_key=request.session_id)
+        start, live_from = _start(turn, request, inputs, record, resume, known)
         ctx = Context(request.phone, start.language, start.facility_id)
         outcome = walk(TREE, turn, ctx, [*start.prefix, *inputs], live_from)
         hint = outcome.hint
@@ -76,6 +75,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
         body = render(TREE, turn, place.screen, place.context, place.page, hint)
         dropoff.shown(
             db,
+            known,
             session_id=request.session_id,
             phone=request.phone,
             network=request.network,
@@ -85,20 +85,24 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
             finished=outcome.finished,
             now=now,
         )
+        if not turn.changed:
+            dropoff.without_waiting_for_the_disk(db)
         return Reply(body, outcome.finished), start, outcome
 
     reply, start, outcome = database(app).run(work)
-    _keep(app, store, request, inputs, reply, start, outcome, now)
-    store.put(answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app))
+    puts, deletes = _kept(app, request, inputs, start, outcome, now)
+    puts.append((answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app)))
+    store.write(puts, deletes)
     return reply
 
 
 def _start(
-    db: Session,
+    turn: Turn,
     request: Request,
     inputs: list[str],
     record: dict[str, Any] | None,
     resume: dict[str, Any] | None,
+    known: bool,
 ) -> tuple[Start, int]:
     """The session's start, and from which input on the walk may change things."""
     if record is not None:
@@ -110,12 +114,12 @@ def _start(
         seen = _common(record.get("last", []), inputs)
         walked = len(start.prefix) + len(inputs)
         return start, min(len(start.prefix) + seen, max(walked - 1, 0))
-    phone = db.get(Phone, request.phone)
+    phone = reads.phone(turn, request.phone)
     settings = Start(
         language_or_default(phone.language if phone else None),
         phone.facility_id if phone else None,
     )
-    if db.get(UssdSession, request.session_id) is not None:
+    if known:
         # The store lost this session: only the newest input is new (the gateway adds one).
         return settings, max(len(inputs) - 1, 0)
     if resume is not None:
@@ -124,27 +128,25 @@ def _start(
     return settings, 0  # a first request: everything dialled with the code is new
 
 
-def _keep(
+def _kept(
     app: Flask,
-    store: Store,
     request: Request,
     inputs: list[str],
-    reply: Reply,
     start: Start,
     outcome: Outcome,
     now: datetime,
-) -> None:
+) -> tuple[list[Put], list[str]]:
+    """What the store keeps after a request: the session's start, and the path for a redial."""
     record = {
         "language": start.language,
         "facility_id": start.facility_id,
         "prefix": list(start.prefix),
         "last": inputs,
     }
-    store.put(f"ussd:session:{request.session_id}", record, _ttl(app))
+    puts: list[Put] = [(f"ussd:session:{request.session_id}", record, _ttl(app))]
     resume_key = f"ussd:resume:{request.phone}"
-    if reply.finished or not outcome.trail:
-        store.delete(resume_key)
-        return
+    if outcome.finished or not outcome.trail:
+        return puts, [resume_key]
     ctx = outcome.place.context
     resume = {
         "trail": list(outcome.trail),
@@ -152,7 +154,8 @@ def _keep(
         "facility_id": ctx.facility_id,
         "at": now.timestamp(),
     }
-    store.put(resume_key, resume, float(app.config["USSD_RESUME_SECONDS"]))
+    puts.append((resume_key, resume, float(app.config["USSD_RESUME_SECONDS"])))
+    return puts, []
 
 
 def _resumable(resume: dict[str, Any] | None, app: Flask, now: datetime) -> dict[str, Any] | None:

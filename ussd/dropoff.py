@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ussd.models import UssdSession, UssdStep
@@ -17,8 +17,15 @@ from ussd.models import UssdSession, UssdStep
 OPEN, FINISHED, ABANDONED = "open", "finished", "abandoned"
 
 
+def exists(db: Session, session_id: str) -> bool:
+    """Whether this session has been recorded (a session the store forgot, or a twin's)."""
+    found = db.execute(select(UssdSession.id).where(UssdSession.id == session_id)).first()
+    return found is not None
+
+
 def shown(
     db: Session,
+    known: bool,
     *,
     session_id: str,
     phone: str,
@@ -28,29 +35,59 @@ def shown(
     input_ok: bool,
     finished: bool,
     now: datetime,
-) -> UssdSession:
-    """Record one screen shown in a session (creating the session on its first request)."""
-    row = db.get(UssdSession, session_id)
-    if row is None:
+) -> None:
+    """Record one screen shown in a session; `known`: the session was recorded before.
+
+    Plain statements, not ORM objects: this runs on every request, and nothing reads the rows
+    back in it.
+    """
+    screen = screen[:40]
+    if not known:
         abandon_others(db, phone, session_id)
-        row = UssdSession(
-            id=session_id,
-            phone=phone,
-            network_code=network,
-            started_at=now,
-            steps=0,
-            outcome=OPEN,
+        # A twin request racing to create the session fails here, and runs again.
+        db.execute(
+            insert(UssdSession).values(
+                id=session_id,
+                phone=phone,
+                network_code=network,
+                facility_id=facility_id,
+                started_at=now,
+                last_seen_at=now,
+                last_screen=screen,
+                steps=1,
+                outcome=FINISHED if finished else OPEN,
+            )
         )
-        db.add(row)
-    row.facility_id = facility_id
-    row.last_seen_at = now
-    row.last_screen = screen[:40]
-    row.steps = (row.steps or 0) + 1
-    if finished:
-        row.outcome = FINISHED
-    db.flush()  # a twin request racing to create the session fails here and runs again
-    db.add(UssdStep(session_id=session_id, at=now, screen=screen[:40], input_ok=input_ok))
-    return row
+    else:
+        changes: dict[str, object] = {
+            "facility_id": facility_id,
+            "last_seen_at": now,
+            "last_screen": screen,
+            "steps": UssdSession.steps + 1,
+        }
+        if finished:
+            changes["outcome"] = FINISHED
+        db.execute(
+            update(UssdSession)
+            .where(UssdSession.id == session_id)
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        )
+    db.execute(
+        insert(UssdStep).values(session_id=session_id, at=now, screen=screen, input_ok=input_ok)
+    )
+
+
+def without_waiting_for_the_disk(db: Session) -> None:
+    """Commit this transaction without waiting for PostgreSQL to flush it to disk.
+
+    For requests that only record drop-off (most of them: menus, lists, a first dial): a
+    crash may lose the last fraction of a second of those records, never a booking, and the
+    request no longer waits for an fsync. Requests that book, cancel or remember a setting
+    do not call this.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def abandon_others(db: Session, phone: str, keep: str) -> None:

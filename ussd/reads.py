@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from booking import sessions
-from booking.models import Booking, ClinicSession, Facility, Service
+from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import Position, position
 from ussd.context import Turn
 
@@ -16,6 +16,11 @@ def facility(turn: Turn, facility_id: int | None) -> Facility | None:
     if facility_id is None:
         return None
     return turn.remember(("facility", facility_id), lambda: turn.db.get(Facility, facility_id))
+
+
+def phone(turn: Turn, number: str) -> Phone | None:
+    """The phone's remembered settings; a phone not seen before is remembered as None too."""
+    return turn.remember(("phone", number), lambda: turn.db.get(Phone, number))
 
 
 def service(turn: Turn, service_id: int | None) -> Service | None:

@@ -20,12 +20,20 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
+# What one request writes at its end: (key, value, ttl in seconds) to put, and keys to delete.
+Put = tuple[str, dict[str, Any], float]
+
+
 class Store(Protocol):
     def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def get_many(self, keys: list[str]) -> list[dict[str, Any] | None]: ...
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def write(self, puts: list[Put], deletes: list[str]) -> None: ...
 
 
 class MemoryStore:
@@ -46,6 +54,15 @@ class MemoryStore:
                 return None
         value: dict[str, Any] = json.loads(found[1])
         return value
+
+    def get_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        return [self.get(key) for key in keys]
+
+    def write(self, puts: list[Put], deletes: list[str]) -> None:
+        for key, value, ttl in puts:
+            self.put(key, value, ttl)
+        for key in deletes:
+            self.delete(key)
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         text = json.dumps(value)
@@ -79,11 +96,28 @@ class RedisStore:
         value: dict[str, Any] = json.loads(raw)
         return value
 
+    def get_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        """One round trip for all of a request's reads."""
+        return [None if raw is None else json.loads(raw) for raw in self.client.mget(keys)]
+
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
-        self.client.set(key, json.dumps(value), px=max(1, int(ttl * 1000)))
+        self.client.set(key, json.dumps(value), px=_ms(ttl))
 
     def delete(self, key: str) -> None:
         self.client.delete(key)
+
+    def write(self, puts: list[Put], deletes: list[str]) -> None:
+        """One round trip for all of a request's writes (not atomic: none needs to be)."""
+        pipeline = self.client.pipeline(transaction=False)
+        for key, value, ttl in puts:
+            pipeline.set(key, json.dumps(value), px=_ms(ttl))
+        if deletes:
+            pipeline.delete(*deletes)
+        pipeline.execute()
+
+
+def _ms(ttl: float) -> int:
+    return max(1, int(ttl * 1000))
 
 
 class FallbackStore:
@@ -98,11 +132,17 @@ class FallbackStore:
     def get(self, key: str) -> dict[str, Any] | None:
         return self._try(lambda store: store.get(key))  # type: ignore[no-any-return]
 
+    def get_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        return self._try(lambda store: store.get_many(keys))  # type: ignore[no-any-return]
+
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         self._try(lambda store: store.put(key, value, ttl))
 
     def delete(self, key: str) -> None:
         self._try(lambda store: store.delete(key))
+
+    def write(self, puts: list[Put], deletes: list[str]) -> None:
+        self._try(lambda store: store.write(puts, deletes))
 
     def _try(self, work: Any) -> Any:
         if time.monotonic() >= self._down_until:

@@ -64,6 +64,9 @@ def walk(tree: Tree, turn: Turn, ctx: Context, inputs: list[str], live_from: int
             dialled = tree.screen(tree.dialled)
             assert isinstance(dialled, TextInput)
             result = ACTIONS[dialled.action](turn, place.context, step)
+            if isinstance(result, Again):
+                # Said on a screen of its own: above a start screen it would not fit 160.
+                result = Refuse(result.hint)
             stack, hint = _follow(tree, stack, result, tree.root, typed)
         elif typed == HOME:
             stack = [start(tree, _settings(place.context))]
