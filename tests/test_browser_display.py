@@ -35,7 +35,7 @@ def dental_line(driver: WebDriver) -> dict[str, str]:
 
 
 def test_the_display_shows_a_called_number_without_anyone_touching_it(
-    live_app: LiveApp, browser: WebDriver
+    browser: WebDriver, live_app: LiveApp
 ) -> None:
     session = live_app.session_today()
     for n in range(3):

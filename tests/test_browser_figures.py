@@ -70,7 +70,7 @@ def downloaded(folder: Path, name: str) -> str:
 
 
 def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
-    history: LiveApp, browser: WebDriver, downloads: Path
+    browser: WebDriver, downloads: Path, history: LiveApp
 ) -> None:
     today = history.today
     tomorrow = today + timedelta(days=1)
@@ -126,7 +126,7 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
 
 
 def test_facility_staff_cannot_open_another_districts_figures(
-    history: LiveApp, browser: WebDriver
+    browser: WebDriver, history: LiveApp
 ) -> None:
     log_in(browser, history, LEBAK_NURSE, "/console/figures")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Figures: Kabupaten Lebak, facility 2201"

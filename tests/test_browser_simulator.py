@@ -37,7 +37,7 @@ def press(driver: WebDriver, typed: str) -> str:
 
 
 def test_a_person_dials_the_menu_takes_a_number_and_reads_the_sms_receipt(
-    live_app: LiveApp, browser: WebDriver
+    browser: WebDriver, live_app: LiveApp
 ) -> None:
     browser.get(live_app.url + "/")
     assert browser.current_url == live_app.url + "/simulator"
