@@ -636,3 +636,14 @@ def test_the_figures_page_wears_the_console_layout(desk: Desk) -> None:
     page = desk.client.get("/console/figures").get_data(as_text=True)
     assert 'href="/console/">Antrean / Queue</a>' in page and "Keluar / Log out" in page
     assert "<h1>Figures" in page
+
+
+def test_a_staff_account_without_a_facility_is_told_to_ask_an_admin(
+    app: Flask, demo: Database, clock: time_machine.Coordinates
+) -> None:
+    staff.add_user(demo, "lost", Role.STAFF)
+    client = staff.log_in(app.test_client(), "lost")
+    answer = client.get("/console/")
+    assert answer.status_code == 403
+    assert "Your account belongs to no facility yet; ask an admin." in answer.get_data(as_text=True)
+    assert client.get(PAGE).status_code == 403
