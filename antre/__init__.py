@@ -42,6 +42,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from console import auth
 
     auth.init_app(app)
+    from console import queue as console_queue
+
+    app.register_blueprint(console_queue.blueprint)
     # Gateway callbacks are not forms: they carry the callback key, not a session cookie.
     auth.csrf.exempt(ussd_views.blueprint)
     auth.csrf.exempt(sms_views.blueprint)
