@@ -1,11 +1,13 @@
 """Browser tests' fixtures: the real app served over HTTP, and a headless Chromium to drive it.
 
-- `live_app` (one per test module): `create_app` on a fresh SQLite file, migrated and seeded
-  with the demo as `antre serve` does (`prepare_database`), the embedded sender running
-  (`jobs.start`), served by Werkzeug in a thread on 127.0.0.1 at a free port.
-- `browser` (one per test module): Debian's Chromium through its own chromedriver (Selenium
-  is given the driver's path, so Selenium Manager never looks for a download), headless, in a
-  fresh profile that saves downloads to a folder of the test's.
+- `live_app` (one per test module): `create_app` on a fresh SQLite file (a copy of the run's
+  migrated template), brought up to date and seeded with the demo as `antre serve` does
+  (`prepare_database`), the embedded sender running (`jobs.start`), served by Werkzeug in a
+  thread on 127.0.0.1 at a free port.
+- `browser` (one per test module, on a Chromium started once per run): Debian's Chromium
+  through its own chromedriver (Selenium is given the driver's path, so Selenium Manager never
+  looks for a download), headless, in a fresh profile that saves downloads to a folder of the
+  run's. Each module starts with no cookies and one window.
 
 The demo is seeded for the real "now" and the browser runs on the real clock, so the fixture
 makes the tests independent of the time of day: the dental session (GIGI) of facility 1001
@@ -20,6 +22,7 @@ ANTRE_REQUIRE_SERVICES=1 (CI) makes that a failure (`service_missing`).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -37,6 +40,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +51,7 @@ from antre.cli import prepare_database
 from antre.db import Database
 from booking.clock import local_now, local_today, utcnow
 from booking.models import ClinicSession, Facility, Service
+from console.display import REFRESH_SECONDS as DISPLAY_REFRESH_SECONDS
 from tests.conftest import service_missing
 from tests.staff import PASSWORD
 
@@ -126,13 +131,14 @@ def _open_all_day(db: Database, today: date) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def live_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveApp]:
     _away_from_midnight()
     folder = tmp_path_factory.mktemp("live")
+    shutil.copy(sqlite_template, folder / "antre.sqlite3")
     app = create_app(
         {
             "DATABASE_URL": f"sqlite:///{folder / 'antre.sqlite3'}",
-            "SECRET_KEY": "browser-tests",
+            "SECRET_KEY": secrets.token_hex(16),  # no module's login is valid in another
             "REDIS_URL": None,
         }
     )
@@ -155,13 +161,32 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         db.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("downloads")
 
 
 @pytest.fixture(scope="module")
-def browser(downloads: Path) -> Iterator[WebDriver]:
+def browser(chromium: WebDriver) -> Iterator[WebDriver]:
+    """The run's Chromium, for one module: it leaves with one blank window and no cookies."""
+    yield chromium
+    first, *others = chromium.window_handles
+    for handle in others:
+        chromium.switch_to.window(handle)
+        chromium.close()
+    chromium.switch_to.window(first)
+    chromium.get("about:blank")
+    forget_cookies(chromium)
+
+
+def forget_cookies(driver: WebDriver) -> None:
+    """Every cookie of every site (WebDriver's own delete only reaches the page's site, and
+    cookies ignore the port: each module's app is another port of the same 127.0.0.1)."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
+@pytest.fixture(scope="session")
+def chromium(downloads: Path) -> Iterator[WebDriver]:
     for name, path in (("Chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)):
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             service_missing(
@@ -228,16 +253,61 @@ def wait_for_text(driver: WebDriver, css: str, wanted: str, timeout: float = 0) 
     return str(wait_until(driver, shown, f"{wanted!r} in {css}", timeout))
 
 
-def log_in(driver: WebDriver, live: LiveApp, username: str, path: str = "/console/") -> None:
-    """Open a console page as a stranger, get sent to the login page, log in, land there."""
-    driver.delete_all_cookies()
+def press(driver: WebDriver, button_id: str) -> None:
+    """Press a button that posts a form, and wait until the page that answers it is shown."""
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, button_id).click()
+    wait_until(driver, staleness_of(old_page), f"the page after pressing {button_id}")
+    wait_until(
+        driver,
+        lambda d: d.execute_script("return document.readyState") == "complete",
+        f"the page after pressing {button_id} to load",
+    )
+
+
+def log_in(driver: WebDriver, live: LiveApp, username: str, path: str = "/console/") -> str:
+    """Open a console page as a stranger, get sent to the login page, log in; return the path
+    of the page the console then shows."""
+    forget_cookies(driver)
     driver.get(live.url + path)
     wait_until(driver, lambda d: "/console/login" in d.current_url, "the login page")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_until(driver, lambda d: "/console/login" not in d.current_url, f"{username} logged in")
-    assert urlsplit(driver.current_url).path == path.split("?")[0], driver.current_url
+    return urlsplit(driver.current_url).path
+
+
+def display_line(driver: WebDriver, service: str) -> dict[str, str]:
+    """What the waiting-room screen shows for a service: the number served, the next numbers.
+
+    Read in one script: the page redraws its sections every few seconds, and elements found
+    one by one could belong to two different drawings.
+    """
+    lines = driver.execute_script(
+        """return [...document.querySelectorAll("#services .service")].map((section) => ({
+             name: section.querySelector(".name").innerText,
+             serving: section.querySelector(".serving").innerText,
+             next: section.querySelector(".next").innerText}));"""
+    )
+    for line in lines:
+        if line["name"] == service:
+            return {"serving": line["serving"], "next": line["next"]}
+    raise AssertionError(f"no {service} on the display: {lines}")
+
+
+def wait_for_display(driver: WebDriver, service: str, serving: str) -> dict[str, str]:
+    """Wait, hands off, until the waiting-room screen redraws itself to show `serving`."""
+
+    def shown(d: WebDriver) -> dict[str, str] | None:
+        line = display_line(d, service)
+        return line if line["serving"] == serving else None
+
+    found = wait_until(
+        driver, shown, f"{serving} for {service} on the display", 3 * DISPLAY_REFRESH_SECONDS
+    )
+    assert isinstance(found, dict)
+    return found
 
 
 def status_of_current_page(driver: WebDriver) -> int:

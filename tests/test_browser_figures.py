@@ -74,7 +74,7 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
 ) -> None:
     today = history.today
     tomorrow = today + timedelta(days=1)
-    log_in(browser, history, VIEWER, "/console/figures")
+    assert log_in(browser, history, VIEWER, "/console/figures") == "/console/figures"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Figures: Kota Serang"
     # The default period ends today: today's bookings at 1001, not tomorrow's.
     assert table_rows(browser, "bookings_by_channel") == [
@@ -128,7 +128,7 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
 def test_facility_staff_cannot_open_another_districts_figures(
     browser: WebDriver, history: LiveApp
 ) -> None:
-    log_in(browser, history, LEBAK_NURSE, "/console/figures")
+    assert log_in(browser, history, LEBAK_NURSE, "/console/figures") == "/console/figures"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Figures: Kabupaten Lebak, facility 2201"
     assert table_rows(browser, "bookings_by_channel")[-1] == ["all", "0"]  # tomorrow is not in
 
