@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import jkn
     from api import views as api_views
     from console import admin, admin_schedule, auth, display
+    from console import queue as console_queue
     from figures import views as figures_views
     from simulator import views as simulator_views
     from sms import views as sms_views
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
     app.register_blueprint(figures_views.blueprint)
+    app.register_blueprint(console_queue.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_schedule.blueprint)
     app.register_blueprint(api_views.blueprint)

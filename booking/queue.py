@@ -25,12 +25,18 @@ def call_next(
 
     One click for the nurse: skipped patients wait until everyone else was called.
     """
-    earlier = records.replayed(db, request_key)
-    if earlier is not None and earlier.booking_id is not None:
-        return db.get_one(Booking, earlier.booking_id)
+    earlier = _replayed(db, request_key)
+    if earlier is not None:
+        return earlier
     session = db.get(ClinicSession, session_id, with_for_update=True)
     if session is None:
         raise Refused(Reason.SESSION_UNKNOWN)
+    if request_key is not None:
+        # A twin with the same key (a double click) may have committed while we waited for the
+        # lock: answer with its call rather than calling the next patient too.
+        earlier = _replayed(db, request_key)
+        if earlier is not None:
+            return earlier
     for current in db.scalars(
         select(Booking).where(
             Booking.session_id == session_id, Booking.status == BookingStatus.CALLED
@@ -70,27 +76,75 @@ def call_next(
 
 
 def mark_served(
-    db: Session, booking_id: int, *, actor: str, channel: str, now: datetime
+    db: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    request_key: str | None = None,
 ) -> Booking:
+    booking, done = _called_once(db, booking_id, request_key)
+    if done:
+        return booking
     return _finish(
-        db, _called(db, booking_id), BookingStatus.SERVED, actor=actor, channel=channel, now=now
+        db,
+        booking,
+        BookingStatus.SERVED,
+        actor=actor,
+        channel=channel,
+        now=now,
+        request_key=request_key,
     )
 
 
 def mark_no_show(
-    db: Session, booking_id: int, *, actor: str, channel: str, now: datetime
+    db: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    request_key: str | None = None,
 ) -> Booking:
+    booking, done = _called_once(db, booking_id, request_key)
+    if done:
+        return booking
     return _finish(
-        db, _called(db, booking_id), BookingStatus.NO_SHOW, actor=actor, channel=channel, now=now
+        db,
+        booking,
+        BookingStatus.NO_SHOW,
+        actor=actor,
+        channel=channel,
+        now=now,
+        request_key=request_key,
     )
 
 
-def skip(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
+def skip(
+    db: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    request_key: str | None = None,
+) -> Booking:
     """The called patient is not there: back to waiting, called again after the others."""
-    booking = _called(db, booking_id)
+    booking, done = _called_once(db, booking_id, request_key)
+    if done:
+        return booking
     booking.status = BookingStatus.BOOKED
     booking.skipped = True
-    records.event(db, "skipped", actor=actor, channel=channel, now=now, booking=booking)
+    records.event(
+        db,
+        "skipped",
+        actor=actor,
+        channel=channel,
+        now=now,
+        booking=booking,
+        request_key=request_key,
+    )
     reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
 
@@ -106,6 +160,29 @@ def check_in(db: Session, booking_id: int, *, actor: str, channel: str, now: dat
     elif booking.status not in (BookingStatus.CHECKED_IN, BookingStatus.CALLED):
         raise Refused(Reason.NO_ACTIVE_BOOKING)
     return booking
+
+
+def _replayed(db: Session, request_key: str | None) -> Booking | None:
+    """The booking an earlier request with this key changed (a double click answers once)."""
+    earlier = records.replayed(db, request_key)
+    if earlier is None or earlier.booking_id is None:
+        return None
+    return db.get_one(Booking, earlier.booking_id)
+
+
+def _called_once(db: Session, booking_id: int, request_key: str | None) -> tuple[Booking, bool]:
+    """The called booking to act on, or (True) the one a request with this key already did."""
+    earlier = _replayed(db, request_key)
+    if earlier is not None:
+        return earlier, True
+    try:
+        return _called(db, booking_id), False
+    except Refused:
+        # A twin with the same key may have committed while we waited for the row lock.
+        earlier = _replayed(db, request_key)
+        if earlier is not None:
+            return earlier, True
+        raise
 
 
 def _called(db: Session, booking_id: int) -> Booking:
@@ -126,10 +203,19 @@ def _finish(
     channel: str,
     now: datetime,
     calling_next: bool = False,
+    request_key: str | None = None,
 ) -> Booking:
     booking.status = status
     booking.finished_at = now
-    records.event(db, status.value, actor=actor, channel=channel, now=now, booking=booking)
+    records.event(
+        db,
+        status.value,
+        actor=actor,
+        channel=channel,
+        now=now,
+        booking=booking,
+        request_key=request_key,
+    )
     if not calling_next:
         reminders.announce_queue_movement(db, booking.session_id, now)
     return booking

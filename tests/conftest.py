@@ -25,6 +25,8 @@ from antre.db import Database
 from antre.demo import seed
 from antre.schema import metadata
 
+pytest_plugins = ["tests.browser"]  # the live app and headless Chromium of test_browser_*.py
+
 POSTGRES_URL = os.environ.get(
     "ANTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

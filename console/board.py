@@ -1,0 +1,140 @@
+"""What the queue page shows: a facility's sessions on one day, each with its patients.
+
+Reads only; every change goes through the engine (booking/queue.py, booking/sessions.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.models import (
+    WAITING,
+    Booking,
+    BookingStatus,
+    Channel,
+    ClinicSession,
+    Facility,
+    Person,
+    Service,
+    SessionStatus,
+    display_number,
+)
+
+
+@dataclass(frozen=True)
+class Patient:
+    booking_id: int
+    number: str  # "A-012"
+    name: str  # the person's name; empty when the phone's owner booked for themselves
+    phone_tail: str  # the last digits only: enough to tell two people apart at the desk
+    channel: Channel
+    status: BookingStatus
+    skipped: bool
+    sequence: int  # the number as counted, for sorting
+
+    @classmethod
+    def of(cls, booking: Booking, person: Person) -> Patient:
+        phone = booking.booked_by or ""
+        return cls(
+            booking_id=booking.id,
+            number=booking.display,
+            name=person.name,
+            phone_tail=phone[-4:],
+            channel=booking.channel,
+            status=booking.status,
+            skipped=booking.skipped,
+            sequence=booking.number,
+        )
+
+    @property
+    def label(self) -> str:
+        return self.name or (f"HP …{self.phone_tail}" if self.phone_tail else "–")
+
+
+@dataclass
+class SessionCard:
+    id: int
+    service_code: str
+    service_id: str  # the service's Indonesian name
+    service_en: str
+    prefix: str
+    start: time
+    end: time
+    doctor: str | None
+    status: SessionStatus
+    cancel_reason: str | None
+    capacity: int
+    places_taken: int
+    last_called: str | None  # the number most recently called, even if already finished
+    in_room: Patient | None = None
+    waiting: list[Patient] = field(default_factory=list)
+    done: list[Patient] = field(default_factory=list)
+
+    @property
+    def hours(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.places_taken)
+
+
+def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCard]:
+    """The facility's sessions on `day`, by service and start, with their patients in order."""
+    rows = db.execute(
+        select(ClinicSession, Service)
+        .join(Service, ClinicSession.service_id == Service.id)
+        .where(Service.facility_id == facility.id, ClinicSession.day == day)
+        .order_by(Service.prefix, ClinicSession.start_time)
+    ).all()
+    cards = {session.id: _card(session, service) for session, service in rows}
+    if not cards:
+        return []
+    bookings = db.execute(
+        select(Booking, Person)
+        .join(Person, Booking.person_id == Person.id)
+        .where(Booking.session_id.in_(list(cards)))
+        # The order call_next uses: skipped patients wait until everyone else was called.
+        .order_by(Booking.skipped, Booking.number)
+    ).all()
+    for booking, person in bookings:
+        card = cards[booking.session_id]
+        patient = Patient.of(booking, person)
+        if booking.status == BookingStatus.CALLED:
+            card.in_room = patient
+        elif booking.status in WAITING:
+            card.waiting.append(patient)
+        else:
+            card.done.append(patient)
+    for card in cards.values():
+        card.done.sort(key=lambda patient: patient.sequence)
+    return list(cards.values())
+
+
+def facilities(db: Session) -> list[Facility]:
+    """Every facility, for an admin to pick from."""
+    return list(db.scalars(select(Facility).order_by(Facility.district, Facility.code)))
+
+
+def _card(session: ClinicSession, service: Service) -> SessionCard:
+    return SessionCard(
+        id=session.id,
+        service_code=service.code,
+        service_id=service.name_id,
+        service_en=service.name_en,
+        prefix=service.prefix,
+        start=session.start_time,
+        end=session.end_time,
+        doctor=session.doctor_name,
+        status=session.status,
+        cancel_reason=session.cancel_reason,
+        capacity=session.capacity,
+        places_taken=session.places_taken,
+        last_called=display_number(service.prefix, session.now_serving)
+        if session.now_serving
+        else None,
+    )
