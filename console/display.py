@@ -48,15 +48,17 @@ def _board(code: str) -> dict[str, Any]:
 
 def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[str, Any]:
     """Who is being served in the service's sessions today, and who is next."""
-    sessions = db.scalars(
+    every = db.scalars(
         select(ClinicSession)
-        .where(
-            ClinicSession.service_id == service_id,
-            ClinicSession.day == today,
-            ClinicSession.status != SessionStatus.CANCELLED,
-        )
+        .where(ClinicSession.service_id == service_id, ClinicSession.day == today)
         .order_by(ClinicSession.start_time)
     ).all()
+    sessions = [session for session in every if session.status != SessionStatus.CANCELLED]
+    notice = None
+    if every and not sessions:
+        # The waiting room must learn it too, not only the patients who booked by phone.
+        reason = every[-1].cancel_reason
+        notice = f"Hari ini dibatalkan: {reason}" if reason else "Hari ini dibatalkan"
     serving: str | None = None
     upcoming: list[str] = []
     for session in sessions:
@@ -68,4 +70,9 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
             .order_by(Booking.skipped, Booking.number)
             .limit(NEXT_SHOWN)
         ).all()
-    return {"service": name, "now_serving": serving, "next": upcoming[:NEXT_SHOWN]}
+    return {
+        "service": name,
+        "now_serving": serving,
+        "next": upcoming[:NEXT_SHOWN],
+        "notice": notice,
+    }

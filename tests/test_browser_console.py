@@ -87,7 +87,7 @@ def test_a_nurse_calls_registers_a_walk_in_and_cancels_and_the_display_follows(
     browser.switch_to.window(display)
     assert wait_for_display(browser, "Poli Gigi", "–") == {
         "serving": "–",
-        "next": "Berikutnya: –",
+        "next": f"Hari ini dibatalkan: {REASON}",
     }
 
     # On the second patient's phone: the SMS with the reason.

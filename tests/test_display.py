@@ -9,6 +9,7 @@ from flask import Flask
 
 from antre.db import Database
 from booking.queue import call_next
+from booking.sessions import cancel_session
 from tests.helpers import session_id, take, today
 
 
@@ -31,14 +32,42 @@ def test_the_display_shows_who_is_served_and_who_is_next(
         "service": "Poli Gigi",
         "now_serving": None,
         "next": ["B-001", "B-002", "B-003", "B-004"],
+        "notice": None,
     }
     assert gigi_after == {
         "service": "Poli Gigi",
         "now_serving": "B-001",
         "next": ["B-002", "B-003", "B-004", "B-005"],
+        "notice": None,
     }
     assert page.status_code == 200
     assert b"Sekarang dilayani" in page.data and b"B-001" in page.data
+
+
+def test_a_session_cancelled_for_the_day_is_announced_on_the_display(
+    app: Flask, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="GIGI", day=today(now))
+    take(demo, sid, "+6281234567800", now)
+    demo.run(
+        lambda s: cancel_session(
+            s, sid, reason="Dokter sakit", actor="nurse", channel="staff", now=now
+        )
+    )
+    with time_machine.travel(now, tick=False):
+        board = app.test_client().get("/display/1001/now.json").json
+        page = app.test_client().get("/display/1001")
+    assert board is not None
+    gigi = next(line for line in board["services"] if line["service"] == "Poli Gigi")
+    assert gigi == {
+        "service": "Poli Gigi",
+        "now_serving": None,
+        "next": [],
+        "notice": "Hari ini dibatalkan: Dokter sakit",
+    }
+    umum = next(line for line in board["services"] if line["service"] == "Poli Umum")
+    assert umum["notice"] is None  # the other services go on
+    assert b"Hari ini dibatalkan: Dokter sakit" in page.data
 
 
 def test_an_unknown_facility_has_no_display(app: Flask) -> None:
