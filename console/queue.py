@@ -305,20 +305,16 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
         flash(messages.bilingual(messages.ALREADY_CANCELLED, **words), "info")
         return _back(target)
     key = _key(form, "cancel", session_id)
-    told = _run(
-        lambda db: sum(
-            1
-            for booking in sessions.cancel_session(
-                db,
-                session_id,
-                reason=form.reason.data or "",
-                request_key=key,
-                now=utcnow(),
-                **_who(),
-            )
-            if booking.booked_by is not None
+
+    def cancel(db: Session) -> int:
+        sessions.cancel_session(
+            db, session_id, reason=form.reason.data or "", request_key=key, now=utcnow(), **_who()
         )
-    )
+        # Counted from the rows, not from the engine's answer: a replayed double click gets an
+        # empty list back but must read the same as the first click.
+        return board.told_of_cancellation(db, session_id)
+
+    told = _run(cancel)
     if told is not None:
         flash(messages.bilingual(messages.SESSION_CANCELLED, count=told, **words), "success")
     return _back(target)
