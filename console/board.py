@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking.models import (
@@ -113,6 +113,20 @@ def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCar
     for card in cards.values():
         card.done.sort(key=lambda patient: patient.sequence)
     return list(cards.values())
+
+
+def told_of_cancellation(db: Session, session_id: int) -> int:
+    """How many patients of a cancelled session have a phone to be told on."""
+    return (
+        db.scalar(
+            select(func.count()).where(
+                Booking.session_id == session_id,
+                Booking.status == BookingStatus.CANCELLED_BY_FACILITY,
+                Booking.booked_by.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 def facilities(db: Session) -> list[Facility]:

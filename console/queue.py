@@ -36,7 +36,7 @@ from booking import queue as engine
 from booking import sessions
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
-from booking.errors import Refused
+from booking.errors import Reason, Refused
 from booking.models import (
     Booking,
     Channel,
@@ -154,7 +154,7 @@ def _page(
 
 def _ticket(db: Session, place: Facility, raw: str | None) -> board.Patient | None:
     """The walk-in just registered, shown large; only a booking of this facility."""
-    if not raw or not raw.isdigit() or int(raw) > LARGEST_ID:
+    if not raw or not (raw.isascii() and raw.isdigit()) or int(raw) > LARGEST_ID:
         return None
     row = db.execute(
         select(Booking, Person)
@@ -191,9 +191,7 @@ def call_next(session_id: int) -> ResponseReturnValue:
 
 def _called_words(booking: Booking) -> dict[str, str]:
     # Read inside the transaction: the person is loaded while the session is open.
-    person = booking.person
-    label = person.name or (f"HP …{booking.booked_by[-4:]}" if booking.booked_by else "–")
-    return {"number": booking.display, "name": label}
+    return {"number": booking.display, "name": board.Patient.of(booking, booking.person).label}
 
 
 Act = Callable[[Session, int, str | None], Booking]
@@ -272,10 +270,11 @@ def walk_in(session_id: int) -> ResponseReturnValue:
         )
     except Refused as refused:
         # Keep what was typed: the nurse corrects one field instead of asking again.
+        typo = refused.reason in (Reason.NAME_INVALID, Reason.PHONE_INVALID)
         return _page(
             target.facility_code,
             target.day.isoformat(),
-            status=409,
+            status=400 if typo else 409,
             problem=messages.refusal(refused),
             kept=(session_id, form),
         )
@@ -305,20 +304,16 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
         flash(messages.bilingual(messages.ALREADY_CANCELLED, **words), "info")
         return _back(target)
     key = _key(form, "cancel", session_id)
-    told = _run(
-        lambda db: sum(
-            1
-            for booking in sessions.cancel_session(
-                db,
-                session_id,
-                reason=form.reason.data or "",
-                request_key=key,
-                now=utcnow(),
-                **_who(),
-            )
-            if booking.booked_by is not None
+
+    def cancel(db: Session) -> int:
+        sessions.cancel_session(
+            db, session_id, reason=form.reason.data or "", request_key=key, now=utcnow(), **_who()
         )
-    )
+        # Counted from the rows, not from the engine's answer: a replayed double click gets an
+        # empty list back but must read the same as the first click.
+        return board.told_of_cancellation(db, session_id)
+
+    told = _run(cancel)
     if told is not None:
         flash(messages.bilingual(messages.SESSION_CANCELLED, count=told, **words), "success")
     return _back(target)

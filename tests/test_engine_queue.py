@@ -145,3 +145,27 @@ def test_weekly_templates_generate_sessions_except_on_holidays(db: Database) -> 
     with db.transaction() as s:
         days = s.scalars(select(ClinicSession.day).order_by(ClinicSession.day)).all()
     assert days == [monday, monday + timedelta(days=2), monday + timedelta(days=9)]
+
+
+def test_a_repeated_request_key_changes_a_called_patient_once(
+    demo: Database, now: datetime
+) -> None:
+    sid, (a, b, c) = book_three(demo, now)
+    for booking, act, final in [
+        (a, mark_served, BookingStatus.SERVED),
+        (b, mark_no_show, BookingStatus.NO_SHOW),
+        (c, skip, BookingStatus.BOOKED),
+    ]:
+        demo.run(lambda s: call_next(s, sid, now=now, **STAFF))
+        key = f"console:1:{act.__name__}:{booking.id}:x"
+        for _ in range(2):  # the second answer comes from the first, not a refusal
+            done = demo.run(
+                lambda s, act=act, booking=booking, key=key: act(
+                    s, booking.id, now=now, request_key=key, **STAFF
+                )
+            )
+            assert done.id == booking.id
+        assert status(demo, booking) is final
+    with demo.transaction() as s:
+        kinds = s.scalars(select(Event.kind).where(Event.request_key.like("console:%"))).all()
+    assert sorted(kinds) == ["no_show", "served", "skipped"]
