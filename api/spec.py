@@ -14,7 +14,7 @@ from flask import Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import auth
-from api.errors import INVALID_JSON, INVALID_REQUEST, NOT_FOUND, ApiError
+from api.errors import BODY_TOO_LARGE, INVALID_JSON, INVALID_REQUEST, NOT_FOUND, ApiError
 from api.schemas import RequestKey
 
 MAX_BODY = 16 * 1024  # the largest request is a few hundred bytes; refuse anything near this
@@ -124,8 +124,10 @@ def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
 
 
 def _body(model: type[BaseModel], required: bool) -> BaseModel:
-    request.max_content_length = MAX_BODY  # werkzeug answers 413 past it, even when chunked
-    raw = request.get_data(cache=True)
+    # Never read more than the limit, whatever Content-Length says (or when it is chunked).
+    raw = b"" if (request.content_length or 0) > MAX_BODY else request.stream.read(MAX_BODY + 1)
+    if (request.content_length or 0) > MAX_BODY or len(raw) > MAX_BODY:
+        raise ApiError(BODY_TOO_LARGE, f"the body is larger than {MAX_BODY // 1024} KiB")
     if not raw.strip():
         if required:
             raise ApiError(INVALID_JSON, "send a JSON object as the request body")

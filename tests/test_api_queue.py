@@ -3,6 +3,7 @@ served, no-show, cancel; idempotent retries; every change in the event log under
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -384,3 +385,18 @@ def test_racing_retries_with_one_key_book_once(
     with demo.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(simrs: Simrs) -> None:
+    def chunked(data: bytes) -> Any:
+        return simrs.post(
+            "/api/bookings",
+            headers={"Transfer-Encoding": "chunked"},
+            input_stream=io.BytesIO(data),
+            environ_overrides={"wsgi.input_terminated": True},  # as gunicorn sets for chunks
+        )
+
+    huge = chunked(b"[" * 1_000_000)
+    assert huge.status_code == 413 and huge.json["error"]["code"] == "BODY_TOO_LARGE"
+    small = chunked(b'{"session_id": 424242}')
+    assert small.status_code == 404 and small.json["error"]["code"] == "SESSION_UNKNOWN"

@@ -217,3 +217,22 @@ def test_tokens_are_looked_up_by_hash_not_by_value(demo: Database, now: datetime
     with demo.transaction() as s:
         stored = s.execute(text("SELECT token_hash FROM api_tokens")).scalar_one()
     assert stored != token and len(stored) == 64 and token not in stored
+
+
+def test_a_database_that_is_down_answers_503_not_500() -> None:
+    from antre import create_app, database
+
+    app = create_app(
+        {
+            "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/antre",  # nothing listens
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": None,
+        }
+    )
+    answer = app.test_client().get(
+        "/api/facilities/1001/services", headers=bearer("antre_whatever")
+    )
+    database(app).dispose()
+    assert answer.status_code == 503 and answer.json is not None
+    assert answer.json["error"]["code"] == "UNAVAILABLE"
