@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "CALLBACK_KEY": None,
     "USSD_SESSION_TTL_SECONDS": 180,
     "USSD_RESUME_SECONDS": 120,
+    "CONSOLE_REFRESH_SECONDS": 60,  # the queue page reloads itself to show new bookings
     "SIMULATOR": None,
     "SEED_DEMO_ON_FIRST_RUN": True,
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
@@ -71,7 +72,12 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"ANTRE_DEFAULT_REGION {region!r} is not a known region code")
     settings["DEFAULT_REGION"] = region
-    for name in ("AT_TIMEOUT_SECONDS", "USSD_SESSION_TTL_SECONDS", "USSD_RESUME_SECONDS"):
+    for name in (
+        "AT_TIMEOUT_SECONDS",
+        "USSD_SESSION_TTL_SECONDS",
+        "USSD_RESUME_SECONDS",
+        "CONSOLE_REFRESH_SECONDS",
+    ):
         settings[name] = positive_number(name, settings[name])
     from gateways import GATEWAYS
 

@@ -63,7 +63,6 @@ blueprint = Blueprint("queue", __name__, template_folder="templates")
 
 RUNNERS = (Role.STAFF, Role.FACILITY_ADMIN, Role.ADMIN)
 LARGEST_ID = 2**31 - 1  # beyond an INTEGER column: no such row, and PostgreSQL would raise
-REFRESH_SECONDS = 60  # the page reloads itself (when nobody is typing) to show new bookings
 
 T = TypeVar("T")
 
@@ -146,7 +145,10 @@ def _page(
             may_administer=may_administer(staff(), place.id),
             new_request_key=new_request_key,
             # Reloading a page that answered a POST would post again: only plain views reload.
-            refresh_seconds=REFRESH_SECONDS if status == 200 else None,
+            # It reloads itself (when nobody is typing) to show bookings made by phone.
+            refresh_seconds=current_app.config["CONSOLE_REFRESH_SECONDS"]
+            if status == 200
+            else None,
         ),
         status,
     )

@@ -140,6 +140,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
             "DATABASE_URL": f"sqlite:///{folder / 'antre.sqlite3'}",
             "SECRET_KEY": secrets.token_hex(16),  # no module's login is valid in another
             "REDIS_URL": None,
+            # Chromium fires a background window's overdue timer the moment it comes to the
+            # front: a queue page reloading itself then would pull the page from under a click.
+            "CONSOLE_REFRESH_SECONDS": 3600,
         }
     )
     app.instance_path = str(folder / "instance")
