@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.models import Outbox
+from booking.records import NEW_OUTBOX_IDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class Database:
         raise AssertionError("unreachable")
 
     def _announce_outbox_rows(self, session: Session) -> None:
-        ids = session.info.pop("new_outbox_ids", None)
+        ids = session.info.pop(NEW_OUTBOX_IDS, None)
         if ids and self.on_outbox_committed is not None:
             self.on_outbox_committed(sorted(ids))
 
@@ -86,11 +87,11 @@ class Database:
 def _note_new_outbox_rows(session: Session, _context: Any) -> None:
     ids = [row.id for row in session.new if isinstance(row, Outbox)]
     if ids:
-        session.info.setdefault("new_outbox_ids", set()).update(ids)
+        session.info.setdefault(NEW_OUTBOX_IDS, set()).update(ids)
 
 
 def _forget_outbox_rows(session: Session) -> None:
-    session.info.pop("new_outbox_ids", None)
+    session.info.pop(NEW_OUTBOX_IDS, None)
 
 
 def _retryable(error: DBAPIError) -> bool:
