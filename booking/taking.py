@@ -94,31 +94,25 @@ def _take(
     if invalid is not None:
         raise invalid
     _check_same_day_rules(facts, phone)
-    person = _person(db, facts.person, phone, name, command.bpjs_number)
+    person, new_person = _person(db, facts.person, phone, name, command.bpjs_number)
     # An SMS booking is answered by the SMS reply itself; every other channel gets a receipt.
     receipt_language = None
     if phone is not None and command.channel != Channel.SMS:
         receipt_language = language_or_default(facts.language)
-
-    # From here to the commit the session's counter row is locked: only writes follow.
-    counter = writing.move_counter(db, session)
-    if counter is None:
-        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
-    row = {
+    # Everything that does not depend on the number is made before the counter row is locked.
+    row: dict[str, object] = {
         "session_id": session.id,
         "service_id": service.id,
         "day": session.day,
-        "person_id": person.id,
         "booked_by": phone,
         "channel": command.channel,
-        "number": counter.number,
-        "display": display_number(service.prefix, counter.number),
         "status": BookingStatus.BOOKED,
         "confirmed": False,
         "skipped": False,
         "created_at": now,
     }
-    booking = Booking(**row, called_at=None, finished_at=None)
+    if new_person is None:
+        row["person_id"] = person.id
     event = records.event_values(
         "booked",
         actor=command.actor or phone or "walk-in",
@@ -127,6 +121,14 @@ def _take(
         session_id=session.id,
         request_key=command.request_key,
     )
+
+    # From here to the commit the session's counter row is locked: only writes follow.
+    counter = writing.move_counter(db, session)
+    if counter is None:
+        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
+    row["number"] = counter.number
+    row["display"] = display_number(service.prefix, counter.number)
+    booking = Booking(**row, called_at=None, finished_at=None)
     receipt = None
     if receipt_language is not None and phone is not None:
         # Before the first call every place taken is someone waiting: the people ahead are
@@ -135,9 +137,13 @@ def _take(
         booking.session, booking.person = session, person
         body = notices.receipt_text(db, booking, now, language=receipt_language, ahead=ahead)
         receipt = records.sms_values(phone=phone, body=body, kind=notices.RECEIPT_KIND, now=now)
-    booking.id, outbox_id = writing.insert_booking(db, row, event, receipt)
-    if outbox_id is not None:
-        records.outbox_written(db, [outbox_id])
+    written = writing.insert_booking(db, row, event, receipt, new_person)
+    if written.outbox_id is not None:
+        records.outbox_written(db, [written.outbox_id])
+    if new_person is not None:
+        person.id = written.person_id
+        _attached(db, person)
+    booking.id, booking.person_id = written.booking_id, written.person_id
     return _attached(db, booking, session=session, person=person)
 
 
@@ -216,21 +222,25 @@ def clean_name(raw: str | None) -> str:
 
 def _person(
     db: Session, known: Person | None, phone: str | None, name: str, bpjs_number: str | None
-) -> Person:
-    """The patient: found by phone and name, or created. A walk-in without phone is always new."""
+) -> tuple[Person, dict[str, object] | None]:
+    """The patient found by phone and name, or a new one with the row to insert for it.
+
+    A walk-in without phone is always new. The new person is written with the booking, in
+    the same statement on PostgreSQL; a racing twin then fails on the unique key (phone,
+    name) and the caller's retry finds this row.
+    """
     if known is not None:
         if bpjs_number and known.bpjs_number != bpjs_number:
             known.bpjs_number = bpjs_number
             db.flush()  # now, not at commit while the counter row is locked
-        return known
-    values = {"phone": phone, "name": name, "name_key": name.casefold(), "bpjs_number": bpjs_number}
-    # A racing twin fails on the unique key; the caller's retry then finds this row.
-    person_id = (
-        db.connection()
-        .execute(writing.PERSONS.insert().returning(writing.PERSONS.c.id), values)
-        .scalar_one()
-    )
-    return _attached(db, Person(id=person_id, **values))
+        return known, None
+    values: dict[str, object] = {
+        "phone": phone,
+        "name": name,
+        "name_key": name.casefold(),
+        "bpjs_number": bpjs_number,
+    }
+    return Person(**values), values
 
 
 _T = TypeVar("_T", Booking, Person)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import String, Table, bindparam, cast, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, attributes
-from sqlalchemy.sql import Insert
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
 from booking.models import Base, ClinicSession, SessionStatus
@@ -68,45 +68,56 @@ def move_counter(db: Session, session: ClinicSession) -> Counter | None:
     return Counter(number, places_taken, now_serving)
 
 
+@dataclass(frozen=True)
+class Written:
+    booking_id: int
+    person_id: int
+    outbox_id: int | None
+
+
 def insert_booking(
     db: Session,
     booking: dict[str, Any],
     event: dict[str, Any],
     receipt: dict[str, Any] | None,
-) -> tuple[int, int | None]:
-    """Insert the booking, its "booked" event and its receipt (if any): (booking id, outbox id).
+    new_person: dict[str, Any] | None,
+) -> Written:
+    """Insert the booking, its "booked" event, its receipt SMS and its new person (if any).
 
-    `event` and `receipt` leave out booking_id (and the receipt its dedupe_key, which is
-    "<kind>:<booking id>" as for every engine SMS); both are filled in here.
+    `booking` has a person_id unless `new_person` is given; `event` and `receipt` leave out the
+    booking_id, and the receipt its dedupe_key, "<kind>:<booking id>" as for every engine SMS.
     """
     connection = db.connection()
     if connection.dialect.name == "postgresql":
-        if receipt is None:
-            found = connection.execute(_PG_WITHOUT_RECEIPT, _prefixed(booking, event)).one()
-            return found[0], None
-        params = _prefixed(booking, event, receipt)
-        booking_id, outbox_id = connection.execute(_PG_WITH_RECEIPT, params).one()
-        return booking_id, outbox_id
+        statement = _PG_STATEMENTS[new_person is not None, receipt is not None]
+        params = {f"bookings_{key}": value for key, value in booking.items()}
+        for table, values in (("events", event), ("outbox", receipt), ("persons", new_person)):
+            params.update((f"{table}_{key}", value) for key, value in (values or {}).items())
+        row = connection.execute(statement, params).one()
+        return Written(row[0], row[1], row[2] if receipt is not None else None)
+    if new_person is not None:
+        person_id = connection.execute(PERSONS.insert().returning(PERSONS.c.id), new_person)
+        booking = {**booking, "person_id": person_id.scalar_one()}
     booking_id = connection.execute(
         BOOKINGS.insert().returning(BOOKINGS.c.id), booking
     ).scalar_one()
     connection.execute(EVENTS.insert(), {**event, "booking_id": booking_id})
-    if receipt is None:
-        return booking_id, None
-    dedupe_key = f"{receipt['kind']}:{booking_id}"
-    outbox_id = connection.execute(
-        OUTBOX.insert().returning(OUTBOX.c.id),
-        {**receipt, "booking_id": booking_id, "dedupe_key": dedupe_key},
-    ).scalar_one()
-    return booking_id, outbox_id
+    outbox_id = None
+    if receipt is not None:
+        dedupe_key = f"{receipt['kind']}:{booking_id}"
+        outbox_id = connection.execute(
+            OUTBOX.insert().returning(OUTBOX.c.id),
+            {**receipt, "booking_id": booking_id, "dedupe_key": dedupe_key},
+        ).scalar_one()
+    return Written(booking_id, booking["person_id"], outbox_id)
 
 
 # Columns each write gives (all but ids and the outbox columns a sender fills in later).
+_PERSON_COLUMNS = ("phone", "name", "name_key", "bpjs_number")
 _BOOKING_COLUMNS = (
     "session_id",
     "service_id",
     "day",
-    "person_id",
     "booked_by",
     "channel",
     "number",
@@ -133,21 +144,33 @@ def _param(table: Table, column: str) -> ColumnElement[Any]:
     return bindparam(f"{table.name}_{column}", type_=table.c[column].type)
 
 
-def _prefixed(
-    booking: dict[str, Any], event: dict[str, Any], receipt: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    params = {f"bookings_{key}": value for key, value in booking.items()}
-    params.update((f"events_{key}", value) for key, value in event.items())
-    if receipt is not None:
-        params.update((f"outbox_{key}", value) for key, value in receipt.items())
-    return params
+def _params(table: Table, columns: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    return [_param(table, column) for column in columns]
 
 
-def _pg_statements() -> tuple[Insert, Insert]:
+def _pg_statement(new_person: bool, receipt: bool) -> Select[Any]:
+    """WITH person, booking, event[, outbox] inserts SELECT booking id, person id[, outbox id].
+
+    PostgreSQL runs every data-modifying CTE of a statement, referenced or not, and checks the
+    foreign keys between them at its end.
+    """
+    if new_person:
+        person = (
+            pg_insert(PERSONS)
+            .values({column: _param(PERSONS, column) for column in _PERSON_COLUMNS})
+            .returning(PERSONS.c.id)
+            .cte("new_person")
+        )
+        person_id: ColumnElement[Any] = person.c.id
+    else:
+        person_id = _param(BOOKINGS, "person_id")
     new_booking = (
         pg_insert(BOOKINGS)
-        .values({column: _param(BOOKINGS, column) for column in _BOOKING_COLUMNS})
-        .returning(BOOKINGS.c.id)
+        .from_select(
+            [*_BOOKING_COLUMNS, "person_id"],
+            select(*_params(BOOKINGS, _BOOKING_COLUMNS), person_id),
+        )
+        .returning(BOOKINGS.c.id, BOOKINGS.c.person_id)
         .cte("new_booking")
     )
     booking_id = new_booking.c.id
@@ -155,34 +178,36 @@ def _pg_statements() -> tuple[Insert, Insert]:
         pg_insert(EVENTS)
         .from_select(
             [*_EVENT_COLUMNS, "booking_id"],
-            select(*(_param(EVENTS, c) for c in _EVENT_COLUMNS), booking_id),
+            select(*_params(EVENTS, _EVENT_COLUMNS), booking_id),
         )
+        .returning(EVENTS.c.id)
         .cte("new_event")
     )
-    with_receipt = (
+    if not receipt:
+        return select(booking_id, new_booking.c.person_id).add_cte(new_event)
+    new_outbox = (
         pg_insert(OUTBOX)
         .from_select(
             [*_OUTBOX_COLUMNS, "booking_id", "dedupe_key"],
             select(
-                *(_param(OUTBOX, c) for c in _OUTBOX_COLUMNS),
+                *_params(OUTBOX, _OUTBOX_COLUMNS),
                 booking_id,
                 _param(OUTBOX, "kind") + literal(":") + cast(booking_id, String),
             ),
         )
-        .returning(OUTBOX.c.booking_id, OUTBOX.c.id)
+        .returning(OUTBOX.c.id, OUTBOX.c.booking_id)
+        .cte("new_outbox")
+    )
+    return (
+        select(booking_id, new_booking.c.person_id, new_outbox.c.id)
+        .join_from(new_booking, new_outbox, new_outbox.c.booking_id == booking_id)
         .add_cte(new_event)
     )
-    # Without a receipt the statement still has to insert the event: a trivial final INSERT
-    # is not possible, so the event is the main statement and returns the booking's id.
-    without_receipt = (
-        pg_insert(EVENTS)
-        .from_select(
-            [*_EVENT_COLUMNS, "booking_id"],
-            select(*(_param(EVENTS, c) for c in _EVENT_COLUMNS), booking_id),
-        )
-        .returning(EVENTS.c.booking_id)
-    )
-    return with_receipt, without_receipt
 
 
-_PG_WITH_RECEIPT, _PG_WITHOUT_RECEIPT = _pg_statements()
+# Built once: executing the same statement object again reuses its compiled SQL.
+_PG_STATEMENTS = {
+    (new_person, receipt): _pg_statement(new_person, receipt)
+    for new_person in (False, True)
+    for receipt in (False, True)
+}
