@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from booking.models import (
     ACTIVE,
@@ -67,12 +67,25 @@ _OTHERS = (
     .scalar_subquery()
 )
 _LANGUAGE = select(Phone.language).where(Phone.number == bindparam("phone")).scalar_subquery()
+# Only the facility's columns a booking reads: every column costs the driver and the ORM
+# work on each request. The others load when something asks for them.
+_FACILITY_COLUMNS = load_only(
+    Facility.code,
+    Facility.name,
+    Facility.timezone,
+    Facility.active,
+    Facility.days_ahead,
+    Facility.cutoff_minutes,
+    Facility.minutes_per_patient,
+    Facility.people_per_phone_per_day,
+)
 _WITH_PHONE = (
     select(ClinicSession, Service, Facility, Person, _REPLAYED, _LANGUAGE, _ALREADY, _OTHERS)
     .join(Service, ClinicSession.service_id == Service.id)
     .join(Facility, Service.facility_id == Facility.id)
     .outerjoin(Person, _PERSON)
     .where(ClinicSession.id == bindparam("session_id"))
+    .options(_FACILITY_COLUMNS)
 )
 
 # A walk-in without a phone: always a new person, no phone rules.
@@ -81,6 +94,7 @@ _WALK_IN = (
     .join(Service, ClinicSession.service_id == Service.id)
     .join(Facility, Service.facility_id == Facility.id)
     .where(ClinicSession.id == bindparam("session_id"))
+    .options(_FACILITY_COLUMNS)
 )
 
 
