@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import platform
 import subprocess
 import threading
+import time
 from datetime import UTC, datetime
 
 import psycopg
@@ -180,6 +182,13 @@ def main() -> None:
         choices=range(1, len(HOT_OPERATORS) + 1),
         help="alternate raw and engine runs this many times, splitting --seconds",
     )
+    parser.add_argument(
+        "--cpu-ops",
+        type=int,
+        default=500,
+        help="then one client does this many operations of each kind, to split CPU per "
+        "operation between the client and the server (0: skip)",
+    )
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     threads = -(-args.clients // args.processes)
@@ -211,6 +220,9 @@ def main() -> None:
                 parts.setdefault(f"engine, {label}", []).append(run("engine", engine, **load))
         raw_hot, hot, raw_spread, spread = (_merged(label, runs) for label, runs in parts.items())
         checks = check_engine(scratch.url)
+        cpu = (
+            cpu_per_operation(scratch.url, sessions[:SPREAD], args.cpu_ops) if args.cpu_ops else {}
+        )
         with psycopg.connect(scratch.url.replace("+psycopg", "")) as connection:
             server = connection.execute("SHOW server_version").fetchone()
     print(
@@ -229,17 +241,80 @@ def main() -> None:
     ):
         print(row(result, baseline))
     print("engine checks:", checks)
+    for name, figures in cpu.items():
+        spent = ", ".join(
+            f"{side} {value * 1000:.2f} ms" if value is not None else f"{side} ?"
+            for side, value in figures.items()
+        )
+        print(f"CPU per operation, one client, {args.cpu_ops} operations, {name}: {spent}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(
                 {
                     "load": {**load, "seconds": args.seconds, "rounds": args.rounds},
                     "checks": checks,
+                    "cpu_per_operation_s": cpu,
                     "runs": [_figures(r) for r in (raw_hot, raw_spread, hot, spread)],
                 },
                 handle,
                 indent=2,
             )
+
+
+def cpu_per_operation(
+    url: str, sessions: list[int], count: int
+) -> dict[str, dict[str, float | None]]:
+    """CPU seconds per operation, one client alone, in its process and in the server's.
+
+    Where the time goes when nothing waits for anything else. The server's share is read from
+    /proc, so it is known only when PostgreSQL runs on this machine.
+    """
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    raw = raw_factory(url, SPREAD)(0, 0)
+    db = Database(url, pool_size=1)
+    engine = engine_factory(url, sessions, 1, "cpu", "811")
+    engine_factory.db = db  # type: ignore[attr-defined]
+    take = engine(0, 0)
+    found: dict[str, dict[str, float | None]] = {}
+    with psycopg.connect(dsn, autocommit=True) as monitor:
+        for name, operation in (("raw counter", raw), ("engine", take)):
+            for _ in range(50):  # warm: statements prepared, caches filled
+                operation()
+            backends = [
+                pid
+                for (pid,) in monitor.execute(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+            server, client = _server_cpu(backends), time.process_time()
+            for _ in range(count):
+                operation()
+            client = time.process_time() - client
+            after = _server_cpu(backends)
+            found[name] = {
+                "client": client / count,
+                "server": (after - server) / count
+                if after is not None and server is not None
+                else None,
+            }
+    del engine_factory.db  # type: ignore[attr-defined]
+    db.dispose()
+    return found
+
+
+def _server_cpu(pids: list[int]) -> float | None:
+    """User + system CPU seconds of these server processes so far; None if not readable."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / ticks
 
 
 def _merged(label: str, runs: list[Result]) -> Result:
