@@ -46,8 +46,15 @@ def _process(
     latencies: list[float] = []
 
     def client(thread_index: int) -> None:
-        operation = factory(index, thread_index)
-        start.wait()
+        try:
+            operation = factory(index, thread_index)
+        except Exception:
+            start.abort()  # a client that cannot start (no connection left) stops the run
+            raise
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            return
         deadline = time.perf_counter() + seconds
         mine: list[float] = []
         done = refused = errors = 0
@@ -72,7 +79,7 @@ def _process(
         worker.start()
     for worker in workers:
         worker.join()
-    out.put((totals, latencies))
+    out.put(None if start.broken else (totals, latencies))
 
 
 def run(label: str, factory: Factory, *, clients: int, processes: int, seconds: float) -> Result:
@@ -90,14 +97,21 @@ def run(label: str, factory: Factory, *, clients: int, processes: int, seconds: 
         child.start()
     done = refused = errors = 0
     latencies: list[float] = []
+    broken = False
     for _ in children:
-        totals, found = out.get()  # type: ignore[misc]
+        answer = out.get()
+        if answer is None:
+            broken = True
+            continue
+        totals, found = answer  # type: ignore[misc]
         done += totals["done"]
         refused += totals["refused"]
         errors += totals["errors"]
         latencies.extend(found)
     for child in children:
         child.join()
+    if broken:
+        raise RuntimeError(f"{label}: a client could not start (its error is printed above)")
     return Result(label, seconds, done, refused, errors, latencies)
 
 

@@ -1,13 +1,16 @@
 """Booking engine throughput on PostgreSQL, beside a raw counter row, in one run.
 
     python -m bench.engine [--postgres-url URL] [--clients 64] [--processes 2] [--seconds 10]
+                           [--rounds 2] [--json FILE]
 
 Measures (64 concurrent clients by default, spread over processes so that both cores work):
 - raw: `UPDATE counter SET n = n + 1 … RETURNING n` + `INSERT` + commit, on one hot row
   and across 100 rows: what the database alone can do with our shape of work;
 - engine: `booking.taking.take_number` through `Database.run`, exactly as the web app calls
   it, on one hot session and across 100 sessions.
-Then checks the engine's bookings: no number twice, places_taken equal to the active count,
+Each engine run follows its raw run at once (in --rounds alternations, splitting --seconds),
+and every client opens its connection before the clock starts, in both. Then checks the
+engine's bookings: no number twice, places_taken equal to the active count,
 capacity never exceeded. Prints a table; `--json FILE` also writes the figures.
 """
 
@@ -16,8 +19,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import platform
 import subprocess
+import threading
+import time
 from datetime import UTC, datetime
 
 import psycopg
@@ -34,6 +40,10 @@ from booking.taking import take_number
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 07:30 WIB: today's sessions take bookings
 SPREAD = 100
+# Mobile prefixes for the bench's phones, one per round, so that no round repeats a phone.
+HOT_OPERATORS = ("812", "821", "851")
+SPREAD_OPERATORS = ("813", "822", "852")
+_PROCESS_DB_LOCK = threading.Lock()
 
 
 def raw_factory(url: str, rows: int) -> Factory:
@@ -64,8 +74,11 @@ def engine_factory(
     url: str, sessions: list[int], threads_per_process: int, tag: str, operator: str
 ) -> Factory:
     def factory(process: int, thread: int) -> object:
-        if not hasattr(engine_factory, "db"):
-            engine_factory.db = Database(url, pool_size=threads_per_process)  # type: ignore[attr-defined]
+        # One Database (one pool, a connection per client) per process, made by its first
+        # thread: the others wait for it rather than each making a pool of their own.
+        with _PROCESS_DB_LOCK:
+            if not hasattr(engine_factory, "db"):
+                engine_factory.db = _warm(Database(url, pool_size=threads_per_process))  # type: ignore[attr-defined]
         db: Database = engine_factory.db  # type: ignore[attr-defined]
         counter = itertools.count()
 
@@ -89,6 +102,14 @@ def engine_factory(
         return operation
 
     return factory  # type: ignore[return-value]
+
+
+def _warm(db: Database) -> Database:
+    """Open every pooled connection before the clock starts, as the raw clients open theirs."""
+    connections = [db.engine.connect() for _ in range(db.engine.pool.size())]  # type: ignore[attr-defined]
+    for connection in connections:
+        connection.close()  # back to the pool, still open
+    return db
 
 
 def check_engine(url: str) -> dict[str, int]:
@@ -154,26 +175,54 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        choices=range(1, len(HOT_OPERATORS) + 1),
+        help="alternate raw and engine runs this many times, splitting --seconds",
+    )
+    parser.add_argument(
+        "--cpu-ops",
+        type=int,
+        default=500,
+        help="then one client does this many operations of each kind, to split CPU per "
+        "operation between the client and the server (0: skip)",
+    )
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     threads = -(-args.clients // args.processes)
     with ScratchDatabase(args.postgres_url) as scratch:
         sessions, count = prepare(scratch.url)
         assert count >= SPREAD, f"only {count} sessions seeded"
-        load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
-        raw_hot = run("raw counter, 1 hot row", raw_factory(scratch.url, 1), **load)
-        raw_spread = run(f"raw counter, {SPREAD} rows", raw_factory(scratch.url, SPREAD), **load)
-        hot = run(
-            "engine, 1 hot session",
-            engine_factory(scratch.url, sessions[:1], threads, "hot", "812"),
-            **load,
-        )
-        spread = run(
-            f"engine, {SPREAD} sessions",
-            engine_factory(scratch.url, sessions[:SPREAD], threads, "spread", "813"),
-            **load,
-        )
+        load = {
+            "clients": args.clients,
+            "processes": args.processes,
+            "seconds": args.seconds / args.rounds,
+        }
+        parts: dict[str, list[Result]] = {}
+        # Each engine run right after its raw baseline, in rounds, so that the load other
+        # programs put on the machine drifts as little as possible between the two.
+        for turn in range(args.rounds):
+            for rows, operator in ((1, HOT_OPERATORS), (SPREAD, SPREAD_OPERATORS)):
+                shape = "1 hot row" if rows == 1 else f"{rows} rows"
+                label = "1 hot session" if rows == 1 else f"{rows} sessions"
+                parts.setdefault(f"raw counter, {shape}", []).append(
+                    run("raw", raw_factory(scratch.url, rows), **load)
+                )
+                engine = engine_factory(
+                    scratch.url,
+                    sessions[:rows],
+                    threads,
+                    f"{rows}:{turn}",
+                    operator[turn],
+                )
+                parts.setdefault(f"engine, {label}", []).append(run("engine", engine, **load))
+        raw_hot, hot, raw_spread, spread = (_merged(label, runs) for label, runs in parts.items())
         checks = check_engine(scratch.url)
+        cpu = (
+            cpu_per_operation(scratch.url, sessions[:SPREAD], args.cpu_ops) if args.cpu_ops else {}
+        )
         with psycopg.connect(scratch.url.replace("+psycopg", "")) as connection:
             server = connection.execute("SHOW server_version").fetchone()
     print(
@@ -181,6 +230,7 @@ def main() -> None:
     )
     print(
         f"load: {args.clients} clients in {args.processes} processes, {args.seconds:g} s each run"
+        f" (in {args.rounds} rounds, raw and engine alternating)"
     )
     print(HEADER)
     for result, baseline in (
@@ -191,17 +241,91 @@ def main() -> None:
     ):
         print(row(result, baseline))
     print("engine checks:", checks)
+    for name, figures in cpu.items():
+        spent = ", ".join(
+            f"{side} {value * 1000:.2f} ms" if value is not None else f"{side} ?"
+            for side, value in figures.items()
+        )
+        print(f"CPU per operation, one client, {args.cpu_ops} operations, {name}: {spent}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(
                 {
-                    "load": load,
+                    "load": {**load, "seconds": args.seconds, "rounds": args.rounds},
                     "checks": checks,
+                    "cpu_per_operation_s": cpu,
                     "runs": [_figures(r) for r in (raw_hot, raw_spread, hot, spread)],
                 },
                 handle,
                 indent=2,
             )
+
+
+def cpu_per_operation(
+    url: str, sessions: list[int], count: int
+) -> dict[str, dict[str, float | None]]:
+    """CPU seconds per operation, one client alone, in its process and in the server's.
+
+    Where the time goes when nothing waits for anything else. The server's share is read from
+    /proc, so it is known only when PostgreSQL runs on this machine.
+    """
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    raw = raw_factory(url, SPREAD)(0, 0)
+    db = Database(url, pool_size=1)
+    engine = engine_factory(url, sessions, 1, "cpu", "811")
+    engine_factory.db = db  # type: ignore[attr-defined]
+    take = engine(0, 0)
+    found: dict[str, dict[str, float | None]] = {}
+    with psycopg.connect(dsn, autocommit=True) as monitor:
+        for name, operation in (("raw counter", raw), ("engine", take)):
+            for _ in range(50):  # warm: statements prepared, caches filled
+                operation()
+            backends = [
+                pid
+                for (pid,) in monitor.execute(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+            server, client = _server_cpu(backends), time.process_time()
+            for _ in range(count):
+                operation()
+            client = time.process_time() - client
+            after = _server_cpu(backends)
+            found[name] = {
+                "client": client / count,
+                "server": (after - server) / count
+                if after is not None and server is not None
+                else None,
+            }
+    del engine_factory.db  # type: ignore[attr-defined]
+    db.dispose()
+    return found
+
+
+def _server_cpu(pids: list[int]) -> float | None:
+    """User + system CPU seconds of these server processes so far; None if not readable."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / ticks
+
+
+def _merged(label: str, runs: list[Result]) -> Result:
+    return Result(
+        label,
+        sum(r.seconds for r in runs),
+        sum(r.done for r in runs),
+        sum(r.refused for r in runs),
+        sum(r.errors for r in runs),
+        [latency for r in runs for latency in r.latencies_ms],
+    )
 
 
 def _figures(result: Result) -> dict[str, object]:

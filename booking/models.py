@@ -70,6 +70,12 @@ WAITING = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
 CANCELLED = (BookingStatus.CANCELLED, BookingStatus.CANCELLED_BY_FACILITY)
 _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'called')"
 
+# How a booking row is locked before its status changes (`with_for_update=`): FOR NO KEY
+# UPDATE on PostgreSQL. Two changes of the same row still wait for each other, but an insert
+# that refers to the booking (an SMS about it in the outbox) need not: with FOR UPDATE, two
+# cancellations that each write an "almost your turn" SMS for the other's patient deadlock.
+ROW_UPDATE: dict[str, Any] = {"key_share": True}
+
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # written with the change; not yet handed to a worker

@@ -93,26 +93,23 @@ def in_quiet_hours(facility: Facility, now: datetime) -> bool:
     return clock >= start or clock < end
 
 
-def receipt(
+def receipt_text(
     db: Session, booking: Booking, now: datetime, *, language: str, ahead: int | None = None
-) -> None:
+) -> str:
     """The SMS that stays when the USSD screen is gone: number, place in queue, expected time.
 
-    Written in the transaction that created the booking, so no receipt can exist yet.
+    Only the text: the engine writes it to the outbox with the booking (booking.writing), in
+    the transaction that created the booking, so no receipt can exist yet.
     """
     where = position(db, booking, now, ahead=ahead)
-    template = RECEIPT_FOR if booking.person.name else RECEIPT
-    _write(
-        db,
+    name = booking.person.name
+    return _text(
         booking,
-        now,
-        RECEIPT_KIND,
-        template,
+        RECEIPT_FOR if name else RECEIPT,
+        language,
         ahead=where.ahead,
         time=_clock(where.expected_at, booking),
-        name=booking.person.name,
-        language=language,
-        check_duplicate=False,
+        name=name,
     )
 
 
@@ -161,25 +158,15 @@ def _write(
     template: str,
     *,
     fit: str | None = None,
-    language: str | None = None,
-    check_duplicate: bool = True,
     **params: Any,
 ) -> None:
     if booking.booked_by is None:
         return  # a walk-in without a phone
-    language = language or phone_language(db, booking.booked_by)
-    session = booking.session
-    service = session.service
-    values = {
-        "facility": service.facility.name,
-        "number": booking.display,
-        "service": service.name(language),
-        "day": day_words(session)[language],
-        **params,
-    }
-    body = translate(language, template, **values)
+    language = phone_language(db, booking.booked_by)
     if fit is not None:
-        body = _shorten(language, template, values, fit)
+        body = _shorten(language, template, _values(booking, language, params), fit)
+    else:
+        body = _text(booking, template, language, **params)
     records.sms(
         db,
         phone=booking.booked_by,
@@ -188,8 +175,23 @@ def _write(
         now=now,
         booking_id=booking.id,
         dedupe_key=f"{kind}:{booking.id}",
-        check_duplicate=check_duplicate,
     )
+
+
+def _text(booking: Booking, template: str, language: str, **params: Any) -> str:
+    return translate(language, template, **_values(booking, language, params))
+
+
+def _values(booking: Booking, language: str, params: dict[str, Any]) -> dict[str, Any]:
+    session = booking.session
+    service = session.service
+    return {
+        "facility": service.facility.name,
+        "number": booking.display,
+        "service": service.name(language),
+        "day": day_words(session)[language],
+        **params,
+    }
 
 
 def _shorten(language: str, template: str, values: dict[str, Any], field: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from booking import records, reminders
 from booking.errors import Reason, Refused
-from booking.models import WAITING, Booking, BookingStatus, ClinicSession
+from booking.models import ROW_UPDATE, WAITING, Booking, BookingStatus, ClinicSession
 
 
 def call_next(
@@ -151,7 +151,7 @@ def skip(
 
 def check_in(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
     """The patient has arrived at the facility."""
-    booking = db.get(Booking, booking_id, with_for_update=True)
+    booking = db.get(Booking, booking_id, with_for_update=ROW_UPDATE)
     if booking is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
     if booking.status == BookingStatus.BOOKED:
@@ -186,7 +186,7 @@ def _called_once(db: Session, booking_id: int, request_key: str | None) -> tuple
 
 
 def _called(db: Session, booking_id: int) -> Booking:
-    booking = db.get(Booking, booking_id, with_for_update=True)
+    booking = db.get(Booking, booking_id, with_for_update=ROW_UPDATE)
     if booking is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
     if booking.status != BookingStatus.CALLED:

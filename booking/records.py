@@ -8,8 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import Booking, Event, Outbox
+from booking.models import Booking, Event, Outbox, OutboxStatus
 from texts.gsm import SEGMENT_SEPTETS, septets, to_gsm7
+
+# Session.info key under which the ids of outbox rows written by a transaction are kept, so that
+# the sender is told about them once that transaction has committed (see antre.db).
+NEW_OUTBOX_IDS = "new_outbox_ids"
 
 
 def event(
@@ -25,19 +29,43 @@ def event(
     detail: dict[str, Any] | None = None,
 ) -> Event:
     row = Event(
-        at=now,
-        kind=kind,
+        **event_values(
+            kind,
+            actor=actor,
+            channel=channel,
+            now=now,
+            session_id=session_id
+            if session_id is not None
+            else (booking.session_id if booking else None),
+            request_key=request_key,
+            detail=detail,
+        ),
         booking_id=booking.id if booking else None,
-        session_id=session_id
-        if session_id is not None
-        else (booking.session_id if booking else None),
-        actor=actor[:64],
-        channel=channel,
-        request_key=request_key,
-        detail=detail,
     )
     db.add(row)
     return row
+
+
+def event_values(
+    kind: str,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    session_id: int | None,
+    request_key: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event row's columns but its booking: for `event` and for writes without the ORM."""
+    return {
+        "at": now,
+        "kind": kind,
+        "session_id": session_id,
+        "actor": actor[:64],
+        "channel": channel,
+        "request_key": request_key,
+        "detail": detail,
+    }
 
 
 def replayed(db: Session, request_key: str | None) -> Event | None:
@@ -57,32 +85,50 @@ def sms(
     booking_id: int | None = None,
     dedupe_key: str | None = None,
     direct_answer: bool = False,
-    check_duplicate: bool = True,
 ) -> Outbox | None:
     """Queue one SMS in the outbox; None if a message with this dedupe key was already written.
 
     The body must already fit one GSM-7 segment.
     """
-    if (
-        check_duplicate
-        and dedupe_key is not None
-        and db.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
+    if dedupe_key is not None and (
+        db.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
     ):
         return None
+    row = Outbox(
+        **sms_values(phone=phone, body=body, kind=kind, now=now, direct_answer=direct_answer),
+        booking_id=booking_id,
+        dedupe_key=dedupe_key,
+    )
+    db.add(row)
+    return row
+
+
+def sms_values(
+    *, phone: str, body: str, kind: str, now: datetime, direct_answer: bool = False
+) -> dict[str, Any]:
+    """An outbox row's columns but its booking and dedupe key, the body made one segment."""
+    return {
+        "phone": phone,
+        "body": one_segment(body),
+        "kind": kind,
+        "direct_answer": direct_answer,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def one_segment(body: str) -> str:
+    """The body in GSM-7, cut to one segment if a template overflows."""
     body = to_gsm7(body)
     if septets(body) > SEGMENT_SEPTETS:
         # A template that overflows is a bug in our catalogs, never the user's problem: cut it
         # rather than pay for two segments, and let the length tests catch the template.
         body = body[: SEGMENT_SEPTETS - 3] + "..."
-    row = Outbox(
-        phone=phone,
-        body=body,
-        kind=kind,
-        booking_id=booking_id,
-        dedupe_key=dedupe_key,
-        direct_answer=direct_answer,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(row)
-    return row
+    return body
+
+
+def outbox_written(db: Session, ids: list[int]) -> None:
+    """Note outbox rows written without the ORM, so that the sender hears of them on commit."""
+    db.info.setdefault(NEW_OUTBOX_IDS, set()).update(ids)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from booking import notices, records, reminders
+from booking import notices, records, reminders, writing
 from booking.clock import at_local, days_from_today, local_now, minutes
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
+from booking.lookup import TakeFacts, read_take_facts
 from booking.models import (
     ACTIVE,
     CANCELLED,
+    ROW_UPDATE,
     WAITING,
     Booking,
     BookingStatus,
@@ -28,6 +32,7 @@ from booking.models import (
     display_number,
 )
 from booking.phones import normalise
+from texts import language_or_default
 
 MAX_NAME = 30
 _NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
@@ -35,11 +40,14 @@ _NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
 
 def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
     """Give the next number in a session, or refuse with a reason the user can read."""
-    earlier = _replayed_booking(db, command.request_key)
-    if earlier is not None:
-        return earlier
+    phone, name, invalid = _who(command)
+    facts = read_take_facts(db, command.session_id, phone, name.casefold(), command.request_key)
+    if facts is not None and facts.replayed_booking_id is not None:
+        return db.get_one(Booking, facts.replayed_booking_id)
     try:
-        return _take(db, command, now)
+        if facts is None:
+            raise Refused(Reason.SESSION_UNKNOWN)
+        return _take(db, command, facts, phone, name, invalid, now)
     except Refused:
         # A twin request with the same key may have committed after our first look (its
         # booking now makes ours look like a second one): the answer is then its booking.
@@ -56,68 +64,87 @@ def _replayed_booking(db: Session, request_key: str | None) -> Booking | None:
     return db.get_one(Booking, earlier.booking_id)
 
 
-def _take(db: Session, command: TakeNumber, now: datetime) -> Booking:
-    session, service, facility = _session_for_booking(db, command.session_id)
-    check_bookable(session, service, facility, now)
-    phone = normalise(command.phone) if command.phone else None
-    name = clean_name(command.name)
+def _who(command: TakeNumber) -> tuple[str | None, str, Refused | None]:
+    """The phone in E.164 and the cleaned name, or the refusal they earn.
+
+    Worked out before anything is read (the phone is part of the one look-up), but a refusal
+    is raised only after the session's own checks, which come first for the user.
+    """
+    try:
+        phone = normalise(command.phone) if command.phone else None
+        name = clean_name(command.name)
+    except Refused as refused:
+        return None, "", refused
     if phone is None and not name:
-        raise Refused(Reason.NAME_INVALID)
-    person = _person(db, phone, name, command.bpjs_number)
-    _check_same_day_rules(db, person, phone, session, service, facility)
-    # Read before the counter row is locked below: everything after the UPDATE holds the lock.
-    language = notices.phone_language(db, phone) if phone is not None else None
+        return None, "", Refused(Reason.NAME_INVALID)
+    return phone, name, None
 
-    # The counter row: one atomic statement moves the number and the places together, so that
-    # under any concurrency a number is never given twice and capacity is never exceeded.
-    counter = db.execute(
-        update(ClinicSession)
-        .where(
-            ClinicSession.id == session.id,
-            ClinicSession.status == SessionStatus.OPEN,
-            ClinicSession.places_taken < ClinicSession.capacity,
-        )
-        .values(
-            last_number=ClinicSession.last_number + 1,
-            places_taken=ClinicSession.places_taken + 1,
-        )
-        .returning(ClinicSession.last_number, ClinicSession.places_taken)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if counter is None:
-        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
-    number, places_taken = counter
 
-    booking = Booking(
-        session_id=session.id,
-        service_id=service.id,
-        day=session.day,
-        person_id=person.id,
-        booked_by=phone,
-        channel=command.channel,
-        number=number,
-        display=display_number(service.prefix, number),
-        status=BookingStatus.BOOKED,
-        created_at=now,
-    )
-    db.add(booking)
-    db.flush()
-    records.event(
-        db,
+def _take(
+    db: Session,
+    command: TakeNumber,
+    facts: TakeFacts,
+    phone: str | None,
+    name: str,
+    invalid: Refused | None,
+    now: datetime,
+) -> Booking:
+    session, service = facts.session, facts.service
+    check_bookable(session, service, facts.facility, now)
+    if invalid is not None:
+        raise invalid
+    _check_same_day_rules(facts, phone)
+    person, new_person = _person(db, facts.person, phone, name, command.bpjs_number)
+    # An SMS booking is answered by the SMS reply itself; every other channel gets a receipt.
+    receipt_language = None
+    if phone is not None and command.channel != Channel.SMS:
+        receipt_language = language_or_default(facts.language)
+    # Everything that does not depend on the number is made before the counter row is locked.
+    row: dict[str, object] = {
+        "session_id": session.id,
+        "service_id": service.id,
+        "day": session.day,
+        "booked_by": phone,
+        "channel": command.channel,
+        "status": BookingStatus.BOOKED,
+        "confirmed": False,
+        "skipped": False,
+        "created_at": now,
+    }
+    if new_person is None:
+        row["person_id"] = person.id
+    event = records.event_values(
         "booked",
         actor=command.actor or phone or "walk-in",
         channel=command.channel,
         now=now,
-        booking=booking,
+        session_id=session.id,
         request_key=command.request_key,
     )
-    # An SMS booking is answered by the SMS reply itself; every other channel gets a receipt.
-    if language is not None and command.channel != Channel.SMS:
+
+    # From here to the commit the session's counter row is locked: only writes follow.
+    counter = writing.move_counter(db, session)
+    if counter is None:
+        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
+    row["number"] = counter.number
+    row["display"] = display_number(service.prefix, counter.number)
+    booking = Booking(**row, called_at=None, finished_at=None)
+    receipt = None
+    if receipt_language is not None and phone is not None:
         # Before the first call every place taken is someone waiting: the people ahead are
         # known without another query while the counter row is locked.
-        ahead = places_taken - 1 if session.now_serving is None else None
-        notices.receipt(db, booking, now, language=language, ahead=ahead)
-    return booking
+        ahead = counter.places_taken - 1 if counter.now_serving is None else None
+        booking.session, booking.person = session, person
+        body = notices.receipt_text(db, booking, now, language=receipt_language, ahead=ahead)
+        receipt = records.sms_values(phone=phone, body=body, kind=notices.RECEIPT_KIND, now=now)
+    written = writing.insert_booking(db, row, event, receipt, new_person)
+    if written.outbox_id is not None:
+        records.outbox_written(db, [written.outbox_id])
+    if new_person is not None:
+        person.id = written.person_id
+        _attached(db, person)
+    booking.id, booking.person_id = written.booking_id, written.person_id
+    return _attached(db, booking, session=session, person=person)
 
 
 def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Booking:
@@ -125,7 +152,7 @@ def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Bookin
     earlier = _replayed_booking(db, command.request_key)
     if earlier is not None:
         return earlier
-    booking = db.get(Booking, command.booking_id, with_for_update=True)
+    booking = db.get(Booking, command.booking_id, with_for_update=ROW_UPDATE)
     if booking is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
     if booking.status in CANCELLED:
@@ -193,64 +220,51 @@ def clean_name(raw: str | None) -> str:
     return text
 
 
-def _session_for_booking(db: Session, session_id: int) -> tuple[ClinicSession, Service, Facility]:
-    row = db.execute(
-        select(ClinicSession, Service, Facility)
-        .join(Service, ClinicSession.service_id == Service.id)
-        .join(Facility, Service.facility_id == Facility.id)
-        .where(ClinicSession.id == session_id)
-    ).first()
-    if row is None:
-        raise Refused(Reason.SESSION_UNKNOWN)
-    return row[0], row[1], row[2]
+def _person(
+    db: Session, known: Person | None, phone: str | None, name: str, bpjs_number: str | None
+) -> tuple[Person, dict[str, object] | None]:
+    """The patient found by phone and name, or a new one with the row to insert for it.
 
-
-def _person(db: Session, phone: str | None, name: str, bpjs_number: str | None) -> Person:
-    """The patient: found by phone and name, or created. A walk-in without phone is always new."""
-    key = name.casefold()
-    person = None
-    if phone is not None:
-        person = db.scalars(
-            select(Person).where(Person.phone == phone, Person.name_key == key)
-        ).first()
-    if person is None:
-        person = Person(phone=phone, name=name, name_key=key, bpjs_number=bpjs_number)
-        db.add(person)
-        db.flush()  # a racing twin fails on the unique key; the caller's retry finds this row
-    elif bpjs_number and person.bpjs_number != bpjs_number:
-        person.bpjs_number = bpjs_number
-    return person
-
-
-def _check_same_day_rules(
-    db: Session,
-    person: Person,
-    phone: str | None,
-    session: ClinicSession,
-    service: Service,
-    facility: Facility,
-) -> None:
-    """One active booking per person per service per day; a few people per phone per day.
-
-    One query reads the day's bookings of the person and of the phone for both rules.
+    A walk-in without phone is always new. The new person is written with the booking, in
+    the same statement on PostgreSQL; a racing twin then fails on the unique key (phone,
+    name) and the caller's retry finds this row.
     """
-    rows = db.execute(
-        select(Booking.person_id, Booking.service_id, Booking.status, Booking.display).where(
-            Booking.day == session.day,
-            Booking.status.not_in(CANCELLED),
-            or_(Booking.person_id == person.id, Booking.booked_by == phone)
-            if phone is not None
-            else Booking.person_id == person.id,
+    if known is not None:
+        if bpjs_number and known.bpjs_number != bpjs_number:
+            known.bpjs_number = bpjs_number
+            db.flush()  # now, not at commit while the counter row is locked
+        return known, None
+    values: dict[str, object] = {
+        "phone": phone,
+        "name": name,
+        "name_key": name.casefold(),
+        "bpjs_number": bpjs_number,
+    }
+    return Person(**values), values
+
+
+_T = TypeVar("_T", Booking, Person)
+
+
+def _attached(db: Session, row: _T, **related: object) -> _T:
+    """An object for a row just inserted without the ORM, in the session as if loaded."""
+    make_transient_to_detached(row)
+    for key, value in related.items():
+        set_committed_value(row, key, value)
+    db.add(row)
+    return row
+
+
+def _check_same_day_rules(facts: TakeFacts, phone: str | None) -> None:
+    """One active booking per person per service per day; a few people per phone per day."""
+    person = facts.person
+    if person is not None and facts.already_booked is not None:
+        raise Refused(
+            Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
+            name=person.name,
+            number=facts.already_booked,
+            **notices.session_words(facts.session, facts.service),
         )
-    ).all()
-    for person_id, service_id, status, display in rows:
-        if person_id == person.id and service_id == service.id and status in ACTIVE:
-            raise Refused(
-                Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
-                name=person.name,
-                number=display,
-                **notices.session_words(session, service),
-            )
-    others = {person_id for person_id, *_ in rows if person_id != person.id}
-    if phone is not None and len(others) + 1 > facility.people_per_phone_per_day:
-        raise Refused(Reason.PHONE_LIMIT, limit=facility.people_per_phone_per_day)
+    limit = facts.facility.people_per_phone_per_day
+    if phone is not None and facts.other_people + 1 > limit:
+        raise Refused(Reason.PHONE_LIMIT, limit=limit)
