@@ -24,7 +24,7 @@ class Reason(enum.Enum):
     SESSION_CANCELLED = N_("Sorry, {service} on {day} was cancelled.")
     SESSION_CLOSED = N_("Sorry, {service} on {day} is closed for booking.")
     PAST_CUTOFF = N_("Booking for {service} today closed at {time}.")
-    OUTSIDE_WINDOW = N_("You can book for today or tomorrow only.")
+    OUTSIDE_WINDOW = N_("You can book from today until {day} only.")
     NO_SESSION = N_("No open {service} session on {day}.")
     ALREADY_BOOKED = N_("You already have number {number} for {service} on {day}.")
     ALREADY_BOOKED_FOR = N_("{name} already has number {number} for {service} on {day}.")

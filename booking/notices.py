@@ -6,14 +6,14 @@ booking, and the outbox keeps that key unique.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking import records
-from booking.clock import local_now
-from booking.errors import N_
+from booking.clock import local_now, local_today
+from booking.errors import N_, Reason, Refused
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import position
 from texts import language_or_default, translate
@@ -62,8 +62,18 @@ CANCELLED_NO_NEXT = N_(
 
 def day_words(session: ClinicSession) -> dict[str, str]:
     """A session's day as people write it, per language: "Sen 24/11"."""
-    day = session.day
+    return date_words(session.day)
+
+
+def date_words(day: date) -> dict[str, str]:
     return {lang: f"{names[day.weekday()]} {day:%d/%m}" for lang, names in WEEKDAYS.items()}
+
+
+def outside_window(facility: Facility, now: datetime) -> Refused:
+    """The refusal for a day the facility does not book yet (or any more), naming the last day
+    it does book: facilities choose how many days ahead (design §3), so no fixed "tomorrow"."""
+    last = local_today(now, facility.timezone) + timedelta(days=facility.days_ahead)
+    return Refused(Reason.OUTSIDE_WINDOW, day=date_words(last))
 
 
 def service_words(service: Service) -> dict[str, str]:

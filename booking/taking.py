@@ -194,7 +194,7 @@ def check_bookable(
         raise Refused(Reason.SESSION_CLOSED, **words)
     ahead = days_from_today(session.day, now, facility.timezone)
     if ahead < 0 or ahead > facility.days_ahead:
-        raise Refused(Reason.OUTSIDE_WINDOW)
+        raise notices.outside_window(facility, now)
     if now >= cutoff(session, facility):
         closes = local_now(cutoff(session, facility), facility.timezone)
         raise Refused(Reason.PAST_CUTOFF, service=words["service"], time=f"{closes:%H:%M}")

@@ -17,6 +17,7 @@ from booking.clock import local_today
 from booking.commands import TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
+from booking.notices import outside_window
 from booking.queue import check_in
 from booking.sessions import (
     active_bookings,
@@ -161,13 +162,17 @@ def day_of(facility: Facility, word: DayWord | None, now: datetime) -> date | No
     elif word.kind == "weekday" and word.weekday is not None:
         day = today + timedelta(days=(word.weekday - today.weekday()) % 7)
     else:
-        day = _date(today, word.day, word.month)
+        given = _date(today, word.day, word.month)
+        if given is None:
+            raise outside_window(facility, now)
+        day = given
     if day not in booking_days(facility, now):
-        raise Refused(Reason.OUTSIDE_WINDOW)
+        raise outside_window(facility, now)
     return day
 
 
-def _date(today: date, day: int | None, month: int | None) -> date:
+def _date(today: date, day: int | None, month: int | None) -> date | None:
+    """The date meant by "25" or "25/12", or None for one that does not exist (31/02)."""
     try:
         if month is None:
             found = date(today.year, today.month, day or 0)
@@ -176,8 +181,8 @@ def _date(today: date, day: int | None, month: int | None) -> date:
         if (today - found).days > _LAST_YEAR_AFTER_DAYS:
             found = date(today.year + 1, month, day or 0)
         return found
-    except ValueError as error:
-        raise Refused(Reason.OUTSIDE_WINDOW) from error
+    except ValueError:
+        return None
 
 
 def _next_month(today: date, day: int) -> date:
@@ -195,7 +200,7 @@ def _session(db: Session, service: Service, day: date | None, now: datetime) -> 
             return first_with_room(db, service, candidate, now)
         except Refused as refused:
             first_refusal = first_refusal or refused
-    raise first_refusal or Refused(Reason.OUTSIDE_WINDOW)
+    raise first_refusal or outside_window(service.facility, now)
 
 
 # --- cancel, status, schedule, arrival -------------------------------------------------------

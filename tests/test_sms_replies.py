@@ -23,6 +23,7 @@ from booking.models import (
     Channel,
     ClinicSession,
     Event,
+    Facility,
     Outbox,
     Phone,
 )
@@ -118,6 +119,14 @@ def test_a_first_timer_without_a_facility_code_is_asked_for_it(inbox: Inbox) -> 
     assert bookings(inbox) == []
 
 
+def test_the_window_refusal_names_the_last_day_the_facility_books(inbox: Inbox) -> None:
+    with inbox.db.transaction() as s:
+        s.scalars(select(Facility).where(Facility.code == "1001")).one().days_ahead = 3
+    assert inbox.send("ANTRE UMUM 30-11 1001") == (
+        "Antrean hanya bisa diambil hari ini s.d. Kam 26/11."
+    )
+
+
 def test_an_unknown_facility_code_gets_the_engines_refusal(inbox: Inbox) -> None:
     assert inbox.send("ANTRE UMUM 9999") == "Kode puskesmas 9999 tidak kami kenal."
 
@@ -139,7 +148,9 @@ def test_besok_books_tomorrow_and_a_date_books_that_date(inbox: Inbox) -> None:
 def test_a_weekday_name_means_the_next_such_day_in_the_facility_time(inbox: Inbox) -> None:
     assert TUESDAY in (inbox.send("antri umum selasa 1001") or "")
     assert MONDAY in (inbox.send("ANTRE GIGI SENIN 1001") or "")
-    assert inbox.send("ANTRE KIA RABU 1001") == "Antrean hanya untuk hari ini atau besok."
+    assert (
+        inbox.send("ANTRE KIA RABU 1001") == "Antrean hanya bisa diambil hari ini s.d. Sel 24/11."
+    )
 
 
 def test_service_words_are_read_against_the_facility_own_services(inbox: Inbox) -> None:
@@ -152,7 +163,7 @@ def test_service_words_are_read_against_the_facility_own_services(inbox: Inbox) 
 
 
 def test_a_day_outside_the_booking_window_gets_the_engines_refusal(inbox: Inbox) -> None:
-    expected = "Antrean hanya untuk hari ini atau besok."
+    expected = "Antrean hanya bisa diambil hari ini s.d. Sel 24/11."
     assert inbox.send("ANTRE UMUM LUSA 1001") == expected
     assert inbox.send("ANTRE UMUM 31-02 1001") == expected
     assert bookings(inbox) == []
