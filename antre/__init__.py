@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import DataError
 
 from antre import config as settings
 from antre.db import Database
@@ -57,7 +58,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
+    app.register_error_handler(DataError, _unstorable_input)
     return app
+
+
+def _unstorable_input(_error: DataError) -> tuple[str, int]:
+    # PostgreSQL refuses some text (a NUL character) that SQLite keeps: the input is at fault.
+    return "That input holds characters that cannot be kept (such as NUL).", 400
 
 
 def database(app: Flask) -> Database:
@@ -66,14 +73,26 @@ def database(app: Flask) -> Database:
 
 
 def _instance_secret(instance_path: str) -> str:
-    """A secret kept in the instance folder, so sessions survive restarts without setup."""
+    """A secret kept in the instance folder, so sessions survive restarts without setup.
+
+    Several workers may start at once: the key is written to a private temporary file and
+    linked into place, so exactly one key wins and every worker reads that one.
+    """
     import os
     import secrets
+    import tempfile
     from pathlib import Path
 
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        os.chmod(path, 0o600)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker's key won
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()

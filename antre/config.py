@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "USSD_RESUME_SECONDS": 120,
     "CONSOLE_REFRESH_SECONDS": 60,  # the queue page reloads itself to show new bookings
     "SIMULATOR": None,
+    "SECURE_COOKIES": None,  # None → on in production (REDIS_URL set), off when embedded
     "SEED_DEMO_ON_FIRST_RUN": True,
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
 }
@@ -87,6 +88,9 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
         settings[name] = flag(settings[name])
+    if settings["SECURE_COOKIES"] is None or settings["SECURE_COOKIES"] == "":
+        settings["SECURE_COOKIES"] = bool(redis_url)
+    settings["SECURE_COOKIES"] = flag(settings["SECURE_COOKIES"])
     return settings
 
 

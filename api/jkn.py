@@ -79,7 +79,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import jkn_queue, jkn_tokens
@@ -196,6 +196,9 @@ def _body() -> dict[str, Any]:
 
 
 def _unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
+    if isinstance(error, DataError):
+        # Input the database cannot hold (a NUL character): the caller's to fix, not an outage.
+        return envelope(None, Msg.UNSTORABLE, 201, 400)
     log.error("JKN bridge: the database failed (%s)", type(error).__name__)
     return envelope(None, Msg.UNAVAILABLE, 201, 503)
 

@@ -35,6 +35,7 @@ class Msg:
     TOKEN_EXPIRED = "Token expired"  # noqa: S105 - a message
     TOKEN_INVALID = "Token tidak valid"  # noqa: S105 - a message
     BODY_NOT_JSON = "Isi permintaan harus JSON berbentuk objek"
+    UNSTORABLE = "Isian memuat karakter yang tidak dapat diproses"
     BODY_TOO_LARGE = "Isi permintaan terlalu besar (paling banyak {limit} byte)"
     FIELD_NOT_TEXT = "Kolom {field} harus berupa teks"
     FIELD_TOO_LONG = "Kolom {field} terlalu panjang (paling banyak {limit} karakter)"
@@ -99,7 +100,8 @@ def json_object(raw: bytes) -> dict[str, Any]:
         raise Invalid(Msg.BODY_TOO_LARGE, 413, limit=MAX_BODY_BYTES)
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
+    # JSONDecodeError is a ValueError; a body nested thousands deep overflows the decoder.
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Invalid(Msg.BODY_NOT_JSON, 400) from error
     if not isinstance(body, dict):
         raise Invalid(Msg.BODY_NOT_JSON, 400)

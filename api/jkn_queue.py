@@ -98,7 +98,7 @@ def take(
     phone = normalise(wanted.phone, region)
     bookings = cards.card_bookings(db, wanted.card, service.id, day)
     key = _request_key(
-        service, day, wanted.card, phone, wanted.hours_text, cards.cancelled_count(bookings)
+        service, day, wanted.card, phone, wanted.hours_text, cards.finished_count(bookings)
     )
     earlier = records.replayed(db, key)
     if earlier is not None and earlier.booking_id is not None:
@@ -209,10 +209,11 @@ def _patient_name(db: Session, phone: str, card: str) -> str:
 
 
 def _request_key(
-    service: Service, day: date, card: str, phone: str, hours: str, cancelled: int
+    service: Service, day: date, card: str, phone: str, hours: str, finished: int
 ) -> str:
-    """The same request sent again maps to the same key; a new one after a cancel does not."""
-    parts = (str(service.id), day.isoformat(), card, phone, "".join(hours.split()), str(cancelled))
+    """The same request sent again maps to the same key; a new one after the card's number was
+    cancelled, served or marked no-show does not (it must book again, not replay the old one)."""
+    parts = (str(service.id), day.isoformat(), card, phone, "".join(hours.split()), str(finished))
     return "jkn:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
 

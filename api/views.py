@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.errors import (
     BODY_TOO_LARGE,
+    INVALID_REQUEST,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
     UNAVAILABLE,
@@ -45,6 +46,12 @@ def _api_error(error: ApiError) -> Response:
 def _refused(refused: Refused) -> Response:
     language = request.accept_languages.best_match(LANGUAGES, default="en") or "en"
     return from_refusal(refused, language).response()
+
+
+@blueprint.errorhandler(DataError)
+def _unstorable(_error: DataError) -> Response:
+    # Input PostgreSQL cannot hold (a NUL character in a path or query): the caller's to fix.
+    return ApiError(INVALID_REQUEST, "the request holds characters that cannot be kept").response()
 
 
 @blueprint.errorhandler(OperationalError)

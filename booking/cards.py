@@ -13,6 +13,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from booking.models import (
+    ACTIVE,
     CANCELLED,
     WAITING,
     Booking,
@@ -72,8 +73,9 @@ def standing(bookings: list[Booking]) -> Booking | None:
     return None
 
 
-def cancelled_count(bookings: list[Booking]) -> int:
-    return sum(1 for booking in bookings if booking.status in CANCELLED)
+def finished_count(bookings: list[Booking]) -> int:
+    """Bookings of the card that no longer hold a place (cancelled, served, no-show)."""
+    return sum(1 for booking in bookings if booking.status not in ACTIVE)
 
 
 def person_for_card(db: Session, phone: str, card: str) -> Person | None:

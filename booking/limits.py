@@ -32,6 +32,8 @@ MAX_HOLIDAY_NAME = 60
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 1000
 
+LARGEST_ID = 2**31 - 1  # an INTEGER key: a larger id is no row, and PostgreSQL would raise
+
 # Facility rules (design §3), with the bounds a careful facility would stay within.
 MAX_DAYS_AHEAD = 7  # the USSD day screen lists every bookable day
 MAX_CUTOFF_MINUTES = 12 * 60

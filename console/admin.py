@@ -51,6 +51,8 @@ def actor() -> str:
 
 def owned(db: Session, model: type[T], row_id: int) -> T:
     """The row, if it exists (404) and belongs to a facility this account administers (403)."""
+    if not 0 < row_id <= limits.LARGEST_ID:  # the database would refuse the number itself
+        abort(404)
     row = db.get(model, row_id)
     if row is None:
         abort(404)

@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from antre import database
 from console.models import Role, StaffUser
@@ -45,7 +45,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Silakan masuk dulu. Please log in."
     login_manager.session_protection = "strong"
     # Lax: a form posted from another site arrives without the session cookie at all.
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Secure: the staff cookie never travels over plain HTTP (production sits behind TLS);
+    # the embedded default serves http://127.0.0.1, so it is off there unless set.
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     csrf.init_app(app)
     app.register_blueprint(blueprint)
 
@@ -60,7 +63,10 @@ def _load(user_id: str) -> StaffUser | None:
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Nama pengguna / Username", [DataRequired(), Length(max=64)])
+    username = StringField(
+        "Nama pengguna / Username",
+        [DataRequired(), Length(max=64), Regexp(r"^[^\x00-\x1f\x7f]*$", message="?")],
+    )
     password = PasswordField("Kata sandi / Password", [DataRequired(), Length(max=200)])
 
 

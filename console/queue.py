@@ -37,6 +37,7 @@ from booking import sessions
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
 from booking.errors import Reason, Refused
+from booking.limits import LARGEST_ID
 from booking.models import (
     Booking,
     Channel,
@@ -62,7 +63,6 @@ from console.models import Role
 blueprint = Blueprint("queue", __name__, template_folder="templates")
 
 RUNNERS = (Role.STAFF, Role.FACILITY_ADMIN, Role.ADMIN)
-LARGEST_ID = 2**31 - 1  # beyond an INTEGER column: no such row, and PostgreSQL would raise
 
 T = TypeVar("T")
 

@@ -400,3 +400,9 @@ def test_a_chunked_body_is_read_no_further_than_the_limit(simrs: Simrs) -> None:
     assert huge.status_code == 413 and huge.json["error"]["code"] == "BODY_TOO_LARGE"
     small = chunked(b'{"session_id": 424242}')
     assert small.status_code == 404 and small.json["error"]["code"] == "SESSION_UNKNOWN"
+
+
+def test_text_the_database_cannot_hold_is_refused_not_a_500(simrs: Simrs) -> None:
+    answer = simrs.get("/api/facilities/%00/services")
+    assert answer.status_code in (403, 404, 422), answer.get_data(as_text=True)
+    assert answer.json["error"]["code"] != "INTERNAL"

@@ -759,3 +759,15 @@ def _sessions_of(site: Site, code: str, day: date | None = None) -> int:
         if day is not None:
             query = query.where(ClinicSession.day == day)
         return s.scalar(query) or 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/admin/facilities/99999999999",
+        "/console/admin/services/99999999999/edit",
+        "/console/admin/templates/99999999999/edit",
+    ],
+)
+def test_an_id_beyond_the_database_is_simply_not_found(site: Site, path: str) -> None:
+    assert site.client("root").get(path).status_code == 404

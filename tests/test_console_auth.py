@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
+from antre import create_app, database
 from antre.cli import cli
 from antre.db import Database
 from console.models import Role, StaffUser
@@ -35,7 +39,14 @@ def test_the_right_password_opens_the_console_and_a_wrong_one_does_not(
     assert "Wrong username or password" in unknown.get_data(as_text=True)
     assert client.get("/console/figures").status_code == 302  # still not logged in
 
-    staff.log_in(client, "siti")
+    token = staff.csrf_token(client, "/console/login")
+    answer = client.post(
+        "/console/login",
+        data={"username": "siti", "password": staff.PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 302
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert client.get("/console/figures").status_code == 200
     assert staff.PASSWORD not in caplog.text and "wrong!" not in caplog.text
 
@@ -124,3 +135,49 @@ def _script_info(app: Flask) -> object:
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+def test_a_control_character_in_the_username_is_a_form_error_not_a_500(
+    app: Flask, demo: Database
+) -> None:
+    staff.add_user(demo, "admin1", Role.ADMIN)
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+    form = {"username": "ani\x00", "password": "whatever", "csrf_token": token}
+    assert client.post("/console/login", data=form).status_code == 200  # the form, again
+    staff.log_in(client, "admin1")
+    assert client.get("/console/facility/%00").status_code in (400, 404)
+    assert client.get("/console/?facility=%00").status_code in (200, 400, 404)
+
+
+def test_the_session_cookie_is_secure_in_production_and_not_when_embedded(
+    database_url: str, tmp_path: Path
+) -> None:
+    embedded = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "REDIS_URL": None})
+    production = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "k", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
+    assert embedded.config["SESSION_COOKIE_SECURE"] is False
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    forced = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "k", "REDIS_URL": None, "SECURE_COOKIES": "1"}
+    )
+    assert forced.config["SESSION_COOKIE_SECURE"] is True
+    for app in (embedded, production, forced):
+        database(app).dispose()
+
+
+def test_workers_starting_together_share_one_secret_key(tmp_path: Path) -> None:
+    script = "import sys; from antre import _instance_secret; print(_instance_secret(sys.argv[1]))"
+    for trial in range(5):
+        folder = tmp_path / f"instance{trial}"
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(4)
+        ]
+        keys = {worker.communicate(timeout=60)[0].strip() for worker in workers}
+        assert len(keys) == 1 and len(keys.pop()) == 64
+        assert oct((folder / "secret_key").stat().st_mode & 0o777) == "0o600"
+        assert [p.name for p in folder.iterdir()] == ["secret_key"]  # no drafts left behind

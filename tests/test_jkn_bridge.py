@@ -29,7 +29,7 @@ from antre.db import Database
 from antre.schema import metadata
 from api import jkn_tokens
 from booking.models import Booking, BookingStatus, Channel, Facility, Outbox, Person, Service
-from booking.queue import call_next
+from booking.queue import call_next, mark_served
 from console.models import Role, StaffUser
 from tests.helpers import session_id, today
 
@@ -532,6 +532,34 @@ def test_cancel_then_status_and_a_new_number_after(bridge: Bridge) -> None:
     assert statuses == ["booked", "booked", "cancelled"]
 
 
+def test_after_the_number_was_served_the_same_request_books_again(bridge: Bridge) -> None:
+    first = ok(bridge.take(jampraktek=""))
+    sid = _session_of(bridge.db, first["nomorantrean"])
+    bridge.db.run(lambda s: call_next(s, sid, actor="nurse", channel="staff", now=bridge.now))
+    with bridge.db.transaction() as s:
+        served = s.scalars(select(Booking)).one()
+    bridge.db.run(
+        lambda s: mark_served(s, served.id, actor="nurse", channel="staff", now=bridge.now)
+    )
+    again = ok(bridge.take(jampraktek=""))  # a second visit the same day: a new number
+    assert again["nomorantrean"] == "A-002"
+
+
+def test_text_the_database_cannot_hold_is_the_callers_error(
+    bridge: Bridge, database_url: str
+) -> None:
+    answer = bridge.status(poli="%00")
+    if database_url.startswith("postgresql"):  # PostgreSQL refuses NUL in text; not an outage
+        assert refused(answer, 400) == "Isian memuat karakter yang tidak dapat diproses"
+    else:
+        assert refused(answer) == "Poli tidak ditemukan"
+
+
+def _session_of(db: Database, display: str) -> int:
+    with db.transaction() as s:
+        return s.scalars(select(Booking.session_id).where(Booking.display == display)).one()
+
+
 def test_cancel_refuses_what_it_cannot_cancel(bridge: Bridge) -> None:
     assert refused(bridge.cancel()) == "Antrean tidak ditemukan"
     assert refused(bridge.cancel(poli="MATA")) == "Poli tidak ditemukan"
@@ -613,6 +641,7 @@ def test_two_copies_of_one_request_racing_get_one_number(bridge: Bridge, app: Fl
             400,
             "Kolom tanggalperiksa terlalu panjang (paling banyak 200 karakter)",
         ),
+        (b"[" * 3000, 400, "Isi permintaan harus JSON berbentuk objek"),  # nested too deep
         (
             b'{"keluhan": "' + b"x" * 5000 + b'"}',
             413,
