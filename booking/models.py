@@ -171,6 +171,20 @@ class ScheduleTemplate(Base):
     """A weekly practice slot from which sessions are generated."""
 
     __tablename__ = "schedule_templates"
+    __table_args__ = (
+        # One active template per service, weekday and start, kept by the database too: a
+        # double-clicked "add" must not leave a hidden twin that goes on generating the slot
+        # after the visible one is changed.
+        Index(
+            "uq_schedule_templates_active_slot",
+            "service_id",
+            "weekday",
+            "start_time",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)

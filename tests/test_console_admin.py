@@ -7,6 +7,7 @@ checks the database afterwards. The app runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Iterator
 from datetime import date, time
 from typing import Any
@@ -771,3 +772,33 @@ def _sessions_of(site: Site, code: str, day: date | None = None) -> int:
 )
 def test_an_id_beyond_the_database_is_simply_not_found(site: Site, path: str) -> None:
     assert site.client("root").get(path).status_code == 404
+
+
+def test_a_double_clicked_add_template_makes_one_template(site: Site) -> None:
+    service = site.service("1001", "GIGI")
+    path = f"/console/admin/services/{service.id}/schedule"
+    clients = [site.client("fa1001") for _ in range(2)]
+    for hour in range(6, 12):  # several tries: one pair of clicks may not overlap
+        slot = {**TEMPLATE, "start_time": f"{hour:02d}:00", "end_time": f"{hour:02d}:30"}
+        forms = [{**slot, "csrf_token": staff.csrf_token(client, path)} for client in clients]
+        start = threading.Barrier(2)
+        answers: list[int] = []
+        pairs = zip(clients, forms, strict=True)
+        threads = [
+            threading.Thread(target=_click, args=(start, answers, client, path, form))
+            for client, form in pairs
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(answers) == [302, 400]  # the second is told the slot is taken
+        same = [t for t in _templates(site, service.id) if t.weekday == 6 and t.active]
+        assert [t.start_time for t in same].count(time(hour)) == 1
+
+
+def _click(
+    start: threading.Barrier, answers: list[int], client: FlaskClient, path: str, form: Any
+) -> None:
+    start.wait()
+    answers.append(client.post(path, data=form).status_code)
