@@ -28,7 +28,10 @@ def call_next(
     earlier = _replayed(db, request_key)
     if earlier is not None:
         return earlier
-    session = db.get(ClinicSession, session_id, with_for_update=True)
+    # FOR NO KEY UPDATE, not FOR UPDATE: calls still queue on the session, but the key-share
+    # lock that a served/no-show event's foreign key takes on it does not wait, so finishing a
+    # patient and calling the next cannot deadlock.
+    session = db.get(ClinicSession, session_id, with_for_update=ROW_UPDATE)
     if session is None:
         raise Refused(Reason.SESSION_UNKNOWN)
     if request_key is not None:

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,6 +41,8 @@ _NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
 def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
     """Give the next number in a session, or refuse with a reason the user can read."""
     phone, name, invalid = _who(command)
+    if phone is not None:
+        writing.serialise_phone(db, phone)
     facts = read_take_facts(db, command.session_id, phone, name.casefold(), command.request_key)
     if facts is not None and facts.replayed_booking_id is not None:
         return db.get_one(Booking, facts.replayed_booking_id)
@@ -125,7 +127,7 @@ def _take(
     # From here to the commit the session's counter row is locked: only writes follow.
     counter = writing.move_counter(db, session)
     if counter is None:
-        raise Refused(Reason.SESSION_FULL, **notices.session_words(session, service))
+        raise _why_no_number(db, session, service)
     row["number"] = counter.number
     row["display"] = display_number(service.prefix, counter.number)
     booking = Booking(**row, called_at=None, finished_at=None)
@@ -147,14 +149,29 @@ def _take(
     return _attached(db, booking, session=session, person=person)
 
 
+def _why_no_number(db: Session, session: ClinicSession, service: Service) -> Refused:
+    """Full, or closed or cancelled since the look-up (the doctor is absent): say which."""
+    words = notices.session_words(session, service)
+    status = db.scalar(select(ClinicSession.status).where(ClinicSession.id == session.id))
+    if status == SessionStatus.CANCELLED:
+        return Refused(Reason.SESSION_CANCELLED, **words)
+    if status == SessionStatus.CLOSED:
+        return Refused(Reason.SESSION_CLOSED, **words)
+    return Refused(Reason.SESSION_FULL, **words)
+
+
 def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Booking:
     """Cancel one booking and free its place (its number is never given again)."""
     earlier = _replayed_booking(db, command.request_key)
     if earlier is not None:
         return earlier
-    booking = db.get(Booking, command.booking_id, with_for_update=ROW_UPDATE)
-    if booking is None:
+    session_id = db.scalar(select(Booking.session_id).where(Booking.id == command.booking_id))
+    if session_id is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
+    # The session's row first, then the booking's: the order call_next takes them in, so that
+    # a cancel and a call at the same moment queue instead of deadlocking on PostgreSQL.
+    db.get_one(ClinicSession, session_id, with_for_update=ROW_UPDATE)
+    booking = db.get_one(Booking, command.booking_id, with_for_update=ROW_UPDATE)
     if booking.status in CANCELLED:
         return booking  # cancelling twice is the same as cancelling once
     allowed = ACTIVE if command.by_facility else WAITING

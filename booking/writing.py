@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, cast, literal, select, update
+from sqlalchemy import String, Table, bindparam, cast, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql import Select
@@ -47,6 +47,17 @@ _COUNTER = (
     .values(last_number=SESSIONS.c.last_number + 1, places_taken=SESSIONS.c.places_taken + 1)
     .returning(SESSIONS.c.last_number, SESSIONS.c.places_taken, SESSIONS.c.now_serving)
 )
+
+
+def serialise_phone(db: Session, phone: str) -> None:
+    """Hold bookings of one phone one at a time until this transaction ends (PostgreSQL).
+
+    The people-per-phone-per-day rule counts the phone's bookings of the day: two bookings
+    for different names must not both count before either commits. SQLite already runs one
+    writing transaction at a time (BEGIN IMMEDIATE), so only PostgreSQL needs the lock.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"), {"phone": phone})
 
 
 def move_counter(db: Session, session: ClinicSession) -> Counter | None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from antre.db import Database
 from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
-from booking.models import ACTIVE, Booking, Channel, ClinicSession, Event
+from booking.models import ACTIVE, CANCELLED, Booking, Channel, ClinicSession, Event
 from booking.taking import cancel_booking
 from tests.helpers import session_id, set_capacity, take, today
 
@@ -118,3 +118,71 @@ def test_one_person_booking_from_two_channels_at_once_gets_one_number(
     booked = [r for r in results if isinstance(r, Booking)]
     assert len(booked) == 1
     assert all(r.reason is Reason.ALREADY_BOOKED for r in results if isinstance(r, Refused))
+
+
+def test_one_phone_booking_ten_names_at_once_books_at_most_the_limit(
+    demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, day=today(now))
+    results = race(
+        10, lambda i: take(demo, sid, "+6281200000999", now, name=f"Orang {'ABCDEFGHIJ'[i]}")
+    )
+    booked = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(booked) == 5  # the demo facility's people_per_phone_per_day
+    assert {r.reason for r in refused} == {Reason.PHONE_LIMIT} and len(refused) == 5
+
+
+def test_cancels_and_calls_racing_on_one_session_all_succeed(demo: Database, now: datetime) -> None:
+    """Cancel and call next lock the session and the booking in the same order: no deadlock
+    (PostgreSQL would detect it, and under load it outlasts the retries and fails a request)."""
+    from booking import queue
+
+    sid = session_id(demo, day=today(now))
+    set_capacity(demo, sid, 60)
+    bookings = [take(demo, sid, phone(i), now) for i in range(24)]
+    to_cancel = bookings[4:16]
+
+    def act(i: int) -> object:
+        if i % 2:
+            victim = to_cancel[i // 2]
+            command = CancelBooking(victim.id, Channel.USSD, "staff", by_facility=True)
+            return demo.run(lambda s: cancel_booking(s, command, now))
+        return demo.run(lambda s: queue.call_next(s, sid, actor="nurse", channel="staff", now=now))
+
+    results = race(24, act)  # any error but a refusal propagates out of race() and fails
+    assert all(isinstance(r, Booking | Refused) for r in results)
+    with demo.transaction() as s:
+        session = s.get_one(ClinicSession, sid)
+        holding = s.scalar(
+            select(func.count()).where(Booking.session_id == sid, Booking.status.not_in(CANCELLED))
+        )
+        cancelled = s.scalar(
+            select(func.count()).where(Booking.session_id == sid, Booking.status.in_(CANCELLED))
+        )
+        assert session.places_taken == holding and holding + cancelled == 24
+        assert cancelled > 0
+
+
+def test_a_session_cancelled_between_look_up_and_counter_is_refused_as_cancelled(
+    demo: Database, now: datetime, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    from booking import sessions, taking, writing
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("not possible on SQLite: a booking holds the write lock from its BEGIN")
+    sid = session_id(demo, day=today(now))
+    move_counter = writing.move_counter
+
+    def doctor_absent_first(db: object, session: ClinicSession) -> object:
+        demo.run(
+            lambda s: sessions.cancel_session(
+                s, sid, reason="Dokter sakit", actor="nurse", channel="staff", now=now
+            )
+        )
+        return move_counter(db, session)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(taking.writing, "move_counter", doctor_absent_first)
+    with pytest.raises(Refused) as refused:
+        take(demo, sid, "+6281200000900", now)
+    assert refused.value.reason is Reason.SESSION_CANCELLED
