@@ -86,6 +86,7 @@ from api import jkn_queue, jkn_tokens
 from api.jkn_input import MAX_BODY_BYTES, Invalid, Msg, json_object
 from booking.clock import utcnow
 from booking.errors import Refused
+from console import throttle
 from texts import translate
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,13 @@ def envelope(
     return jsonify({"response": response, "metadata": {"message": message, "code": code}}), status
 
 
+@blueprint.errorhandler(429)
+def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
+    return envelope(None, Msg.AUTH_TOO_MANY, 201, 429)
+
+
 @blueprint.get("/auth")
+@throttle.login_attempts(lambda: request.headers.get("x-username", ""))
 def auth() -> ResponseReturnValue:
     from antre import database
 

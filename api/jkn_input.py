@@ -30,6 +30,7 @@ class Msg:
     OK = "Ok"
     AUTH_MISSING = "Header x-username dan x-password wajib diisi"
     AUTH_WRONG = "Username atau password tidak sesuai"
+    AUTH_TOO_MANY = "Terlalu banyak percobaan masuk, coba lagi setelah 15 menit"
     AUTH_NO_FACILITY = "Akun ini tidak terhubung dengan faskes mana pun"
     TOKEN_MISSING = "Header x-token dan x-username wajib diisi"  # noqa: S105 - a message
     TOKEN_EXPIRED = "Token expired"  # noqa: S105 - a message

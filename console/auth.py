@@ -24,6 +24,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from antre import database
+from console import throttle
 from console.models import Role, StaffUser
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     # the embedded default serves http://127.0.0.1, so it is off there unless set.
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     csrf.init_app(app)
+    throttle.init_app(app)
     app.register_blueprint(blueprint)
 
 
@@ -71,6 +73,7 @@ class LoginForm(FlaskForm):
 
 
 @blueprint.route("/console/login", methods=["GET", "POST"])
+@throttle.login_attempts(throttle.form_username)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
@@ -84,6 +87,15 @@ def login() -> ResponseReturnValue:
         error = "Nama pengguna atau kata sandi salah. Wrong username or password."
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error), status
+
+
+@blueprint.errorhandler(429)
+def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
+    error = (
+        "Terlalu banyak percobaan. Tunggu 15 menit lalu coba lagi. "
+        "Too many attempts: wait 15 minutes and try again."
+    )
+    return render_template("console/login.html", form=LoginForm(), error=error), 429
 
 
 @blueprint.post("/console/logout")

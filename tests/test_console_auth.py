@@ -181,3 +181,25 @@ def test_workers_starting_together_share_one_secret_key(tmp_path: Path) -> None:
         assert len(keys) == 1 and len(keys.pop()) == 64
         assert oct((folder / "secret_key").stat().st_mode & 0o777) == "0o600"
         assert [p.name for p in folder.iterdir()] == ["secret_key"]  # no drafts left behind
+
+
+def test_an_account_guessed_at_ten_times_waits_before_the_next_try(
+    app: Flask, demo: Database
+) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    staff.add_user(demo, "budi", Role.STAFF, facility="1001")
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+
+    def attempt(username: str, password: str) -> int:
+        form = {"username": username, "password": password, "csrf_token": token}
+        return client.post("/console/login", data=form).status_code
+
+    assert [attempt("siti", f"guess-{n}") for n in range(10)] == [401] * 10
+    refused = client.post(
+        "/console/login",
+        data={"username": "siti", "password": staff.PASSWORD, "csrf_token": token},
+    )
+    assert refused.status_code == 429  # even the right password waits now
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert attempt("budi", staff.PASSWORD) == 302  # another account is not held up

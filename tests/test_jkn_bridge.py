@@ -182,6 +182,22 @@ def test_a_wrong_name_or_password_gets_no_token(
     )
 
 
+def test_ten_wrong_passwords_make_the_account_wait(bridge: Bridge) -> None:
+    wrong = {"x-username": "loket1001", "x-password": "not-it"}
+    for _ in range(10):
+        assert bridge.client.get("/auth", headers=wrong).status_code == 401
+    right = {"x-username": "loket1001", "x-password": PASSWORD}
+    answer = bridge.client.get("/auth", headers=right)
+    assert answer.status_code == 429
+    assert answer.json == {
+        "response": None,
+        "metadata": {
+            "message": "Terlalu banyak percobaan masuk, coba lagi setelah 15 menit",
+            "code": 201,
+        },
+    }
+
+
 def test_an_inactive_user_gets_no_token_and_loses_the_one_they_had(bridge: Bridge) -> None:
     add_staff(bridge.db, bridge.now, "pensiun", active=False)
     answer = bridge.client.get("/auth", headers={"x-username": "pensiun", "x-password": PASSWORD})
