@@ -53,6 +53,7 @@ from booking.clock import local_now, local_today, utcnow
 from booking.models import ClinicSession, Facility, Service
 from console.display import REFRESH_SECONDS as DISPLAY_REFRESH_SECONDS
 from tests.conftest import service_missing
+from tests.helpers import session_id
 from tests.staff import PASSWORD
 
 CHROMIUM = os.environ.get("ANTRE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -86,22 +87,11 @@ class LiveApp:
     db: Database
     today: date
 
-    def session_today(self, service: str = ALL_DAY_SERVICE) -> int:
-        """The id of today's all-day session of a service at the test facility."""
-        with self.db.transaction() as s:
-            found = s.scalar(
-                select(ClinicSession.id)
-                .join(Service, ClinicSession.service_id == Service.id)
-                .join(Facility, Service.facility_id == Facility.id)
-                .where(
-                    Facility.code == FACILITY,
-                    Service.code == service,
-                    ClinicSession.day == self.today,
-                )
-                .order_by(ClinicSession.start_time)
-            )
-        assert found is not None, f"no {service} session today at {FACILITY}"
-        return found
+    def session_today(self) -> int:
+        """The id of today's all-day session at the test facility (it starts at midnight)."""
+        return session_id(
+            self.db, facility=FACILITY, service=ALL_DAY_SERVICE, day=self.today, start=time(0)
+        )
 
 
 def _away_from_midnight() -> None:
