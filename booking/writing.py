@@ -49,6 +49,9 @@ _COUNTER = (
 )
 
 
+_PHONE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:phone))")
+
+
 def serialise_phone(db: Session, phone: str) -> None:
     """Hold bookings of one phone one at a time until this transaction ends (PostgreSQL).
 
@@ -56,8 +59,9 @@ def serialise_phone(db: Session, phone: str) -> None:
     for different names must not both count before either commits. SQLite already runs one
     writing transaction at a time (BEGIN IMMEDIATE), so only PostgreSQL needs the lock.
     """
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"), {"phone": phone})
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PHONE_LOCK, {"phone": phone})
 
 
 def move_counter(db: Session, session: ClinicSession) -> Counter | None:

@@ -13,6 +13,7 @@ BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 EXTENSION = set("^{}\\[~]|€\f")  # each costs two septets (escape + char)
+ALPHABET = frozenset(BASIC | EXTENSION)
 SEGMENT_SEPTETS = 160
 
 # Look-alikes people and word processors type; everything else is reduced by NFKD or dropped.
@@ -29,6 +30,8 @@ _REPLACEMENTS = {
 
 def septets(text: str) -> int:
     """Septets `text` needs in GSM-7; characters outside the alphabet count as impossible."""
+    if BASIC.issuperset(text):  # the usual case, checked at C speed
+        return len(text)
     count = 0
     for char in text:
         if char in BASIC:
@@ -41,7 +44,7 @@ def septets(text: str) -> int:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(char in BASIC or char in EXTENSION for char in text)
+    return ALPHABET.issuperset(text)
 
 
 def fits_one_segment(text: str) -> bool:
@@ -50,9 +53,11 @@ def fits_one_segment(text: str) -> bool:
 
 def to_gsm7(text: str) -> str:
     """Transliterate into the GSM 03.38 alphabet so the message can never flip to UCS-2."""
+    if ALPHABET.issuperset(text):  # nearly every text on every request: nothing to change
+        return text
     out: list[str] = []
     for char in text:
-        if char in BASIC or char in EXTENSION:
+        if char in ALPHABET:
             out.append(char)
             continue
         if char in _REPLACEMENTS:
