@@ -6,6 +6,10 @@
 Measures (64 concurrent clients by default, spread over processes so that both cores work):
 - raw: `UPDATE counter SET n = n + 1 … RETURNING n` + `INSERT` + commit, on one hot row
   and across 100 rows: what the database alone can do with our shape of work;
+- statements: the very SQL statements the engine sends for one booking (captured from a real
+  `take_number`), replayed by plain psycopg with nothing else: what the engine's database work
+  costs with no Python on top, so the gap between raw and engine splits into the database's
+  share and ours;
 - engine: `booking.taking.take_number` through `Database.run`, exactly as the web app calls
   it, on one hot session and across 100 sessions.
 Each engine run follows its raw run at once (in --rounds alternations, splitting --seconds),
@@ -27,7 +31,7 @@ import time
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from antre import migrate
 from antre.db import Database
@@ -43,6 +47,7 @@ SPREAD = 100
 # Mobile prefixes for the bench's phones, one per round, so that no round repeats a phone.
 HOT_OPERATORS = ("812", "821", "851")
 SPREAD_OPERATORS = ("813", "822", "852")
+STATEMENT_OPERATORS = {1: ("814", "823", "853"), SPREAD: ("815", "828", "855")}
 _PROCESS_DB_LOCK = threading.Lock()
 
 
@@ -63,6 +68,84 @@ def raw_factory(url: str, rows: int) -> Factory:
                     (row_id, number),
                 )
             connection.commit()
+            return True
+
+        return operation
+
+    return factory  # type: ignore[return-value]
+
+
+# The engine's statements for one booking, captured once per run: (SQL, parameters).
+Statements = list[tuple[str, dict[str, object]]]
+_CAPTURED_PHONE = "+62811990000000"  # in E.164 already, so the engine sends it as it is
+
+
+def capture_statements(url: str, session_id: int) -> Statements:
+    """What the engine sends PostgreSQL for one booking of a new phone, as the driver got it."""
+    db = Database(url, pool_size=1)
+    sent: Statements = []
+
+    def keep(_c: object, _cur: object, statement: str, parameters: object, *_: object) -> None:
+        sent.append((statement, dict(parameters or {})))  # type: ignore[call-overload]
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    command = TakeNumber(
+        session_id=session_id,
+        phone=_CAPTURED_PHONE,
+        channel=Channel.API,
+        request_key="bench:captured",
+    )
+    db.run(lambda s: take_number(s, command, NOW))
+    db.dispose()
+    assert any(_CAPTURED_PHONE in p.values() for _, p in sent), "the phone was sent changed"
+    return sent
+
+
+def statements_factory(
+    url: str, statements: Statements, sessions: dict[int, int], operator: str
+) -> Factory:
+    """Replay the captured statements per booking with plain psycopg: a new phone, key and
+    session each time, and the number the counter statement returned."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    ids = list(sessions)
+
+    def factory(process: int, thread: int) -> object:
+        connection = psycopg.connect(dsn)
+        counter = itertools.count()
+
+        def operation() -> bool:
+            n = next(counter)
+            sid = ids[(process * 997 + thread * 31 + n) % len(ids)]
+            swap = {
+                _CAPTURED_PHONE: f"+62{operator}{process:02d}{thread:02d}{n:05d}",
+                "bench:captured": f"bench:statements:{operator}:{process}:{thread}:{n}",
+            }
+            number = None
+            try:
+                with connection.cursor() as cursor:
+                    for statement, captured in statements:
+                        params = {
+                            key: sid
+                            if key.endswith("session_id")
+                            else sessions[sid]
+                            if key.endswith("service_id")
+                            else swap.get(value, value)
+                            if isinstance(value, str)
+                            else value
+                            for key, value in captured.items()
+                        }
+                        if number is not None and "bookings_number" in params:
+                            params["bookings_number"] = number
+                            params["bookings_display"] = f"A-{number:03d}"
+                        cursor.execute(statement, params)
+                        if cursor.description is not None:
+                            found = cursor.fetchall()
+                            if statement.startswith("UPDATE clinic_sessions"):
+                                number = found[0][0]
+                connection.commit()
+            except Exception:
+                connection.rollback()
+                raise
             return True
 
         return operation
@@ -144,6 +227,20 @@ def check_engine(url: str) -> dict[str, int]:
     }
 
 
+def service_of(url: str, sessions: list[int]) -> dict[int, int]:
+    db = Database(url)
+    with db.transaction() as s:
+        found = dict(
+            s.execute(
+                select(ClinicSession.id, ClinicSession.service_id).where(
+                    ClinicSession.id.in_(sessions)
+                )
+            ).all()
+        )
+    db.dispose()
+    return {sid: found[sid] for sid in sessions}
+
+
 def prepare(url: str) -> tuple[list[int], int]:
     migrate.upgrade(url)
     db = Database(url)
@@ -201,6 +298,8 @@ def main() -> None:
             "seconds": args.seconds / args.rounds,
         }
         parts: dict[str, list[Result]] = {}
+        services = service_of(scratch.url, sessions[:SPREAD])
+        statements = capture_statements(scratch.url, sessions[SPREAD])
         # Each engine run right after its raw baseline, in rounds, so that the load other
         # programs put on the machine drifts as little as possible between the two.
         for turn in range(args.rounds):
@@ -210,6 +309,15 @@ def main() -> None:
                 parts.setdefault(f"raw counter, {shape}", []).append(
                     run("raw", raw_factory(scratch.url, rows), **load)
                 )
+                replay = statements_factory(
+                    scratch.url,
+                    statements,
+                    {sid: services[sid] for sid in sessions[:rows]},
+                    STATEMENT_OPERATORS[rows][turn],
+                )
+                parts.setdefault(f"engine's statements, {label}", []).append(
+                    run("statements", replay, **load)
+                )
                 engine = engine_factory(
                     scratch.url,
                     sessions[:rows],
@@ -218,10 +326,15 @@ def main() -> None:
                     operator[turn],
                 )
                 parts.setdefault(f"engine, {label}", []).append(run("engine", engine, **load))
-        raw_hot, hot, raw_spread, spread = (_merged(label, runs) for label, runs in parts.items())
+        raw_hot, floor_hot, hot, raw_spread, floor_spread, spread = (
+            _merged(label, runs) for label, runs in parts.items()
+        )
         checks = check_engine(scratch.url)
+        replay = statements_factory(scratch.url, statements, services, "816")
         cpu = (
-            cpu_per_operation(scratch.url, sessions[:SPREAD], args.cpu_ops) if args.cpu_ops else {}
+            cpu_per_operation(scratch.url, sessions[:SPREAD], replay, args.cpu_ops)
+            if args.cpu_ops
+            else {}
         )
         with psycopg.connect(scratch.url.replace("+psycopg", "")) as connection:
             server = connection.execute("SHOW server_version").fetchone()
@@ -236,6 +349,8 @@ def main() -> None:
     for result, baseline in (
         (raw_hot, None),
         (raw_spread, None),
+        (floor_hot, raw_hot),
+        (floor_spread, raw_spread),
         (hot, raw_hot),
         (spread, raw_spread),
     ):
@@ -254,7 +369,10 @@ def main() -> None:
                     "load": {**load, "seconds": args.seconds, "rounds": args.rounds},
                     "checks": checks,
                     "cpu_per_operation_s": cpu,
-                    "runs": [_figures(r) for r in (raw_hot, raw_spread, hot, spread)],
+                    "runs": [
+                        _figures(r)
+                        for r in (raw_hot, raw_spread, floor_hot, floor_spread, hot, spread)
+                    ],
                 },
                 handle,
                 indent=2,
@@ -262,7 +380,7 @@ def main() -> None:
 
 
 def cpu_per_operation(
-    url: str, sessions: list[int], count: int
+    url: str, sessions: list[int], replay: Factory, count: int
 ) -> dict[str, dict[str, float | None]]:
     """CPU seconds per operation, one client alone, in its process and in the server's.
 
@@ -277,7 +395,8 @@ def cpu_per_operation(
     take = engine(0, 0)
     found: dict[str, dict[str, float | None]] = {}
     with psycopg.connect(dsn, autocommit=True) as monitor:
-        for name, operation in (("raw counter", raw), ("engine", take)):
+        kinds = (("raw counter", raw), ("engine's statements", replay(0, 0)), ("engine", take))
+        for name, operation in kinds:
             for _ in range(50):  # warm: statements prepared, caches filled
                 operation()
             backends = [
