@@ -3,6 +3,11 @@
 Found by the gateway's message id; `Success` → delivered, `Failed`/`Rejected`/`Expired` →
 failed with the reason, the in-between words keep the row sent. A report never moves a row
 backwards (a late "Buffered" does not undo "delivered").
+
+The gateway can call back before its answer to the send has reached us and been stored (the
+callback and the answer race). A report for an id we do not know yet is therefore kept, and
+applied when the sender records that id; the two sides take the same lock per id, so that
+one of them always sees the other's committed row.
 """
 
 from __future__ import annotations
@@ -10,15 +15,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from booking.models import Outbox, OutboxStatus
 from gateways.africastalking import DELIVERY_STATUSES, delivery_status
+from sms.models import EarlyDeliveryReport
 
 log = logging.getLogger(__name__)
+
+# Long enough for any gateway to have answered the send (its own retries included); a report
+# still unmatched by then is for a message that was not ours.
+KEEP_EARLY_REPORTS = timedelta(days=2)
+# The advisory lock's first key: this lock's own space, apart from the engine's phone locks.
+_REPORT_LOCK = text("SELECT pg_advisory_xact_lock(2, hashtext(:gateway_id))")
 
 _LONGEST = {"id": 80, "status": 32, "phoneNumber": 32, "networkCode": 10, "failureReason": 100}
 
@@ -55,15 +67,65 @@ def parse(form: Mapping[str, str]) -> DeliveryReport | str:
 
 
 def record(db: Session, report: DeliveryReport, now: datetime) -> str:
-    """Apply a report to its outbox row; returns what happened, for the log and the tests."""
+    """Apply a report to its outbox row, or keep it for the row that is about to get its id;
+    returns what happened, for the log and the tests."""
+    _serialise(db, report.gateway_id)
     row = db.scalars(
         select(Outbox).where(Outbox.gateway_id == report.gateway_id).with_for_update()
     ).first()
     if row is None:
-        log.info(
-            "delivery report for unknown message %s (%s): ignored", report.gateway_id, report.word
+        db.execute(
+            delete(EarlyDeliveryReport).where(
+                EarlyDeliveryReport.received_at < now - KEEP_EARLY_REPORTS
+            )
         )
-        return "unknown"
+        db.add(
+            EarlyDeliveryReport(
+                gateway_id=report.gateway_id,
+                status=report.status.value,
+                word=report.word,
+                failure_reason=report.failure_reason,
+                received_at=now,
+            )
+        )
+        log.info(
+            "delivery report for unknown message %s (%s): kept until it is recorded",
+            report.gateway_id,
+            report.word,
+        )
+        return "kept"
+    return _apply(row, report, now)
+
+
+def apply_early_reports(db: Session, gateway_id: str, now: datetime) -> list[str]:
+    """Apply the reports that came before `gateway_id` was recorded (in this transaction)."""
+    _serialise(db, gateway_id)
+    early = db.scalars(
+        select(EarlyDeliveryReport)
+        .where(EarlyDeliveryReport.gateway_id == gateway_id)
+        .order_by(EarlyDeliveryReport.id)
+    ).all()
+    row = db.scalars(select(Outbox).where(Outbox.gateway_id == gateway_id)).first()
+    if not early or row is None:  # nothing came early, or our claim lost and wrote no id
+        return []
+    applied = []
+    for kept in early:
+        report = DeliveryReport(
+            gateway_id, OutboxStatus(kept.status), kept.word, kept.failure_reason
+        )
+        applied.append(_apply(row, report, now))
+        db.delete(kept)
+    return applied
+
+
+def _serialise(db: Session, gateway_id: str) -> None:
+    """One transaction at a time per message id (PostgreSQL; SQLite has one writer anyway)."""
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_REPORT_LOCK, {"gateway_id": gateway_id})
+
+
+def _apply(row: Outbox, report: DeliveryReport, now: datetime) -> str:
     if report.status is OutboxStatus.DELIVERED and row.status is not OutboxStatus.DELIVERED:
         row.status, row.error = OutboxStatus.DELIVERED, None
     elif report.status is OutboxStatus.FAILED and row.status is OutboxStatus.SENT:

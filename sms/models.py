@@ -24,3 +24,21 @@ class InboundSms(Base):
     command: Mapped[str] = mapped_column(String(24))  # the parsed command's kind, or "unknown"
     understood: Mapped[bool] = mapped_column(Boolean, default=True)
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class EarlyDeliveryReport(Base):
+    """A delivery report for a message id we have not recorded yet.
+
+    The gateway may call back before its own answer to the send has reached us and been
+    stored; such a report waits here and is applied the moment the id is recorded (see
+    `sms.delivery`). Reports for ids that never turn up are dropped after a few days.
+    """
+
+    __tablename__ = "early_delivery_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # the OutboxStatus the report means
+    word: Mapped[str] = mapped_column(String(32))  # the gateway's own word, e.g. "Success"
+    failure_reason: Mapped[str] = mapped_column(String(100), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

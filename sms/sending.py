@@ -30,6 +30,7 @@ from antre.db import Database
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways.contract import Gateway, Outcome, SendResult
+from sms import delivery
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,8 @@ def _record(
             .values(updated_at=now, **values)
             .execution_options(synchronize_session=False)
         )
+        if step is Step.SENT and result.gateway_id:
+            delivery.apply_early_reports(session, result.gateway_id, now)
     log.info("outbox %d attempt %d: %s (%s)", claim.outbox_id, claim.attempt, step, result.status)
     return Report(step, claim.attempt, result.status)
 

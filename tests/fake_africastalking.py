@@ -13,6 +13,8 @@ requests with `answer(...)` (one behaviour per request; after the list runs out 
     hang          no answer for `hang_seconds` (past the client's timeout), then 101
 
 Requests with a wrong apiKey header or username get HTTP 401, as the real API answers.
+`before_answer(request, message_id)`, when set, runs for each accepted message before the
+answer is written: the real gateway's delivery callback can reach the app that early.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +57,7 @@ class FakeAfricasTalking:
     hang_seconds: float = 3.0
     delay_seconds: float = 0.0  # every answer waits this long (to make senders overlap)
     cost: str = "IDR 300.0000"
+    before_answer: Callable[[Request, str], None] | None = None
     requests: list[Request] = field(default_factory=list)
     _script: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -124,12 +127,15 @@ class FakeAfricasTalking:
             return _reply(http, 500, "text/plain", "Internal Server Error")
         code, status = _RECIPIENT_STATUSES[behaviour]
         accepted = code < 200
+        message_id = f"ATXid_{uuid.uuid4().hex}" if accepted else "None"
+        if accepted and self.before_answer is not None:
+            self.before_answer(request, message_id)
         recipient = {
             "statusCode": code,
             "number": form.get("to", ""),
             "status": status,
             "cost": self.cost if accepted else "0",
-            "messageId": f"ATXid_{uuid.uuid4().hex}" if accepted else "None",
+            "messageId": message_id,
         }
         total = self.cost.split(".")[0] if accepted else "0"
         body = {

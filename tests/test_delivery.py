@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from antre import database, jobs
 from antre.db import Database
+from booking.clock import utcnow
 from booking.models import OutboxStatus
-from tests.test_sending import PHONE, outbox, write_sms
+from sms import delivery
+from sms.models import EarlyDeliveryReport
+from tests import fake_africastalking as fake_at
+from tests.fake_africastalking import FakeAfricasTalking, Request
+from tests.test_sending import PHONE, make_app, outbox, write_sms
 
 
 @pytest.fixture
@@ -87,6 +97,66 @@ def test_a_report_for_a_message_we_never_sent_is_acknowledged(
 ) -> None:
     assert report(app.test_client(), id="ATXid_unknown", status="Success") == (200, "ok\n")
     assert outbox(db, sent[0]).status is OutboxStatus.SENT
+    assert early_reports(db) == 1  # kept, in case its message is being recorded right now
+
+
+@pytest.fixture
+def racing_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, FakeAfricasTalking]]:
+    """The app sending through the SDK to a gateway that calls back before it answers."""
+    with fake_at.running() as fake:
+        app = make_app(database_url, tmp_path, **fake_at.settings(fake))
+        yield app, fake
+        jobs.runner(app).stop()
+        database(app).dispose()
+
+
+@pytest.mark.parametrize(
+    ("status", "after", "error"),
+    [
+        ("Success", OutboxStatus.DELIVERED, None),
+        ("Failed", OutboxStatus.FAILED, "delivery: UserInBlacklist"),
+    ],
+)
+def test_a_report_that_comes_before_the_send_answer_is_applied_when_the_id_is_recorded(
+    racing_app: tuple[Flask, FakeAfricasTalking],
+    status: str,
+    after: OutboxStatus,
+    error: str | None,
+) -> None:
+    app, fake = racing_app
+    answers: list[tuple[int, str]] = []
+
+    def call_back_first(request: Request, message_id: str) -> None:
+        fields = {"id": message_id, "status": status, "phoneNumber": request.form["to"]}
+        if status == "Failed":
+            fields["failureReason"] = "UserInBlacklist"
+        answers.append(report(app.test_client(), **fields))
+
+    fake.before_answer = call_back_first
+    db = database(app)
+    outbox_id = write_sms(db)
+    assert jobs.runner(app).drain()
+    assert answers == [(200, "ok\n")]
+    row = outbox(db, outbox_id)
+    assert (row.status, row.error) == (after, error)
+    assert row.gateway_id is not None and row.gateway_id.startswith("ATXid_")
+    assert early_reports(db) == 0  # applied, so no longer kept
+
+
+def test_unmatched_reports_are_dropped_after_a_few_days(app: Flask, db: Database) -> None:
+    now = utcnow()
+    for day, gateway_id in ((0, "ATXid_old"), (3, "ATXid_new")):
+        parsed = delivery.parse({"id": gateway_id, "status": "Success"})
+        assert not isinstance(parsed, str)
+        answer = db.run(lambda s, r=parsed, d=day: delivery.record(s, r, now + timedelta(days=d)))
+        assert answer == "kept"
+    with db.transaction() as s:
+        assert s.scalars(select(EarlyDeliveryReport.gateway_id)).all() == ["ATXid_new"]
+
+
+def early_reports(db: Database) -> int:
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(EarlyDeliveryReport)) or 0
 
 
 MALFORMED = [
