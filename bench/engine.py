@@ -12,8 +12,10 @@ Measures (64 concurrent clients by default, spread over processes so that both c
   share and ours;
 - engine: `booking.taking.take_number` through `Database.run`, exactly as the web app calls
   it, on one hot session and across 100 sessions.
-Each engine run follows its raw run at once (in --rounds alternations, splitting --seconds),
-and every client opens its connection before the clock starts, in both. Then checks the
+The three kinds run one after another on the hot session, then across sessions, in --rounds
+alternations splitting --seconds (the statements before the engine in even rounds, after it in
+odd ones, so that neither always finds the tables the other has just grown); every client opens
+its connection before the clock starts. Then checks the
 engine's bookings: no number twice, places_taken equal to the active count,
 capacity never exceeded. Prints a table; `--json FILE` also writes the figures.
 """
@@ -315,9 +317,6 @@ def main() -> None:
                     {sid: services[sid] for sid in sessions[:rows]},
                     STATEMENT_OPERATORS[rows][turn],
                 )
-                parts.setdefault(f"engine's statements, {label}", []).append(
-                    run("statements", replay, **load)
-                )
                 engine = engine_factory(
                     scratch.url,
                     sessions[:rows],
@@ -325,7 +324,9 @@ def main() -> None:
                     f"{rows}:{turn}",
                     operator[turn],
                 )
-                parts.setdefault(f"engine, {label}", []).append(run("engine", engine, **load))
+                kinds = [("engine's statements", replay), ("engine", engine)]
+                for kind, factory in kinds if turn % 2 == 0 else reversed(kinds):
+                    parts.setdefault(f"{kind}, {label}", []).append(run(kind, factory, **load))
         raw_hot, floor_hot, hot, raw_spread, floor_spread, spread = (
             _merged(label, runs) for label, runs in parts.items()
         )

@@ -105,8 +105,10 @@ def apply_early_reports(db: Session, gateway_id: str, now: datetime) -> list[str
         .where(EarlyDeliveryReport.gateway_id == gateway_id)
         .order_by(EarlyDeliveryReport.id)
     ).all()
+    if not early:
+        return []
     row = db.scalars(select(Outbox).where(Outbox.gateway_id == gateway_id)).first()
-    if not early or row is None:  # nothing came early, or our claim lost and wrote no id
+    if row is None:  # our claim had lapsed and the record wrote no id: keep them
         return []
     applied = []
     for kept in early:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models import Base
+from booking.models import Base, UtcDateTime
 
 
 class InboundSms(Base):
@@ -31,7 +31,7 @@ class EarlyDeliveryReport(Base):
 
     The gateway may call back before its own answer to the send has reached us and been
     stored; such a report waits here and is applied the moment the id is recorded (see
-    `sms.delivery`). Reports for ids that never turn up are dropped after a few days.
+    `sms.delivery`). Reports for ids that never turn up are dropped after two days.
     """
 
     __tablename__ = "early_delivery_reports"
@@ -41,4 +41,4 @@ class EarlyDeliveryReport(Base):
     status: Mapped[str] = mapped_column(String(16))  # the OutboxStatus the report means
     word: Mapped[str] = mapped_column(String(32))  # the gateway's own word, e.g. "Success"
     failure_reason: Mapped[str] = mapped_column(String(100), default="")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

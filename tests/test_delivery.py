@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -9,12 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from antre import database, jobs
 from antre.db import Database
 from booking.clock import utcnow
-from booking.models import OutboxStatus
+from booking.models import Outbox, OutboxStatus
 from sms import delivery
 from sms.models import EarlyDeliveryReport
 from tests import fake_africastalking as fake_at
@@ -152,6 +153,51 @@ def test_unmatched_reports_are_dropped_after_a_few_days(app: Flask, db: Database
         assert answer == "kept"
     with db.transaction() as s:
         assert s.scalars(select(EarlyDeliveryReport.gateway_id)).all() == ["ATXid_new"]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_report_during_the_senders_uncommitted_record_is_not_lost(
+    app: Flask, db: Database
+) -> None:
+    """The interleaving the per-id lock is for (PostgreSQL: SQLite runs one writer at a time).
+
+    The sender has written the id but not committed, so the report cannot see it and keeps
+    itself; the sender's look for kept reports must then wait for that to commit, or it
+    finds nothing and the report waits for ever.
+    """
+    outbox_id = write_sms(db)
+    gateway_id = f"ATXid_race{outbox_id}"
+    now = utcnow()
+    sender = db.sessions()
+    sender.begin()
+    sender.execute(text("SET LOCAL lock_timeout = '5s'"))
+    sender.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id)
+        .values(status=OutboxStatus.SENT, gateway="africastalking", gateway_id=gateway_id)
+        .execution_options(synchronize_session=False)
+    )
+    reporter = db.sessions()
+    reporter.begin()
+    parsed = delivery.parse({"id": gateway_id, "status": "Success"})
+    assert not isinstance(parsed, str)
+    assert delivery.record(reporter, parsed, now) == "kept"
+
+    applied: list[list[str]] = []
+    looking = threading.Thread(
+        target=lambda: applied.append(delivery.apply_early_reports(sender, gateway_id, now))
+    )
+    looking.start()
+    looking.join(0.5)
+    assert looking.is_alive(), "the sender looked for kept reports without waiting"
+    reporter.commit()
+    looking.join(10)
+    sender.commit()
+    assert applied == [["delivered"]]
+    assert outbox(db, outbox_id).status is OutboxStatus.DELIVERED
+    assert early_reports(db) == 0
 
 
 def early_reports(db: Database) -> int:
