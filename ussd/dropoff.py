@@ -7,7 +7,7 @@ session lifetime. `last_screen` says where people gave up.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -41,7 +41,18 @@ class Shown:
     first: bool  # the session's first request: the phone's older open sessions are left
 
     def as_record(self) -> dict[str, object]:
-        return {**asdict(self), "at": self.at.isoformat()}
+        # Spelled out: dataclasses.asdict deep-copies, a tenth of a first dial's CPU.
+        return {
+            "session_id": self.session_id,
+            "phone": self.phone,
+            "network": self.network,
+            "facility_id": self.facility_id,
+            "screen": self.screen,
+            "input_ok": self.input_ok,
+            "finished": self.finished,
+            "at": self.at.isoformat(),
+            "first": self.first,
+        }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Shown:
