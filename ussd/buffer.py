@@ -89,6 +89,16 @@ def flush(db: Database, redis: Redis, now: datetime | None = None, batch: int = 
 
 def _write(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
     """Write one claimed batch once, then remove it from Redis. Returns the records written."""
+    written = _write_once(db, redis, batch_id, now)
+    pipeline = redis.pipeline(transaction=True)
+    pipeline.delete(batch_key(batch_id))
+    pipeline.srem(PENDING, batch_id)
+    pipeline.execute()
+    return written
+
+
+def _write_once(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
+    """The batch's records in one transaction with its id, unless that id is there already."""
     shown = []
     for raw in redis.lrange(batch_key(batch_id), 0, -1):
         try:
@@ -109,11 +119,7 @@ def _write(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
             )
         if done is None:
             raise
-        shown = []  # written before, by a flush that crashed before removing it, or by a twin
-    pipeline = redis.pipeline(transaction=True)
-    pipeline.delete(batch_key(batch_id))
-    pipeline.srem(PENDING, batch_id)
-    pipeline.execute()
+        return 0  # written before, by a flush that crashed before removing it, or by a twin
     return len(shown)
 
 
