@@ -65,14 +65,14 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
     phone_key = cache.phone_key(request.phone)
     # One round trip for everything a request may need from the store: with Redis, a first
     # dial or a plain menu step needs nothing else (no database round trip, see ussd.cache).
-    cached, record, resume, phone, version = store.get_many(
+    cached, record, saved, phone, version = store.get_many(
         [answer_key, session_key, resume_key, phone_key, cache.CATALOG_KEY]
     )
     if cached is not None:
         return Reply(str(cached["body"]), bool(cached["finished"]))
     catalog.check(version)
     inputs = split(request.text)
-    resume = _resumable(resume, app, now) if record is None and not inputs else None
+    resume = _resumable(saved, app, now) if record is None and not inputs else None
     # With Redis, drop-off records go there with the session (one pipeline), and the worker
     # writes them in batches (ussd.buffer); without it they are written here, as before.
     buffered = store.keeps_dropoff()
@@ -118,6 +118,8 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
 
     reply, start, outcome, shown = database(app).run(work)
     puts, deletes = _kept(app, request, inputs, start, outcome, now)
+    if saved is None:  # nothing to delete (as far as this request could see): one command less
+        deletes = [key for key in deletes if key != resume_key]
     puts.append((answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app)))
     fills = [(phone_key, one.as_record(), cache.PHONE_SECONDS) for one in loaded]
     records = [shown.as_record()] if buffered else []
