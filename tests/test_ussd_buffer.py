@@ -7,6 +7,9 @@ their records themselves; the figures come out as if every record had been writt
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -28,7 +31,7 @@ from ussd.buffer import batch_key
 from ussd.cache import phone_key
 from ussd.models import UssdFlushedBatch, UssdSession, UssdStep
 from ussd.phone import Handset, through_app
-from ussd.store import DROPOFF
+from ussd.store import DROPOFF, store_of
 
 OTHER = "+6281298765432"
 THIRD = "+6281298765433"
@@ -296,3 +299,63 @@ def test_the_workers_sweep_writes_the_waiting_records(
         sweep(shop)
     assert_two_sessions(db, abandoned, finished)
     assert buffer.waiting(redis) == 0
+
+
+class Switch(Cable):
+    """A Cable that can be cut and joined again: Redis away for a while, then back."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.down = False
+        super().__init__(upstream)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                near, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down:
+                near.close()  # refused, as a dead Redis would
+                continue
+            far = socket.create_connection(self.upstream)
+            self.sockets += [near, far]
+            threading.Thread(target=self._pump, args=(near, far), daemon=True).start()
+            threading.Thread(target=self._pump, args=(far, near), daemon=True).start()
+
+    def off(self) -> None:
+        self.down = True
+        for end in self.sockets:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+        self.sockets = []
+
+
+def test_a_setting_changed_while_redis_was_away_is_told_to_it_once_back(
+    database_url: str, redis_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
+) -> None:
+    where = redis.connection_pool.connection_kwargs
+    switch = Switch((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    cut_off = make_app(database_url, f"redis://127.0.0.1:{switch.port}/{where['db']}", tmp_path)
+    other = make_app(database_url, redis_url, tmp_path)
+    try:
+        seeded(other, now)
+        redis.delete(phone_key(PHONE))  # the seeding's tombstone, as if its seconds had passed
+        assert Handset(through_app(other), PHONE).dial().startswith("CON Puskesmas Cipocok")
+        assert redis.exists(phone_key(PHONE)) == 1  # Indonesian, copied in Redis
+        switch.off()
+        phone = Handset(through_app(cut_off), PHONE)
+        phone.dial()
+        phone.press("5")
+        assert phone.press("2").startswith("CON Puskesmas Cipocok Jaya\n1 Take a queue number")
+        assert redis.exists(phone_key(PHONE)) == 1  # still the Indonesian copy: untold
+        switch.down = False
+        # Both waits after a Redis failure (5 s each) over, as if those seconds had passed:
+        cut_off.extensions["ussd.cache.redis_pause"] = 0.0
+        store_of(cut_off)._down_until = 0.0  # type: ignore[attr-defined]
+        Handset(through_app(cut_off), OTHER).dial()  # any USSD request tells what was untold
+        assert "1 Take a queue number" in Handset(through_app(other), PHONE).dial()
+    finally:
+        switch.off()
+        database(cut_off).dispose()
+        database(other).dispose()

@@ -8,8 +8,10 @@ Two copies, each with a stated bound on how stale it can be:
   short-lived tombstone there once its transaction commits, so the next request reads the row
   again. The tombstone also stops a request that read the old row just before that commit from
   filling the old value back (its NX fails while the tombstone lives, `TOMBSTONE_SECONDS`).
-  Changes made outside our code (plain SQL) are seen within `PHONE_SECONDS`. Never kept in the
-  memory store: another process could change the row and this one would not know.
+  An invalidation that cannot reach Redis is kept and sent with the next one. Changes made
+  outside our code (plain SQL) are seen within `PHONE_SECONDS`: a day, so that a phone that
+  dials daily finds its copy (about 150 bytes of Redis per phone). Never kept in the memory
+  store: another process could change the row and this one would not know.
 - **Facility names and their active services**, per process, for `CATALOG_SECONDS`. Every ORM
   change to a facility or service (the admin pages, bulk UPDATEs included) empties this
   process's copy at commit and bumps `ussd:catalog` in Redis; every request reads that number in
@@ -34,10 +36,11 @@ from antre.db import Changed
 from booking.models import Facility, Phone, Service
 
 log = logging.getLogger(__name__)
+_untold_lock = threading.Lock()
 
 CATALOG_KEY = "ussd:catalog"
 CATALOG_SECONDS = 30.0
-PHONE_SECONDS = 300.0
+PHONE_SECONDS = 24 * 3600.0
 TOMBSTONE_SECONDS = 5.0
 
 
@@ -160,21 +163,36 @@ def init_app(app: Flask) -> None:
 def _tell_redis(app: Flask, rows: Changed) -> None:
     from antre.redis import connection
 
-    # After a failure leave Redis alone a moment: a commit should not wait a timeout each time.
-    if time.monotonic() < app.extensions.get("ussd.cache.redis_pause", 0.0):
-        return
+    with _untold_lock:  # what could not be said before is said with this
+        untold: Changed = app.extensions.setdefault("ussd.cache.untold", Changed())
+        untold.phones |= rows.phones
+        untold.catalog = untold.catalog or rows.catalog
+        # After a failure leave Redis alone a moment: a commit should not wait a timeout each time.
+        if time.monotonic() < app.extensions.get("ussd.cache.redis_pause", 0.0):
+            return
+        app.extensions["ussd.cache.untold"] = Changed()
     try:
         pipeline = connection(app).pipeline(transaction=False)
-        if rows.catalog:
+        if untold.catalog:
             pipeline.incr(CATALOG_KEY)
-        for number in rows.phones:
+        for number in untold.phones:
             pipeline.set(phone_key(number), "{}", px=int(TOMBSTONE_SECONDS * 1000))
         pipeline.execute()
     except Exception as error:  # a committed change must not fail because Redis did
-        app.extensions["ussd.cache.redis_pause"] = time.monotonic() + TOMBSTONE_SECONDS
+        with _untold_lock:
+            app.extensions["ussd.cache.redis_pause"] = time.monotonic() + TOMBSTONE_SECONDS
+            again: Changed = app.extensions["ussd.cache.untold"]
+            again.phones |= untold.phones
+            again.catalog = again.catalog or untold.catalog
         log.warning(
-            "could not tell Redis of changed phones or facilities (%s); copies there may be"
-            " up to %g s old",
+            "could not tell Redis of changed phones or facilities (%s); trying again with the"
+            " next change or USSD request",
             type(error).__name__,
-            max(PHONE_SECONDS, CATALOG_SECONDS),
         )
+
+
+def tell_untold(app: Flask) -> None:
+    """Per USSD request: say what an earlier failure left unsaid, once Redis is back."""
+    untold: Changed | None = app.extensions.get("ussd.cache.untold")
+    if untold is not None and (untold.phones or untold.catalog):
+        _tell_redis(app, Changed())

@@ -59,6 +59,7 @@ class Start:
 def respond(app: Flask, request: Request, now: datetime) -> Reply:
     store = store_of(app)
     catalog = catalog_of(app)
+    cache.tell_untold(app)
     answer_key = f"ussd:answer:{request.session_id}:{_digest(request.text)}"
     session_key = f"ussd:session:{request.session_id}"
     resume_key = f"ussd:resume:{request.phone}"
