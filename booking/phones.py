@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
@@ -13,13 +11,8 @@ from booking.errors import Reason, Refused
 _PERSONAL = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-@lru_cache(maxsize=8192)
 def normalise(raw: str, region: str = "ID") -> str:
-    """The number in E.164, or Refused(PHONE_INVALID) if it cannot be a personal mobile.
-
-    Remembered per process (a pure function; refusals are not kept): a USSD session sends the
-    same number with each of its requests, and parsing one costs a tenth of a menu step's CPU.
-    """
+    """The number in E.164, or Refused(PHONE_INVALID) if it cannot be a personal mobile."""
     text = (raw or "").strip()[:32]
     try:
         number = phonenumbers.parse(text, region)
