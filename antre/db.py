@@ -139,8 +139,9 @@ def _note_changed_rows(session: Session, _context: Any) -> None:
 
 def _note_bulk_changes(state: Any) -> None:
     """`session.execute(update(Facility)…)` changes rows without loading them: note it too."""
-    watched = state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service)
-    if watched and (state.is_update or state.is_delete):
+    if not (state.is_update or state.is_delete):
+        return  # every SELECT and INSERT passes here: leave at once
+    if state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service):
         _changed(state.session).catalog = True
 
 
