@@ -33,9 +33,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from figures import views as figures_views
     from simulator import views as simulator_views
     from sms import views as sms_views
+    from ussd import cache as ussd_cache
     from ussd import views as ussd_views
 
     jobs.init_app(app)
+    ussd_cache.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(ussd_views.blueprint)

@@ -13,11 +13,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking.models import Outbox
+from booking.models import Facility, Outbox, Phone, Service
 from booking.records import NEW_OUTBOX_IDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# session.info key: what a transaction changed that copies elsewhere (caches) may hold.
+CHANGED_ROWS = "antre.changed_rows"
+
+
+class Changed:
+    """Rows of a committed transaction that caches may hold copies of (see `on_rows_committed`).
+
+    `phones`: the numbers of Phone rows added, changed or deleted; `catalog`: a facility or a
+    service was (a bulk UPDATE or DELETE of either counts too, without knowing which rows).
+    """
+
+    def __init__(self) -> None:
+        self.phones: set[str] = set()
+        self.catalog = False
+
 
 # PostgreSQL errors worth running the whole request again for: the retry sees the winner's row.
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
@@ -45,6 +61,14 @@ class Database:
         event.listen(self.sessions, "after_flush", _note_new_outbox_rows)
         event.listen(self.sessions, "after_commit", self._announce_outbox_rows)
         event.listen(self.sessions, "after_rollback", _forget_outbox_rows)
+        # Called with what a transaction changed of the rows caches copy (phones' settings,
+        # facilities, services), once it has committed: a cache emptied before the commit
+        # could be filled again from the old rows by a request reading meanwhile.
+        self.on_rows_committed: Callable[[Changed], None] | None = None
+        event.listen(self.sessions, "after_flush", _note_changed_rows)
+        event.listen(self.sessions, "do_orm_execute", _note_bulk_changes)
+        event.listen(self.sessions, "after_commit", self._announce_changed_rows)
+        event.listen(self.sessions, "after_rollback", _forget_changed_rows)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -75,6 +99,11 @@ class Database:
         if ids and self.on_outbox_committed is not None:
             self.on_outbox_committed(sorted(ids))
 
+    def _announce_changed_rows(self, session: Session) -> None:
+        changed: Changed | None = session.info.pop(CHANGED_ROWS, None)
+        if changed is not None and self.on_rows_committed is not None:
+            self.on_rows_committed(changed)
+
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -91,6 +120,33 @@ def _note_new_outbox_rows(session: Session, _context: Any) -> None:
 
 def _forget_outbox_rows(session: Session) -> None:
     session.info.pop(NEW_OUTBOX_IDS, None)
+
+
+def _changed(session: Session) -> Changed:
+    found: Changed | None = session.info.get(CHANGED_ROWS)
+    if found is None:
+        found = session.info[CHANGED_ROWS] = Changed()
+    return found
+
+
+def _note_changed_rows(session: Session, _context: Any) -> None:
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Phone):
+            _changed(session).phones.add(row.number)
+        elif isinstance(row, Facility | Service):
+            _changed(session).catalog = True
+
+
+def _note_bulk_changes(state: Any) -> None:
+    """`session.execute(update(Facility)…)` changes rows without loading them: note it too."""
+    if not (state.is_update or state.is_delete):
+        return  # every SELECT and INSERT passes here: leave at once
+    if state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service):
+        _changed(state.session).catalog = True
+
+
+def _forget_changed_rows(session: Session) -> None:
+    session.info.pop(CHANGED_ROWS, None)
 
 
 def _retryable(error: DBAPIError) -> bool:

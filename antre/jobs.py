@@ -7,13 +7,14 @@
 - Nothing here raises into a request: if Redis is down the rows stay pending in the outbox,
   and `sweep` hands them over once it is back.
 - `sweep(app)` writes the notifications that are due (reminders, held cancellations), hands
-  over rows that never reached a sender and gives up on rows whose sender died mid-send.
+  over rows that never reached a sender and gives up on rows whose sender died mid-send. With
+  Redis it first writes the USSD drop-off records waiting there (ussd.buffer).
   `antre worker` runs it every minute; RQ's cron can too::
 
       # cron_config.py, for `rq cron cron_config`
       from rq import cron
       from antre.jobs import QUEUE, sweep_outbox
-      cron.register(sweep_outbox, QUEUE, interval=60)
+      cron.register(sweep_outbox, QUEUE, interval=60)  # drop-off records too
 
 - Workers: `antre worker` (one process; run several), or the plain RQ equivalent, which builds
   the app from the environment in each job::
@@ -49,6 +50,7 @@ from gateways import Gateway
 from gateways import from_settings as gateway_from_settings
 from sms import sending
 from sms.sending import Policy, Step
+from ussd import buffer
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,17 @@ def sweep(app: Flask, now: datetime | None = None) -> int:
     return _sweep(app, database(app), now or utcnow())
 
 
+def flush_dropoff() -> int:
+    """RQ job (for RQ's cron): write the USSD drop-off records waiting in Redis (ussd.buffer)."""
+    return buffer.flush_app(_app())
+
+
 def _sweep(app: Flask, db: Database, now: datetime) -> int:
+    if app.config.get("REDIS_URL"):
+        try:
+            buffer.flush_app(app, now)
+        except Exception:  # the records wait in Redis for the next sweep; the outbox must not
+            log.exception("writing the USSD drop-off records failed; they wait in Redis")
     # Reminders are derived from the database on every sweep (design §6): written through the
     # app's own database so that the rows are handed to the sender as soon as they commit.
     scan = database(app).run(lambda session: reminders.run_due(session, now))

@@ -141,7 +141,7 @@ def test_wrong_input_shows_the_same_screen_with_a_hint(phone: Handset, demo: Dat
     remember(demo)
     phone.dial()
     service = phone.press("1")
-    for typed in ("7", "abc", "", "#", "1 1", "*"):
+    for typed in ("7", "abc", "", "#", "1 1", "*", "²"):  # "²" is a digit to str.isdigit
         screen = phone.press(typed)
         assert screen.startswith("CON Pilihan salah, coba lagi.\n1 Poli Umum"), typed
         assert screen.split("\n")[1:] == service.split("\n")[1:]

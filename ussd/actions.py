@@ -176,7 +176,7 @@ def _said(ctx: Context, refused: Refused) -> str:
 
 
 def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return int(value) if value.isdecimal() and len(value) < 12 else None
 
 
 ACTIONS: dict[str, Action] = {

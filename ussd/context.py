@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from ussd.cache import Catalog
 
 T = TypeVar("T")
 # Memo keys of single rows read by id (or the phone's own row); a change keeps them.
@@ -37,6 +40,7 @@ class Turn:
     session_key: str  # the gateway's sessionId, for idempotency keys
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     changed: bool = False  # a booking, a cancellation or a setting was written
+    catalog: Catalog | None = None  # the process's facility cards; None: read the database
 
     def remember(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Read once per request: walking a long path asks the same questions again."""

@@ -1,29 +1,35 @@
 """One request of a USSD session: from the gateway's fields to the screen to answer with.
 
 Per request: a retried request is answered from the store; otherwise the whole path is walked
-from the start in one database transaction (which also records the drop-off), and the store
-keeps the answer, the session's start, and, per phone, the unfinished path for a redial.
+from the start in one database transaction (which, without Redis, also records the drop-off),
+and the store keeps the answer, the session's start, per phone the unfinished path for a
+redial, and with Redis the drop-off record for ussd.buffer to write in a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from antre import database
 from menus.tree import TREE
 from texts import language_or_default, translate
-from ussd import dropoff, reads
+from ussd import cache, dropoff, reads
+from ussd.cache import catalog_of
 from ussd.context import Context, Turn
 from ussd.hints import RESUMED
 from ussd.render import render
 from ussd.store import Put, store_of
 from ussd.walker import Outcome, split, walk
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,20 +58,39 @@ class Start:
 
 def respond(app: Flask, request: Request, now: datetime) -> Reply:
     store = store_of(app)
+    catalog = catalog_of(app)
+    cache.tell_untold(app)
     answer_key = f"ussd:answer:{request.session_id}:{_digest(request.text)}"
     session_key = f"ussd:session:{request.session_id}"
     resume_key = f"ussd:resume:{request.phone}"
-    # One round trip for everything a request may need from the store.
-    cached, record, resume = store.get_many([answer_key, session_key, resume_key])
+    phone_key = cache.phone_key(request.phone)
+    # One round trip for everything a request may need from the store: with Redis, a first
+    # dial or a plain menu step needs nothing else (no database round trip, see ussd.cache).
+    cached, record, saved, phone, version = store.get_many(
+        [answer_key, session_key, resume_key, phone_key, cache.CATALOG_KEY]
+    )
     if cached is not None:
         return Reply(str(cached["body"]), bool(cached["finished"]))
+    catalog.check(version)
     inputs = split(request.text)
-    resume = _resumable(resume, app, now) if record is None and not inputs else None
+    resume = _resumable(saved, app, now) if record is None and not inputs else None
+    # With Redis, drop-off records go there with the session (one pipeline), and the worker
+    # writes them in batches (ussd.buffer); without it they are written here, as before.
+    buffered = store.keeps_dropoff()
+    loaded: list[cache.Settings] = []  # the phone's settings, if read from the database
 
-    def work(db: Session) -> tuple[Reply, Start, Outcome]:
-        known = dropoff.exists(db, request.session_id)
-        turn = Turn(db=db, now=now, session_key=request.session_id)
-        start, live_from = _start(turn, request, inputs, record, resume, known)
+    def work(db: Session) -> tuple[Reply, Start, Outcome, dropoff.Shown]:
+        loaded.clear()  # a retried transaction reads again
+        # A session the store does not know with inputs: its first request with digits dialled
+        # with the code, or one whose session the store forgot (then earlier requests ran its
+        # inputs but the last): the database tells. Without inputs it is a first request.
+        known = record is not None or (bool(inputs) and dropoff.exists(db, request.session_id))
+        turn = Turn(db=db, now=now, session_key=request.session_id, catalog=catalog)
+        settings = cache.settings_from(phone)
+        if settings is None and record is None:
+            settings = cache.settings_of(reads.phone(turn, request.phone))
+            loaded.append(settings)
+        start, live_from = _start(request, inputs, record, resume, known, settings)
         ctx = Context(request.phone, start.language, start.facility_id)
         outcome = walk(TREE, turn, ctx, [*start.prefix, *inputs], live_from)
         hint = outcome.hint
@@ -73,9 +98,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
             hint = translate(outcome.place.context.language, RESUMED)
         place = outcome.place
         body = render(TREE, turn, place.screen, place.context, place.page, hint)
-        dropoff.shown(
-            db,
-            known,
+        shown = dropoff.Shown(
             session_id=request.session_id,
             phone=request.phone,
             network=request.network,
@@ -83,28 +106,56 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
             screen=place.screen,
             input_ok=not hint or hint == translate(place.context.language, RESUMED),
             finished=outcome.finished,
-            now=now,
+            at=now,
+            first=not known,
         )
-        if not turn.changed:
-            dropoff.without_waiting_for_the_disk(db)
-        return Reply(body, outcome.finished), start, outcome
+        if turn.changed:
+            loaded.clear()  # perhaps changed by this very request: let the next one read it
+        if not buffered:
+            dropoff.record(db, [shown])
+            if not turn.changed:
+                dropoff.without_waiting_for_the_disk(db)
+        return Reply(body, outcome.finished), start, outcome, shown
 
-    reply, start, outcome = database(app).run(work)
+    reply, start, outcome, shown = database(app).run(work)
     puts, deletes = _kept(app, request, inputs, start, outcome, now)
+    if saved is None:  # nothing to delete (as far as this request could see): one command less
+        deletes = [key for key in deletes if key != resume_key]
     puts.append((answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app)))
-    store.write(puts, deletes)
+    fills = [(phone_key, one.as_record(), cache.PHONE_SECONDS) for one in loaded]
+    records = [shown.as_record()] if buffered else []
+    kept = store.write(puts, deletes, fills, records)
+    if buffered and not kept:
+        _record_now(app, shown)
     return reply
 
 
+def _record_now(app: Flask, shown: dropoff.Shown) -> None:
+    """Redis failed to take a drop-off record: write it to the database instead."""
+
+    def write(db: Session) -> None:
+        dropoff.record(db, [shown])
+        dropoff.without_waiting_for_the_disk(db)
+
+    try:
+        database(app).run(write)
+    except SQLAlchemyError:
+        # The answer may carry a booking already committed: it must still reach the phone.
+        log.exception("USSD drop-off record lost: neither Redis nor the database took it")
+
+
 def _start(
-    turn: Turn,
     request: Request,
     inputs: list[str],
     record: dict[str, Any] | None,
     resume: dict[str, Any] | None,
     known: bool,
+    settings: cache.Settings | None,
 ) -> tuple[Start, int]:
-    """The session's start, and from which input on the walk may change things."""
+    """The session's start, and from which input on the walk may change things.
+
+    `settings`: the phone's remembered ones; None only when the store holds the session.
+    """
     if record is not None:
         start = Start(
             language_or_default(record.get("language")),
@@ -114,18 +165,15 @@ def _start(
         seen = _common(record.get("last", []), inputs)
         walked = len(start.prefix) + len(inputs)
         return start, min(len(start.prefix) + seen, max(walked - 1, 0))
-    phone = reads.phone(turn, request.phone)
-    settings = Start(
-        language_or_default(phone.language if phone else None),
-        phone.facility_id if phone else None,
-    )
+    assert settings is not None
+    remembered = Start(language_or_default(settings.language), settings.facility_id)
     if known:
         # The store lost this session: only the newest input is new (the gateway adds one).
-        return settings, max(len(inputs) - 1, 0)
+        return remembered, max(len(inputs) - 1, 0)
     if resume is not None:
         prefix = tuple(str(part) for part in resume["trail"])
         return Start(resume["language"], resume["facility_id"], prefix, resumed=True), len(prefix)
-    return settings, 0  # a first request: everything dialled with the code is new
+    return remembered, 0  # a first request: everything dialled with the code is new
 
 
 def _kept(

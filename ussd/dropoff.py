@@ -7,9 +7,12 @@ session lifetime. `last_screen` says where people gave up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, bindparam, case, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ussd.models import UssdSession, UssdStep
@@ -23,58 +26,125 @@ def exists(db: Session, session_id: str) -> bool:
     return found is not None
 
 
-def shown(
-    db: Session,
-    known: bool,
-    *,
-    session_id: str,
-    phone: str,
-    network: str | None,
-    facility_id: int | None,
-    screen: str,
-    input_ok: bool,
-    finished: bool,
-    now: datetime,
-) -> None:
-    """Record one screen shown in a session; `known`: the session was recorded before.
+@dataclass(frozen=True)
+class Shown:
+    """One screen shown in a session: a drop-off record, before it is written."""
 
-    Plain statements, not ORM objects: this runs on every request, and nothing reads the rows
-    back in it.
-    """
-    screen = screen[:40]
-    if not known:
-        abandon_others(db, phone, session_id)
-        # A twin request racing to create the session fails here, and runs again.
-        db.execute(
-            insert(UssdSession).values(
-                id=session_id,
-                phone=phone,
-                network_code=network,
-                facility_id=facility_id,
-                started_at=now,
-                last_seen_at=now,
-                last_screen=screen,
-                steps=1,
-                outcome=FINISHED if finished else OPEN,
-            )
-        )
-    else:
-        changes: dict[str, object] = {
-            "facility_id": facility_id,
-            "last_seen_at": now,
-            "last_screen": screen,
-            "steps": UssdSession.steps + 1,
+    session_id: str
+    phone: str
+    network: str | None
+    facility_id: int | None
+    screen: str
+    input_ok: bool
+    finished: bool
+    at: datetime
+    first: bool  # the session's first request: the phone's older open sessions are left
+
+    def as_record(self) -> dict[str, object]:
+        # Spelled out: dataclasses.asdict deep-copies, a tenth of a first dial's CPU.
+        return {
+            "session_id": self.session_id,
+            "phone": self.phone,
+            "network": self.network,
+            "facility_id": self.facility_id,
+            "screen": self.screen,
+            "input_ok": self.input_ok,
+            "finished": self.finished,
+            "at": self.at.isoformat(),
+            "first": self.first,
         }
-        if finished:
-            changes["outcome"] = FINISHED
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Shown:
+        return cls(**{**record, "at": datetime.fromisoformat(record["at"])})
+
+
+def record(db: Session, shown: list[Shown]) -> None:
+    """Write screens shown, in the order shown: one request's, or a batch of many requests'.
+
+    Written as a merge, so that the records of one session may arrive in any number of batches,
+    some written by the request itself (no Redis) and some by a later flush (see ussd.buffer):
+    a session's row is inserted or, if there, updated with the later of the two last screens,
+    the earlier start, the sum of the steps; `finished` once any record says so. Plain
+    statements, each run once per batch (executemany), not ORM objects: nothing reads them back.
+    """
+    if not shown:
+        return
+    sessions: dict[str, dict[str, object]] = {}
+    newest: dict[str, Shown] = {}  # per phone, its newest session's first request
+    for one in shown:
+        row = sessions.get(one.session_id)
+        if row is None:
+            row = sessions[one.session_id] = {
+                "id": one.session_id,
+                "phone": one.phone,
+                "network_code": one.network,
+                "started_at": one.at,
+                "steps": 0,
+                "outcome": OPEN,
+            }
+        row.update(facility_id=one.facility_id, last_seen_at=one.at, last_screen=one.screen[:40])
+        row["steps"] = int(row["steps"]) + 1  # type: ignore[call-overload]
+        if one.finished:
+            row["outcome"] = FINISHED
+        if one.first:
+            newest[one.phone] = one
+    db.execute(_merge(db), list(sessions.values()))
+    if newest:
+        # A phone dialling anew has left its earlier open sessions where they stopped. Only
+        # those that started no later than the new one: records of an older session written
+        # after a newer one's (Redis was down meanwhile) must not abandon the newer.
+        table = _sessions()
         db.execute(
-            update(UssdSession)
-            .where(UssdSession.id == session_id)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(
+                table.c.phone == bindparam("p"),
+                table.c.outcome == OPEN,
+                table.c.id != bindparam("s"),
+                table.c.started_at <= bindparam("at"),
+            )
+            .values(outcome=ABANDONED),
+            [{"p": one.phone, "s": one.session_id, "at": one.at} for one in newest.values()],
         )
     db.execute(
-        insert(UssdStep).values(session_id=session_id, at=now, screen=screen, input_ok=input_ok)
+        insert(UssdStep),
+        [
+            {
+                "session_id": one.session_id,
+                "at": one.at,
+                "screen": one.screen[:40],
+                "input_ok": one.input_ok,
+            }
+            for one in shown
+        ],
+    )
+
+
+def _sessions() -> Table:
+    # The table, not the class: an ORM UPDATE with a list of parameters would be a bulk
+    # update by primary key, not this statement run once per phone.
+    return cast(Table, UssdSession.__table__)
+
+
+def _merge(db: Session) -> Any:
+    """INSERT … ON CONFLICT (id) DO UPDATE for ussd_sessions, in the database's own dialect."""
+    dialect = db.get_bind().dialect.name
+    table = _sessions()
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    new, old = statement.excluded, table.c
+    later = new.last_seen_at >= old.last_seen_at
+    return statement.on_conflict_do_update(
+        index_elements=[old.id],
+        set_={
+            "facility_id": case((later, new.facility_id), else_=old.facility_id),
+            "last_screen": case((later, new.last_screen), else_=old.last_screen),
+            "last_seen_at": case((later, new.last_seen_at), else_=old.last_seen_at),
+            "started_at": case(
+                (new.started_at < old.started_at, new.started_at), else_=old.started_at
+            ),
+            "steps": old.steps + new.steps,
+            "outcome": case((new.outcome == FINISHED, FINISHED), else_=old.outcome),
+        },
     )
 
 
@@ -88,16 +158,6 @@ def without_waiting_for_the_disk(db: Session) -> None:
     """
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-
-def abandon_others(db: Session, phone: str, keep: str) -> None:
-    """A phone dialling anew has left its earlier open sessions where they stopped."""
-    db.execute(
-        update(UssdSession)
-        .where(UssdSession.phone == phone, UssdSession.outcome == OPEN, UssdSession.id != keep)
-        .values(outcome=ABANDONED)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def close_stale(db: Session, now: datetime, lifetime: timedelta) -> int:

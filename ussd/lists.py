@@ -18,12 +18,9 @@ SLOT_FULL = N_("{day} {hours} (full)")
 
 
 def services(turn: Turn, ctx: Context) -> list[Item]:
-    where = reads.facility(turn, ctx.facility_id)
-    if where is None:
-        return []
     return [
         Item(to_gsm7(service.name(ctx.language)), str(service.id))
-        for service in reads.services(turn, where)
+        for service in reads.service_cards(turn, ctx.facility_id)
     ]
 
 

@@ -36,3 +36,17 @@ class UssdStep(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     screen: Mapped[str] = mapped_column(String(40))
     input_ok: Mapped[bool] = mapped_column(default=True)  # False: the screen was shown again
+
+
+class UssdFlushedBatch(Base):
+    """A batch of drop-off records written from Redis (ussd.buffer), kept to write it once.
+
+    Inserted in the same transaction as the batch's rows: a flush retried after a crash between
+    that commit and removing the batch from Redis finds it here and writes nothing twice.
+    """
+
+    __tablename__ = "ussd_flushed_batches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer)
+    flushed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -9,13 +9,22 @@ from sqlalchemy import select
 from booking import sessions
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import Position, position
+from ussd.cache import FacilityCard, ServiceCard, load_card
 from ussd.context import Turn
 
 
-def facility(turn: Turn, facility_id: int | None) -> Facility | None:
+def facility_card(turn: Turn, facility_id: int | None) -> FacilityCard | None:
+    """A facility's name and active services, from the process's copy when there is one."""
     if facility_id is None:
         return None
-    return turn.remember(("facility", facility_id), lambda: turn.db.get(Facility, facility_id))
+    if turn.catalog is None:
+        return turn.remember(("card", facility_id), lambda: load_card(turn.db, facility_id))
+    return turn.catalog.facility(turn.db, facility_id)
+
+
+def service_cards(turn: Turn, facility_id: int | None) -> tuple[ServiceCard, ...]:
+    card = facility_card(turn, facility_id)
+    return card.services if card is not None else ()
 
 
 def phone(turn: Turn, number: str) -> Phone | None:
@@ -39,10 +48,6 @@ def booking(turn: Turn, booking_id: int | None) -> Booking | None:
     if booking_id is None:
         return None
     return turn.remember(("booking", booking_id), lambda: turn.db.get(Booking, booking_id))
-
-
-def services(turn: Turn, where: Facility) -> list[Service]:
-    return turn.remember(("services", where.id), lambda: sessions.services_of(turn.db, where))
 
 
 def slots(turn: Turn, of: Service) -> list[tuple[date, sessions.Bookable]]:

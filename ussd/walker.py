@@ -127,7 +127,7 @@ def _settings(ctx: Context) -> Context:
 
 
 def _pick(typed: str, count: int) -> int | None:
-    if not typed.isdigit() or len(typed) > 2:
+    if not typed.isdecimal() or len(typed) > 2:  # isdigit() takes "²", which int() refuses
         return None
     number = int(typed)
     return number if 1 <= number <= count else None

@@ -14,7 +14,7 @@ NOT_STARTED = N_("not yet")
 
 
 def facility(turn: Turn, ctx: Context) -> dict[str, object]:
-    where = reads.facility(turn, ctx.facility_id)
+    where = reads.facility_card(turn, ctx.facility_id)
     return {"facility": where.name if where is not None else ""}
 
 

@@ -1,0 +1,37 @@
+"""batches of USSD drop-off records written from Redis, so that each is written once
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0011'
+# Main has a 0010 of its own (early delivery reports), made meanwhile: on merging, this
+# becomes down_revision = '0010', so that the history stays one line.
+down_revision: str | None = '0009'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('ussd_flushed_batches',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('flushed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ussd_flushed_batches'))
+    )
+    with op.batch_alter_table('ussd_flushed_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ussd_flushed_batches_flushed_at'), ['flushed_at'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ussd_flushed_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ussd_flushed_batches_flushed_at'))
+
+    op.drop_table('ussd_flushed_batches')

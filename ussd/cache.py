@@ -1,0 +1,198 @@
+"""Copies of rarely-changing rows, so that a first dial or a plain menu step reads no database.
+
+Two copies, each with a stated bound on how stale it can be:
+
+- **A phone's settings** (language, remembered facility), in Redis under `ussd:phone:<number>`,
+  read in the request's one MGET and filled at its end (SET NX, in the same pipeline). Every
+  change made through our code (USSD, SMS, the engine: any ORM write to a `Phone` row) puts a
+  short-lived tombstone there once its transaction commits, so the next request reads the row
+  again. The tombstone also stops a request that read the old row just before that commit from
+  filling the old value back (its NX fails while the tombstone lives, `TOMBSTONE_SECONDS`).
+  An invalidation that cannot reach Redis is kept and sent with the next one. Changes made
+  outside our code (plain SQL) are seen within `PHONE_SECONDS`: a day, so that a phone that
+  dials daily finds its copy (about 150 bytes of Redis per phone). Never kept in the memory
+  store: another process could change the row and this one would not know.
+- **Facility names and their active services**, per process, for `CATALOG_SECONDS`. Every ORM
+  change to a facility or service (the admin pages, bulk UPDATEs included) empties this
+  process's copy at commit and bumps `ussd:catalog` in Redis; every request reads that number in
+  its MGET, and a process that sees it move empties its copy. Without Redis, or for changes
+  made outside our code, a copy is at most `CATALOG_SECONDS` old.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from antre import database
+from antre.db import Changed
+from booking.models import Facility, Phone, Service
+
+log = logging.getLogger(__name__)
+_untold_lock = threading.Lock()
+
+CATALOG_KEY = "ussd:catalog"
+CATALOG_SECONDS = 30.0
+PHONE_SECONDS = 24 * 3600.0
+TOMBSTONE_SECONDS = 5.0
+
+
+def phone_key(number: str) -> str:
+    return f"ussd:phone:{number}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the menu needs of a phone's row: None for each when the phone has no row."""
+
+    known: bool
+    language: str | None
+    facility_id: int | None
+
+    def as_record(self) -> dict[str, Any]:
+        return {"known": self.known, "language": self.language, "facility_id": self.facility_id}
+
+
+def settings_from(record: dict[str, Any] | None) -> Settings | None:
+    """The cached settings, or None for a miss (nothing there, or a tombstone)."""
+    if record is None or "known" not in record:
+        return None
+    return Settings(bool(record["known"]), record.get("language"), record.get("facility_id"))
+
+
+def settings_of(row: Phone | None) -> Settings:
+    if row is None:
+        return Settings(False, None, None)
+    return Settings(True, row.language, row.facility_id)
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    id: int
+    name_id: str
+    name_en: str
+
+    def name(self, language: str) -> str:  # the same rule as Service.name
+        return self.name_en if language == "en" else self.name_id
+
+
+@dataclass(frozen=True)
+class FacilityCard:
+    id: int
+    name: str
+    services: tuple[ServiceCard, ...]  # the active ones, in the order the menu lists them
+
+
+class Catalog:
+    """This process's copy of facility cards, each for CATALOG_SECONDS at most."""
+
+    def __init__(self, seconds: float = CATALOG_SECONDS) -> None:
+        self.seconds = seconds
+        self._cards: dict[int, tuple[float, FacilityCard | None]] = {}
+        self._version: object = None
+        self._generation = 0  # moves whenever the copy is emptied
+        self._lock = threading.Lock()
+
+    def check(self, version: object) -> None:
+        """Empty the copy if Redis says a facility or service changed since it was made."""
+        if version != self._version:
+            with self._lock:
+                self._version = version
+                self._empty()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._empty()
+
+    def facility(self, db: Session, facility_id: int) -> FacilityCard | None:
+        found = self._cards.get(facility_id)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        generation = self._generation
+        card = load_card(db, facility_id)
+        with self._lock:
+            # Read before a change was announced: keep it for this request only.
+            if generation == self._generation:
+                self._cards[facility_id] = (time.monotonic() + self.seconds, card)
+        return card
+
+    def _empty(self) -> None:
+        self._cards = {}
+        self._generation += 1
+
+
+def load_card(db: Session, facility_id: int) -> FacilityCard | None:
+    name = db.scalar(select(Facility.name).where(Facility.id == facility_id))
+    if name is None:
+        return None
+    # The same list as booking.sessions.services_of: active services, by prefix.
+    rows = db.execute(
+        select(Service.id, Service.name_id, Service.name_en)
+        .where(Service.facility_id == facility_id, Service.active.is_(True))
+        .order_by(Service.prefix)
+    )
+    return FacilityCard(facility_id, name, tuple(ServiceCard(*row) for row in rows))
+
+
+def catalog_of(app: Flask) -> Catalog:
+    found: Catalog | None = app.extensions.get("ussd.catalog")
+    if found is None:
+        found = app.extensions.setdefault("ussd.catalog", Catalog())
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Empty the copies when our own code changes the rows they copy."""
+
+    def changed(rows: Changed) -> None:
+        if rows.catalog:
+            catalog_of(app).forget()
+        if app.config.get("REDIS_URL") and (rows.catalog or rows.phones):
+            _tell_redis(app, rows)
+
+    database(app).on_rows_committed = changed
+
+
+def _tell_redis(app: Flask, rows: Changed) -> None:
+    from antre.redis import connection
+
+    with _untold_lock:  # what could not be said before is said with this
+        untold: Changed = app.extensions.setdefault("ussd.cache.untold", Changed())
+        untold.phones |= rows.phones
+        untold.catalog = untold.catalog or rows.catalog
+        # After a failure leave Redis alone a moment: a commit should not wait a timeout each time.
+        if time.monotonic() < app.extensions.get("ussd.cache.redis_pause", 0.0):
+            return
+        app.extensions["ussd.cache.untold"] = Changed()
+    try:
+        pipeline = connection(app).pipeline(transaction=False)
+        if untold.catalog:
+            pipeline.incr(CATALOG_KEY)
+        for number in untold.phones:
+            pipeline.set(phone_key(number), "{}", px=int(TOMBSTONE_SECONDS * 1000))
+        pipeline.execute()
+    except Exception as error:  # a committed change must not fail because Redis did
+        with _untold_lock:
+            app.extensions["ussd.cache.redis_pause"] = time.monotonic() + TOMBSTONE_SECONDS
+            again: Changed = app.extensions["ussd.cache.untold"]
+            again.phones |= untold.phones
+            again.catalog = again.catalog or untold.catalog
+        log.warning(
+            "could not tell Redis of changed phones or facilities (%s); trying again with the"
+            " next change or USSD request",
+            type(error).__name__,
+        )
+
+
+def tell_untold(app: Flask) -> None:
+    """Per USSD request: say what an earlier failure left unsaid, once Redis is back."""
+    untold: Changed | None = app.extensions.get("ussd.cache.untold")
+    if untold is not None and (untold.phones or untold.catalog):
+        _tell_redis(app, Changed())
