@@ -1,7 +1,7 @@
 """batches of USSD drop-off records written from Redis, so that each is written once
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-24
 """
 
@@ -12,9 +12,7 @@ from alembic import op
 
 
 revision: str = '0011'
-# Main has a 0010 of its own (early delivery reports), made meanwhile: on merging, this
-# becomes down_revision = '0010', so that the history stays one line.
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
