@@ -82,7 +82,7 @@ Statements = list[tuple[str, dict[str, object]]]
 _CAPTURED_PHONE = "+62811990000000"  # in E.164 already, so the engine sends it as it is
 
 
-def capture_statements(url: str, session_id: int) -> Statements:
+def capture_statements(url: str, session_id: int, now: datetime = NOW) -> Statements:
     """What the engine sends PostgreSQL for one booking of a new phone, as the driver got it."""
     db = Database(url, pool_size=1)
     sent: Statements = []
@@ -97,7 +97,7 @@ def capture_statements(url: str, session_id: int) -> Statements:
         channel=Channel.API,
         request_key="bench:captured",
     )
-    db.run(lambda s: take_number(s, command, NOW))
+    db.run(lambda s: take_number(s, command, now))
     db.dispose()
     assert any(_CAPTURED_PHONE in p.values() for _, p in sent), "the phone was sent changed"
     return sent

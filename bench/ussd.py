@@ -11,7 +11,10 @@ then measures with `--clients` concurrent HTTP clients spread over `--processes`
 - one-dial booking: `POST /ussd` with `1001*1*2*1*1`-style text (code, take a number, service,
   first time, for me) from a new phone each time, spread over ~100 sessions;
 - raw counter: `UPDATE … RETURNING` + `INSERT` + commit on as many rows as those sessions
-  (bench.engine's operation).
+  (bench.engine's operation);
+- the engine's statements: the SQL one booking of the engine sends, replayed by plain psycopg
+  across today's sessions (bench.engine's replay): what a booking's database work alone
+  allows, with no HTTP, no menu and no Python, beside which to read the one-dial rate.
 Then checks the database: no number twice, one booking per booking phone, places_taken right.
 """
 
@@ -43,7 +46,14 @@ from antre import migrate
 from antre.db import Database
 from antre.demo import seed
 from bench.common import HEADER, Factory, ScratchDatabase, row, run
-from bench.engine import check_engine, raw_factory
+from bench.engine import (
+    capture_statements,
+    check_engine,
+    raw_factory,
+    service_of,
+    statements_factory,
+)
+from booking.clock import local_today
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,6 +219,21 @@ def never_stuck(factory: Factory) -> Factory:
     return guarded  # type: ignore[return-value]
 
 
+def todays_sessions(url: str) -> list[int]:
+    db = Database(url)
+    with db.transaction() as s:
+        found = list(
+            s.scalars(
+                select(ClinicSession.id)
+                # The demo's facilities are all in Asia/Jakarta: their today, as the menu's.
+                .where(ClinicSession.day == local_today(datetime.now(UTC), "Asia/Jakarta"))
+                .order_by(ClinicSession.id)
+            )
+        )
+    db.dispose()
+    return found
+
+
 def check_one_dial(url: str, prefix: str) -> dict[str, int]:
     """The engine's checks, and no booking phone with two numbers (a request booked twice)."""
     checks = check_engine(url)
@@ -285,6 +310,14 @@ def main() -> None:
             never_stuck(raw_factory(scratch.url, len(paths))),
             **load,
         )
+        today = todays_sessions(scratch.url)
+        replay = statements_factory(
+            scratch.url,
+            capture_statements(scratch.url, today[0], datetime.now(UTC)),
+            service_of(scratch.url, today),
+            "817",
+        )
+        statements = run(f"engine's statements, {len(today)} sessions", never_stuck(replay), **load)
         checks = check_one_dial(scratch.url, booking_prefix)
         db = Database(scratch.url)
         with db.engine.connect() as connection:
@@ -300,6 +333,7 @@ def main() -> None:
     print(row(bare))
     print(row(first, bare))
     print(row(raw))
+    print(row(statements, raw))
     print(row(booked, raw))
     print("checks:", checks)
     first_ok = first.rate >= 0.4 * bare.rate and first.percentile(0.99) <= 100
