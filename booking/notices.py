@@ -103,15 +103,13 @@ def in_quiet_hours(facility: Facility, now: datetime) -> bool:
     return clock >= start or clock < end
 
 
-def receipt_text(
-    db: Session, booking: Booking, now: datetime, *, language: str, ahead: int | None = None
-) -> str:
+def receipt_text(db: Session, booking: Booking, now: datetime, *, language: str) -> str:
     """The SMS that stays when the USSD screen is gone: number, place in queue, expected time.
 
     Only the text: the engine writes it to the outbox with the booking (booking.writing), in
     the transaction that created the booking, so no receipt can exist yet.
     """
-    where = position(db, booking, now, ahead=ahead)
+    where = position(db, booking, now)
     name = booking.person.name
     return _text(
         booking,

@@ -42,12 +42,22 @@ def position(db: Session, booking: Booking, now: datetime, ahead: int | None = N
     session = booking.session
     facility = session.service.facility
     if ahead is None:
+        ahead = _newest_ahead(booking, session)
+    if ahead is None:
         ahead = _ahead(db, booking)
     starts = at_local(session.day, session.start_time, facility.timezone)
     expected = max(now, starts) + ahead * pace(db, session, facility)
     prefix = session.service.prefix
     serving = display_number(prefix, session.now_serving) if session.now_serving else None
     return Position(booking=booking, now_serving=serving, ahead=ahead, expected_at=expected)
+
+
+def _newest_ahead(booking: Booking, session: ClinicSession) -> int | None:
+    """The people ahead of the session's newest booking before the first call, known without a
+    query: until someone is called every place taken is someone waiting, and the newest
+    number is behind all of them. None when that does not apply."""
+    newest = booking.number == session.last_number and booking.status in ACTIVE
+    return session.places_taken - 1 if newest and session.now_serving is None else None
 
 
 def _ahead(db: Session, booking: Booking) -> int:

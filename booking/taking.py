@@ -133,11 +133,10 @@ def _take(
     booking = Booking(**row, called_at=None, finished_at=None)
     receipt = None
     if receipt_language is not None and phone is not None:
-        # Before the first call every place taken is someone waiting: the people ahead are
-        # known without another query while the counter row is locked.
-        ahead = counter.places_taken - 1 if counter.now_serving is None else None
+        # The session object holds the counter's new values: before the first call the people
+        # ahead of this newest number are known without a query while the row is locked.
         booking.session, booking.person = session, person
-        body = notices.receipt_text(db, booking, now, language=receipt_language, ahead=ahead)
+        body = notices.receipt_text(db, booking, now, language=receipt_language)
         receipt = records.sms_values(phone=phone, body=body, kind=notices.RECEIPT_KIND, now=now)
     written = writing.insert_booking(db, row, event, receipt, new_person)
     if written.outbox_id is not None:

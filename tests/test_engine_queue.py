@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from antre.db import Database
 from booking import schedule
+from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
 from booking.models import (
     Booking,
     BookingStatus,
+    Channel,
     ClinicSession,
     Event,
     Facility,
@@ -20,8 +22,9 @@ from booking.models import (
     ScheduleTemplate,
     Service,
 )
-from booking.position import position
+from booking.position import _ahead, position
 from booking.queue import call_next, check_in, mark_no_show, mark_served, skip
+from booking.taking import cancel_booking
 from tests.helpers import session_id, take, today
 
 STAFF = {"actor": "nurse.ani", "channel": "staff"}
@@ -93,6 +96,24 @@ def test_position_counts_active_bookings_ahead_and_uses_the_configured_pace(
     assert where.ahead == 2 and where.now_serving is None
     # Session starts 08:00 WIB (01:00 UTC), 10 minutes per patient by default.
     assert where.expected_at == datetime(2026, 11, 23, 1, 20, tzinfo=now.tzinfo)
+
+
+def test_the_newest_bookings_people_ahead_match_the_count_after_cancellations(
+    demo: Database, now: datetime
+) -> None:
+    """Before the first call the newest number's people ahead come from the session row, not
+    a count (booking.position): the two must agree, cancellations before and after included."""
+    sid = session_id(demo, day=today(now))
+    bookings = [take(demo, sid, f"+62812345679{i:02d}", now) for i in range(5)]
+    for victim in (bookings[1], bookings[4]):  # one in the middle, and the newest
+        command = CancelBooking(victim.id, Channel.USSD, victim.booked_by or "")
+        demo.run(lambda s, c=command: cancel_booking(s, c, now))
+    newest = take(demo, sid, "+6281234567999", now)
+    with demo.transaction() as s:
+        for booking in (*bookings, newest):
+            row = s.get_one(Booking, booking.id)
+            assert position(s, row, now).ahead == _ahead(s, row), row.display
+        assert position(s, s.get_one(Booking, newest.id), now).ahead == 3  # A-001, 003, 004
 
 
 def test_position_uses_the_measured_pace_once_enough_patients_were_called(
