@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,18 +58,27 @@ def booking_days(facility: Facility, now: datetime) -> list[date]:
 
 def bookable_sessions(db: Session, service: Service, day: date, now: datetime) -> list[Bookable]:
     """Sessions of a service on a day that could take a booking now, with the places left."""
+    return [bookable for _day, bookable in bookable_on(db, service, [day], now)]
+
+
+def bookable_on(
+    db: Session, service: Service, days: Sequence[date], now: datetime
+) -> list[tuple[date, Bookable]]:
+    """The same for several days in one query, day by day, earliest session first."""
     facility = service.facility
     found = []
     for session in db.scalars(
         select(ClinicSession)
-        .where(ClinicSession.service_id == service.id, ClinicSession.day == day)
-        .order_by(ClinicSession.start_time)
+        .where(ClinicSession.service_id == service.id, ClinicSession.day.in_(days))
+        .order_by(ClinicSession.day, ClinicSession.start_time)
     ):
         try:
             check_bookable(session, service, facility, now)
         except Refused:
             continue
-        found.append(Bookable(session, max(0, session.capacity - session.places_taken)))
+        found.append(
+            (session.day, Bookable(session, max(0, session.capacity - session.places_taken)))
+        )
     return found
 
 

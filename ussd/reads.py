@@ -54,11 +54,8 @@ def slots(turn: Turn, of: Service) -> list[tuple[date, sessions.Bookable]]:
     """Every session of a service that takes bookings now, today first."""
 
     def load() -> list[tuple[date, sessions.Bookable]]:
-        found = []
-        for day in sessions.booking_days(of.facility, turn.now):
-            for bookable in sessions.bookable_sessions(turn.db, of, day, turn.now):
-                found.append((day, bookable))
-        return found
+        days = sessions.booking_days(of.facility, turn.now)
+        return sessions.bookable_on(turn.db, of, days, turn.now)
 
     return turn.remember(("slots", of.id), load)
 
