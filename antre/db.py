@@ -94,12 +94,19 @@ class Database:
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
+    # SQLAlchemy sends after_commit and after_rollback for savepoints too (a refused booking
+    # rolls its savepoint back): only the outermost transaction's end may announce or forget.
+
     def _announce_outbox_rows(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released: the real commit announces
         ids = session.info.pop(NEW_OUTBOX_IDS, None)
         if ids and self.on_outbox_committed is not None:
             self.on_outbox_committed(sorted(ids))
 
     def _announce_changed_rows(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return
         changed: Changed | None = session.info.pop(CHANGED_ROWS, None)
         if changed is not None and self.on_rows_committed is not None:
             self.on_rows_committed(changed)
@@ -119,6 +126,8 @@ def _note_new_outbox_rows(session: Session, _context: Any) -> None:
 
 
 def _forget_outbox_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the rest of the transaction may still commit
     session.info.pop(NEW_OUTBOX_IDS, None)
 
 
@@ -146,6 +155,8 @@ def _note_bulk_changes(state: Any) -> None:
 
 
 def _forget_changed_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(CHANGED_ROWS, None)
 
 

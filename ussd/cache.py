@@ -41,7 +41,10 @@ _untold_lock = threading.Lock()
 CATALOG_KEY = "ussd:catalog"
 CATALOG_SECONDS = 30.0
 PHONE_SECONDS = 24 * 3600.0
-TOMBSTONE_SECONDS = 5.0
+# Longer than any request can run (gunicorn's timeout is 30 s): a request that read a phone's
+# row before a change committed cannot outlive the tombstone and copy the old row back.
+TOMBSTONE_SECONDS = 60.0
+REDIS_PAUSE_SECONDS = 5.0
 
 
 def phone_key(number: str) -> str:
@@ -180,7 +183,7 @@ def _tell_redis(app: Flask, rows: Changed) -> None:
         pipeline.execute()
     except Exception as error:  # a committed change must not fail because Redis did
         with _untold_lock:
-            app.extensions["ussd.cache.redis_pause"] = time.monotonic() + TOMBSTONE_SECONDS
+            app.extensions["ussd.cache.redis_pause"] = time.monotonic() + REDIS_PAUSE_SECONDS
             again: Changed = app.extensions["ussd.cache.untold"]
             again.phones |= untold.phones
             again.catalog = again.catalog or untold.catalog
