@@ -149,7 +149,8 @@ class RedisStore:
         Not MULTI/EXEC (it costs a third more client CPU here, and cannot tell a lost reply
         either): the records go last, and Redis runs a pipeline's commands in order, so when a
         failure makes the caller write them to the database they were not appended before it,
-        except if the reply to a pipeline Redis ran whole is what got lost.
+        except if the reply to a pipeline Redis ran whole is what got lost (a late reply): then
+        they reach the database twice, and their ids (ussd_steps.record_id) count them once.
         """
         pipeline = self.client.pipeline(transaction=False)
         for key, value, ttl in puts:
