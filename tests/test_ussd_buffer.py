@@ -440,3 +440,56 @@ def test_a_record_written_again_adds_no_step(
         assert steps == [("s1", "main", True), ("s1", "service", True), ("s1", "when", True)]
     finally:
         database(app).dispose()
+
+
+def test_a_flush_writes_a_bounded_number_of_batches_and_the_next_goes_on(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    db = seeded(shop, now)
+    abandoned, finished = two_sessions(shop)
+    claim = redis.register_script(buffer._CLAIM)
+    # A batch a crashed flush left counts among a flush's batches too.
+    assert claim(keys=[DROPOFF, batch_key("0001-a"), buffer.PENDING], args=["0001-a", 1]) == 1
+    assert buffer.flush(db, redis, batch=1, batches=2) == 2
+    assert buffer.waiting(redis) == 2 and redis.scard(buffer.PENDING) == 0
+    assert len(rows(db)[1]) == 2
+    assert buffer.flush(db, redis, batch=1, batches=2) == 2
+    assert buffer.waiting(redis) == 0
+    assert_two_sessions(db, abandoned, finished)
+
+
+def test_the_sweep_hands_sms_over_before_it_writes_the_drop_off_records(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    """A long backlog of records must not hold up the SMS due now."""
+    from antre.jobs import sweep
+
+    db = seeded(shop, now)
+    abandoned, finished = two_sessions(shop)
+    said = statements(db)
+    with shop.app_context():
+        sweep(shop)
+    handed = next(i for i, sql in enumerate(said) if "outbox" in sql)
+    flushed = next(i for i, sql in enumerate(said) if "ussd_flushed_batches" in sql)
+    assert handed < flushed
+    assert_two_sessions(db, abandoned, finished)
+
+
+def test_once_the_list_is_full_requests_write_their_own_records(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    shop.config["USSD_DROPOFF_LIMIT"] = 2  # read when the store is made, at the first request
+    db = seeded(shop, now)
+    phone = Handset(through_app(shop), PHONE)
+    phone.dial()
+    phone.press("1")
+    assert buffer.waiting(redis) == 2 and rows(db) == ([], [])
+    phone.press("9")  # the list is full: this record goes to the database
+    abandoned = phone.session_id
+    assert phone.dial("*123*1001*1*1*1*1#").startswith("END Nomor Anda:")
+    assert buffer.waiting(redis) == 2
+    assert [screen for _id, screen, _ok in rows(db)[1]] == ["service", "booked"]
+    assert shop.test_client().get("/healthz").json["ussd_dropoff_waiting"] == 2
+    assert buffer.flush(db, redis) == 2
+    assert_two_sessions(db, abandoned, phone.session_id)
+    assert shop.test_client().get("/healthz").json["ussd_dropoff_waiting"] == 0
