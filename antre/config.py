@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "CALLBACK_KEY": None,
     "USSD_SESSION_TTL_SECONDS": 180,
     "USSD_RESUME_SECONDS": 120,
+    # Drop-off records waiting in Redis beyond which requests write theirs to the database
+    # (ussd.store): the list stays bounded when no worker flushes it (about 200 bytes each).
+    "USSD_DROPOFF_LIMIT": 100_000,
     "CONSOLE_REFRESH_SECONDS": 60,  # the queue page reloads itself to show new bookings
     "SIMULATOR": None,
     "SECURE_COOKIES": None,  # None → on in production (REDIS_URL set), off when embedded
@@ -80,6 +83,9 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         "CONSOLE_REFRESH_SECONDS",
     ):
         settings[name] = positive_number(name, settings[name])
+    settings["USSD_DROPOFF_LIMIT"] = int(
+        positive_number("USSD_DROPOFF_LIMIT", settings["USSD_DROPOFF_LIMIT"])
+    )
     from gateways import GATEWAYS
 
     gateway = str(settings["SMS_GATEWAY"])

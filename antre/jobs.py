@@ -8,7 +8,8 @@
   and `sweep` hands them over once it is back.
 - `sweep(app)` writes the notifications that are due (reminders, held cancellations), hands
   over rows that never reached a sender and gives up on rows whose sender died mid-send. With
-  Redis it first writes the USSD drop-off records waiting there (ussd.buffer).
+  Redis it then writes the USSD drop-off records waiting there (ussd.buffer), a bounded number
+  per sweep, after the SMS work so that a backlog of records never delays a reminder.
   `antre worker` runs it every minute; RQ's cron can too::
 
       # cron_config.py, for `rq cron cron_config`
@@ -165,11 +166,17 @@ def flush_dropoff() -> int:
 
 
 def _sweep(app: Flask, db: Database, now: datetime) -> int:
-    if app.config.get("REDIS_URL"):
-        try:
-            buffer.flush_app(app, now)
-        except Exception:  # the records wait in Redis for the next sweep; the outbox must not
-            log.exception("writing the USSD drop-off records failed; they wait in Redis")
+    try:
+        return _sweep_outbox(app, db, now)  # first: reminders and SMS wait for no record
+    finally:
+        if app.config.get("REDIS_URL"):
+            try:
+                buffer.flush_app(app, now)
+            except Exception:  # the records wait in Redis for the next sweep
+                log.exception("writing the USSD drop-off records failed; they wait in Redis")
+
+
+def _sweep_outbox(app: Flask, db: Database, now: datetime) -> int:
     # Reminders are derived from the database on every sweep (design §6): written through the
     # app's own database so that the rows are handed to the sender as soon as they commit.
     scan = database(app).run(lambda session: reminders.run_due(session, now))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from antre.db import Database
 from booking.models import Facility
 from figures.queries import Scope, compute
 from tests.test_ussd_replays import PHONE, Cable, make_app, seeded
-from ussd import buffer
+from ussd import buffer, dropoff
 from ussd.buffer import batch_key
 from ussd.cache import phone_key
 from ussd.models import UssdFlushedBatch, UssdSession, UssdStep
@@ -359,3 +360,136 @@ def test_a_setting_changed_while_redis_was_away_is_told_to_it_once_back(
         switch.off()
         database(cut_off).dispose()
         database(other).dispose()
+
+
+class LateReplies(Cable):
+    """A Cable whose replies from Redis are held back while `late` is set: Redis runs what it
+    is sent, but the app's client gives up (socket_timeout 1 s, antre.redis) before the reply."""
+
+    late = False
+    delay = 1.3
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                near, _ = self.listener.accept()
+                far = socket.create_connection(self.upstream)
+            except OSError:
+                return
+            self.sockets += [near, far]
+            threading.Thread(target=self._pump, args=(near, far), daemon=True).start()
+            threading.Thread(target=self._held, args=(far, near), daemon=True).start()
+
+    def _held(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if self.late:
+                    time.sleep(self.delay)
+                sink.sendall(data)
+        except OSError:
+            pass
+
+
+def test_a_record_kept_by_redis_whose_reply_came_late_is_counted_once(
+    database_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
+) -> None:
+    where = redis.connection_pool.connection_kwargs
+    cable = LateReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    app = make_app(database_url, f"redis://127.0.0.1:{cable.port}/{where.get('db', 0)}", tmp_path)
+    try:
+        db = seeded(app, now)
+        phone = Handset(through_app(app), PHONE)
+        phone.dial()
+        phone.press("1")
+        # The "when" screen reads live places from the database: from then on Redis's replies
+        # come late. It runs the request's pipeline whole (the record is in the list), and the
+        # request, seeing a timeout, writes the record to the database too.
+        event.listen(
+            db.engine, "before_cursor_execute", lambda *_: setattr(cable, "late", True), once=True
+        )
+        assert phone.press("1").startswith("CON Poli Umum: kapan?")
+        assert rows(db)[1] == [(phone.session_id, "when", True)]
+        assert buffer.waiting(redis) == 3  # the late pipeline's record is in Redis as well
+        assert buffer.flush(db, redis) == 3
+        sessions, steps = rows(db)
+        assert sessions == [(phone.session_id, PHONE, "open", "when", 3)]
+        assert sorted(screen for _id, screen, _ok in steps) == ["main", "service", "when"]
+    finally:
+        cable.cut()
+        database(app).dispose()
+
+
+def test_a_record_written_again_adds_no_step(
+    database_url: str, tmp_path: Path, now: datetime
+) -> None:
+    """Whether in the same batch or a later one, alone or beside new records of its session."""
+    app = make_app(database_url, None, tmp_path)
+    try:
+        db = seeded(app, now)
+        shown = [
+            dropoff.Shown(
+                "s1", PHONE, None, None, screen, True, False, now + timedelta(seconds=i), i == 0
+            )
+            for i, screen in enumerate(["main", "service", "when"])
+        ]
+        db.run(lambda s: dropoff.record(s, shown[:1]))
+        db.run(lambda s: dropoff.record(s, shown[:2]))  # the first again, the second anew
+        db.run(lambda s: dropoff.record(s, [shown[2], shown[1], shown[2]]))
+        sessions, steps = rows(db)
+        assert sessions == [("s1", PHONE, "open", "when", 3)]
+        assert steps == [("s1", "main", True), ("s1", "service", True), ("s1", "when", True)]
+    finally:
+        database(app).dispose()
+
+
+def test_a_flush_writes_a_bounded_number_of_batches_and_the_next_goes_on(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    db = seeded(shop, now)
+    abandoned, finished = two_sessions(shop)
+    claim = redis.register_script(buffer._CLAIM)
+    # A batch a crashed flush left counts among a flush's batches too.
+    assert claim(keys=[DROPOFF, batch_key("0001-a"), buffer.PENDING], args=["0001-a", 1]) == 1
+    assert buffer.flush(db, redis, batch=1, batches=2) == 2
+    assert buffer.waiting(redis) == 2 and redis.scard(buffer.PENDING) == 0
+    assert len(rows(db)[1]) == 2
+    assert buffer.flush(db, redis, batch=1, batches=2) == 2
+    assert buffer.waiting(redis) == 0
+    assert_two_sessions(db, abandoned, finished)
+
+
+def test_the_sweep_hands_sms_over_before_it_writes_the_drop_off_records(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    """A long backlog of records must not hold up the SMS due now."""
+    from antre.jobs import sweep
+
+    db = seeded(shop, now)
+    abandoned, finished = two_sessions(shop)
+    said = statements(db)
+    with shop.app_context():
+        sweep(shop)
+    handed = next(i for i, sql in enumerate(said) if "outbox" in sql)
+    flushed = next(i for i, sql in enumerate(said) if "ussd_flushed_batches" in sql)
+    assert handed < flushed
+    assert_two_sessions(db, abandoned, finished)
+
+
+def test_once_the_list_is_full_requests_write_their_own_records(
+    shop: Flask, redis: Redis, now: datetime, clock: None
+) -> None:
+    shop.config["USSD_DROPOFF_LIMIT"] = 2  # read when the store is made, at the first request
+    db = seeded(shop, now)
+    phone = Handset(through_app(shop), PHONE)
+    phone.dial()
+    phone.press("1")
+    assert buffer.waiting(redis) == 2 and rows(db) == ([], [])
+    phone.press("9")  # the list is full: this record goes to the database
+    abandoned = phone.session_id
+    assert phone.dial("*123*1001*1*1*1*1#").startswith("END Nomor Anda:")
+    assert buffer.waiting(redis) == 2
+    assert [screen for _id, screen, _ok in rows(db)[1]] == ["service", "booked"]
+    assert shop.test_client().get("/healthz").json["ussd_dropoff_waiting"] == 2
+    assert buffer.flush(db, redis) == 2
+    assert_two_sessions(db, abandoned, phone.session_id)
+    assert shop.test_client().get("/healthz").json["ussd_dropoff_waiting"] == 0

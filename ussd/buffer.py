@@ -18,8 +18,11 @@ commit, then fails, and it writes nothing. So every record is written once.
 Who flushes: the worker's sweep, every minute (`antre worker`, or RQ's cron with
 `flush_dropoff`), not requests: a minute's records at full load is a few thousand rows, a
 second or so of work that would land on one caller's response time. The figures are then at
-most a minute or so behind the phones. If Redis cannot take a record, the request writes it to
-the database itself (ussd.conversation); without Redis it always does.
+most a minute or so behind the phones. A flush writes at most `BATCHES_PER_FLUSH` batches, so a
+backlog drains over several sweeps. If Redis cannot take a record, or the list holds
+USSD_DROPOFF_LIMIT records already (no worker is flushing), the request writes it to the
+database itself (ussd.conversation); without Redis it always does. A record that reaches the
+database both ways (a late reply from Redis) is written once: see ussd.dropoff.record.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ from ussd.store import DROPOFF
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # records per transaction (and below Lua's limit on unpack's arguments)
+# Batches one flush writes at most (a few seconds' work): a backlog (the worker was away) is
+# written over several sweeps, and each sweep's reminders and SMS are not held up behind it.
+BATCHES_PER_FLUSH = 20
 PENDING = "ussd:dropoff:pending"
 KEEP_BATCH_IDS = timedelta(days=7)  # far longer than any retry takes to come
 
@@ -63,19 +69,26 @@ def batch_key(batch_id: str) -> str:
     return f"ussd:dropoff:batch:{batch_id}"
 
 
-def flush(db: Database, redis: Redis, now: datetime | None = None, batch: int = BATCH) -> int:
+def flush(
+    db: Database,
+    redis: Redis,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    batches: int = BATCHES_PER_FLUSH,
+) -> int:
     """Write what waits in Redis to the database; returns the number of records written.
 
-    Stops after the records that were there when it started, so that a steady stream of new
-    ones cannot keep it going for ever.
+    Stops after `batches` batches, or after the records that were there when it started, so
+    that neither a backlog nor a steady stream of new ones can keep it going for long.
     """
     now = now or utcnow()
     written = 0
     # Batches a crashed flush left come first, oldest first (ids start with the time).
-    for batch_id in sorted(_text(member) for member in redis.smembers(PENDING)):
+    left = sorted(_text(member) for member in redis.smembers(PENDING))[:batches]
+    for batch_id in left:
         written += _write(db, redis, batch_id, now)
     claim = redis.register_script(_CLAIM)
-    for _round in range(int(redis.llen(DROPOFF)) // batch + 1):
+    for _round in range(min(int(redis.llen(DROPOFF)) // batch + 1, batches - len(left))):
         batch_id = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
         if not claim(keys=[DROPOFF, batch_key(batch_id), PENDING], args=[batch_id, batch]):
             break

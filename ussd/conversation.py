@@ -83,7 +83,13 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
         loaded.clear()  # a retried transaction reads again
         # A session the store does not know with inputs: its first request with digits dialled
         # with the code, or one whose session the store forgot (then earlier requests ran its
-        # inputs but the last): the database tells. Without inputs it is a first request.
+        # inputs but the last). Asked of the database, which knows only sessions whose records
+        # are written: without Redis, all of them; with Redis, those a flush or a request that
+        # could not reach Redis wrote. So with Redis, a session whose state Redis lost before a
+        # flush is taken as new (its inputs walked as if dialled with the code); walking them
+        # again books nothing twice: a booking keyed by session and path (ussd.actions.request_key)
+        # is made once.
+        # Without inputs it is a first request.
         known = record is not None or (bool(inputs) and dropoff.exists(db, request.session_id))
         turn = Turn(db=db, now=now, session_key=request.session_id, catalog=catalog)
         settings = cache.settings_from(phone)
@@ -126,6 +132,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
     records = [shown.as_record()] if buffered else []
     kept = store.write(puts, deletes, fills, records)
     if buffered and not kept:
+        # Also after a late reply, when Redis kept the record after all: its id counts it once.
         _record_now(app, shown)
     return reply
 

@@ -7,11 +7,13 @@ session lifetime. `last_screen` says where people gave up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, insert, select, text, update
+from sqlalchemy import Table, bindparam, case, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,8 @@ class Shown:
     finished: bool
     at: datetime
     first: bool  # the session's first request: the phone's older open sessions are left
+    # Its own id, carried into Redis and to ussd_steps.record_id: written twice, counted once.
+    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def as_record(self) -> dict[str, object]:
         # Spelled out: dataclasses.asdict deep-copies, a tenth of a first dial's CPU.
@@ -52,6 +56,7 @@ class Shown:
             "finished": self.finished,
             "at": self.at.isoformat(),
             "first": self.first,
+            "record_id": self.record_id,
         }
 
     @classmethod
@@ -67,6 +72,14 @@ def record(db: Session, shown: list[Shown]) -> None:
     a session's row is inserted or, if there, updated with the later of the two last screens,
     the earlier start, the sum of the steps; `finished` once any record says so. Plain
     statements, each run once per batch (executemany), not ORM objects: nothing reads them back.
+
+    A record already written (same `record_id`: Redis ran the pipeline that kept it but its
+    reply came late, so the request wrote it too) adds no step row and no step to its session.
+    Its other effects on the session (last screen, start, outcome, older sessions left) are
+    the same as when it was first written, so applying them again changes nothing; only the
+    step count is taken back. Done after the fact rather than by inserting the steps first
+    (the sessions must exist before their steps) so that the usual case, no record written
+    before, costs no extra statement.
     """
     if not shown:
         return
@@ -106,24 +119,44 @@ def record(db: Session, shown: list[Shown]) -> None:
             .values(outcome=ABANDONED),
             [{"p": one.phone, "s": one.session_id, "at": one.at} for one in newest.values()],
         )
-    db.execute(
-        insert(UssdStep),
+    steps = _steps()
+    add = (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+        steps
+    )
+    added = db.scalars(
+        add.on_conflict_do_nothing(index_elements=[steps.c.record_id]).returning(
+            steps.c.session_id
+        ),
         [
             {
                 "session_id": one.session_id,
                 "at": one.at,
                 "screen": one.screen[:40],
                 "input_ok": one.input_ok,
+                "record_id": one.record_id,
             }
             for one in shown
         ],
-    )
+    ).all()
+    written_before = Counter(one.session_id for one in shown) - Counter(added)
+    if written_before:
+        table = _sessions()
+        db.execute(
+            update(table)
+            .where(table.c.id == bindparam("s"))
+            .values(steps=table.c.steps - bindparam("n")),
+            [{"s": session_id, "n": n} for session_id, n in written_before.items()],
+        )
 
 
 def _sessions() -> Table:
     # The table, not the class: an ORM UPDATE with a list of parameters would be a bulk
     # update by primary key, not this statement run once per phone.
     return cast(Table, UssdSession.__table__)
+
+
+def _steps() -> Table:
+    return cast(Table, UssdStep.__table__)
 
 
 def _merge(db: Session) -> Any:

@@ -36,6 +36,10 @@ class UssdStep(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     screen: Mapped[str] = mapped_column(String(40))
     input_ok: Mapped[bool] = mapped_column(default=True)  # False: the screen was shown again
+    # The drop-off record's own id (ussd.dropoff.Shown): a record that reaches the database
+    # twice (Redis ran the pipeline but its reply came late, and the request wrote it too) is
+    # written once. Empty in rows written before it existed.
+    record_id: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class UssdFlushedBatch(Base):

@@ -8,6 +8,8 @@ Redis also takes two things memory never does: copies of database rows (`fills`,
 ussd.cache: another process could change the row and a memory copy would not know) and drop-off
 records (`dropoff`, appended to `DROPOFF` for ussd.buffer to write to the database in batches).
 `write` says whether the drop-off records were kept; if not, the caller writes them itself.
+Redis keeps them only while the list holds fewer than a limit (USSD_DROPOFF_LIMIT): without a
+worker to flush it, it does not grow for ever, and the records go to the database instead.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ log = logging.getLogger(__name__)
 # What one request writes at its end: (key, value, ttl in seconds) to put, and keys to delete.
 Put = tuple[str, dict[str, Any], float]
 DROPOFF = "ussd:dropoff"  # the list of drop-off records waiting for ussd.buffer.flush
+
+# Append the records (ARGV[2:]) unless the list holds ARGV[1] already; 0 when not appended. A
+# script, so that the check and the append are one step; sent whole with EVAL, not EVALSHA, as
+# redis-py's pipelines ask Redis whether a registered script is loaded before each execute.
+_PUSH = """
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+return redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+"""
 
 
 class Store(Protocol):
@@ -114,8 +124,9 @@ class MemoryStore:
 class RedisStore:
     """JSON values under keys with a TTL; errors are the caller's to handle."""
 
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, dropoff_limit: int = 100_000) -> None:
         self.client = client
+        self.dropoff_limit = dropoff_limit
 
     def get(self, key: str) -> dict[str, Any] | None:
         raw = self.client.get(key)
@@ -144,12 +155,14 @@ class RedisStore:
         fills: Sequence[Put] = (),
         dropoff: Sequence[dict[str, Any]] = (),
     ) -> bool:
-        """One round trip for all of a request's writes; True: the drop-off records are kept.
+        """One round trip for all of a request's writes; True: the drop-off records are kept
+        (False: the list is full, see `_PUSH`).
 
         Not MULTI/EXEC (it costs a third more client CPU here, and cannot tell a lost reply
         either): the records go last, and Redis runs a pipeline's commands in order, so when a
         failure makes the caller write them to the database they were not appended before it,
-        except if the reply to a pipeline Redis ran whole is what got lost.
+        except if the reply to a pipeline Redis ran whole is what got lost (a late reply): then
+        they reach the database twice, and their ids (ussd_steps.record_id) count them once.
         """
         pipeline = self.client.pipeline(transaction=False)
         for key, value, ttl in puts:
@@ -159,9 +172,10 @@ class RedisStore:
         if deletes:
             pipeline.delete(*deletes)
         if dropoff:
-            pipeline.rpush(DROPOFF, *(json.dumps(one) for one in dropoff))
-        pipeline.execute()
-        return True
+            records = [json.dumps(one) for one in dropoff]
+            pipeline.eval(_PUSH, 1, DROPOFF, self.dropoff_limit, *records)
+        replies = pipeline.execute()
+        return not dropoff or replies[-1] != 0
 
 
 def _ms(ttl: float) -> int:
@@ -218,7 +232,8 @@ def store_of(app: Flask) -> Store:
         if app.config["REDIS_URL"]:
             from antre.redis import connection
 
-            store = FallbackStore(RedisStore(connection(app)), MemoryStore())
+            redis = RedisStore(connection(app), app.config["USSD_DROPOFF_LIMIT"])
+            store = FallbackStore(redis, MemoryStore())
         else:
             store = MemoryStore()
         app.extensions["ussd.store"] = store

@@ -1,4 +1,5 @@
-"""batches of USSD drop-off records written from Redis, so that each is written once
+"""batches of USSD drop-off records written from Redis, and an id per record, so that each is
+written once
 
 Revision ID: 0011
 Revises: 0010
@@ -27,8 +28,16 @@ def upgrade() -> None:
     with op.batch_alter_table('ussd_flushed_batches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ussd_flushed_batches_flushed_at'), ['flushed_at'], unique=False)
 
+    with op.batch_alter_table('ussd_steps', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('record_id', sa.String(length=32), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_ussd_steps_record_id'), ['record_id'])
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('ussd_steps', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_ussd_steps_record_id'), type_='unique')
+        batch_op.drop_column('record_id')
+
     with op.batch_alter_table('ussd_flushed_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ussd_flushed_batches_flushed_at'))
 
