@@ -267,7 +267,9 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._sweep_every: float | None = None
         self._stopping = False
-        event.listen(database(app).engine, "engine_disposed", lambda _engine: self._halt())
+        # Stopped, and its task in flight finished, when the app's engine goes: a send still
+        # running after a shutdown (or a test's teardown) would write into whatever comes next.
+        event.listen(database(app).engine, "engine_disposed", lambda _engine: self.stop())
 
     def submit(self, ids: Iterable[int], delay: float = 0.0) -> None:
         due = time.monotonic() + delay
@@ -285,7 +287,7 @@ class Runner:
     def stop(self) -> None:
         thread = self._thread
         self._halt()
-        if thread is not None:
+        if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=10)
 
     def drain(self, timeout: float = 10.0) -> bool:
