@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import create_engine, text
 
@@ -136,6 +137,14 @@ def db(app: Flask) -> Database:
 @pytest.fixture
 def now() -> datetime:
     return MONDAY_MORNING
+
+
+@pytest.fixture
+def clock(now: datetime) -> Iterator[time_machine.Coordinates]:
+    """The wall clock at `now`, running on from there (modules that need it frozen at `now`
+    have a `clock` of their own)."""
+    with time_machine.travel(now, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

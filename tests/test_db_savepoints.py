@@ -6,11 +6,9 @@ refused booking rolls its savepoint back while the rest of the request still com
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from redis import Redis
 from sqlalchemy import create_engine, func, select
 
@@ -19,14 +17,6 @@ from booking.models import Outbox, Phone
 from tests.test_ussd_replays import PHONE, make_app, seeded
 from ussd.cache import phone_key
 from ussd.phone import Handset, through_app
-
-
-@pytest.fixture
-def clock(now: datetime) -> Iterator[None]:
-    import time_machine
-
-    with time_machine.travel(now, tick=True):
-        yield
 
 
 def test_outbox_rows_are_announced_only_once_other_connections_can_see_them(

@@ -40,12 +40,6 @@ FOURTH = "+6281298765434"
 
 
 @pytest.fixture
-def clock(now: datetime) -> Iterator[None]:
-    with time_machine.travel(now, tick=True):
-        yield
-
-
-@pytest.fixture
 def redis(redis_url: str) -> Iterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client
@@ -369,18 +363,7 @@ class LateReplies(Cable):
     late = False
     delay = 1.3
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                near, _ = self.listener.accept()
-                far = socket.create_connection(self.upstream)
-            except OSError:
-                return
-            self.sockets += [near, far]
-            threading.Thread(target=self._pump, args=(near, far), daemon=True).start()
-            threading.Thread(target=self._held, args=(far, near), daemon=True).start()
-
-    def _held(self, source: socket.socket, sink: socket.socket) -> None:
+    def _reply(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
                 if self.late:

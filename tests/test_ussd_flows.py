@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,12 +17,6 @@ from ussd.models import UssdSession, UssdStep
 from ussd.phone import Handset, through_app
 
 PHONE = "+6281234567890"
-
-
-@pytest.fixture
-def clock(now: datetime) -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(now, tick=True) as traveller:
-        yield traveller
 
 
 @pytest.fixture
