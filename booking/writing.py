@@ -49,19 +49,30 @@ _COUNTER = (
 )
 
 
-_PHONE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:phone))")
+# Transaction-scoped advisory locks, one space per kind of key so that keys never collide.
+PHONE_LOCKS = 1  # booking.writing.serialise_phone
+DELIVERY_REPORT_LOCKS = 2  # sms.delivery: a gateway message id
+_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))")
 
 
-def serialise_phone(db: Session, phone: str) -> None:
-    """Hold bookings of one phone one at a time until this transaction ends (PostgreSQL).
+def serialise(db: Session, space: int, key: str) -> None:
+    """Run the transactions that name `key` in `space` one at a time, each until it ends.
 
-    The people-per-phone-per-day rule counts the phone's bookings of the day: two bookings
-    for different names must not both count before either commits. SQLite already runs one
-    writing transaction at a time (BEGIN IMMEDIATE), so only PostgreSQL needs the lock.
+    On PostgreSQL only: SQLite already runs one writing transaction at a time (BEGIN
+    IMMEDIATE, antre.db).
     """
     connection = db.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_PHONE_LOCK, {"phone": phone})
+        connection.execute(_LOCK, {"space": space, "key": key})
+
+
+def serialise_phone(db: Session, phone: str) -> None:
+    """Hold bookings of one phone one at a time until this transaction ends.
+
+    The people-per-phone-per-day rule counts the phone's bookings of the day: two bookings
+    for different names must not both count before either commits.
+    """
+    serialise(db, PHONE_LOCKS, phone)
 
 
 def move_counter(db: Session, session: ClinicSession) -> Counter | None:

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from booking import writing
 from booking.models import Outbox, OutboxStatus
 from gateways.africastalking import DELIVERY_STATUSES, delivery_status
 from sms.models import EarlyDeliveryReport
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 # Long enough for any gateway to have answered the send (its own retries included); a report
 # still unmatched by then is for a message that was not ours.
 KEEP_EARLY_REPORTS = timedelta(days=2)
-# The advisory lock's first key: this lock's own space, apart from the engine's phone locks.
-_REPORT_LOCK = text("SELECT pg_advisory_xact_lock(2, hashtext(:gateway_id))")
 
 _LONGEST = {"id": 80, "status": 32, "phoneNumber": 32, "networkCode": 10, "failureReason": 100}
 
@@ -121,10 +120,8 @@ def apply_early_reports(db: Session, gateway_id: str, now: datetime) -> list[str
 
 
 def _serialise(db: Session, gateway_id: str) -> None:
-    """One transaction at a time per message id (PostgreSQL; SQLite has one writer anyway)."""
-    connection = db.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_REPORT_LOCK, {"gateway_id": gateway_id})
+    """One transaction at a time per message id: the report's and the sender's."""
+    writing.serialise(db, writing.DELIVERY_REPORT_LOCKS, gateway_id)
 
 
 def _apply(row: Outbox, report: DeliveryReport, now: datetime) -> str:
