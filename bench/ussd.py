@@ -1,7 +1,7 @@
 """USSD under gunicorn, beside a bare Flask endpoint and a raw PostgreSQL counter, in one run.
 
     python -m bench.ussd [--postgres-url URL] [--redis-url redis://127.0.0.1:6379/13]
-                         [--clients 64] [--processes 2] [--seconds 10] [--workers 2]
+                         [--clients 64] [--processes 2] [--seconds 10] [--workers 2] [--threads 1]
 
 Everything on loopback, every run bounded by `--seconds`. It makes a scratch PostgreSQL
 database (the demo plus 34 facilities, capacity 1,000,000), empties the given Redis database,
@@ -262,7 +262,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8, help="per worker; 1 = sync worker")
+    parser.add_argument("--threads", type=int, default=1, help="per worker; 1: sync (README)")
     args = parser.parse_args()
     load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
     redis = Redis.from_url(args.redis_url)
