@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlalchemy.exc import DataError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from antre import config as settings
 from antre.db import Database
@@ -40,8 +44,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ussd_cache.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.blueprint)
-    app.register_blueprint(ussd_views.blueprint)
-    app.register_blueprint(sms_views.blueprint)
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
     app.register_blueprint(figures_views.blueprint)
@@ -50,18 +52,43 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_schedule.blueprint)
     app.register_blueprint(api_views.blueprint)
     app.register_blueprint(jkn.blueprint)
-    # Not forms: gateway callbacks carry the callback key and API callers a token, neither a
-    # session cookie that another site could make a browser send.
-    for blueprint in (
-        ussd_views.blueprint,
-        sms_views.blueprint,
-        api_views.blueprint,
-        jkn.blueprint,
-    ):
+    # Not forms: API callers carry a token, not a session cookie that another site could make
+    # a browser send.
+    for blueprint in (api_views.blueprint, jkn.blueprint):
         auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
     app.register_error_handler(DataError, _unstorable_input)
+
+    # The gateways' callbacks (a USSD key press, an SMS, a delivery report) never come from a
+    # browser: they are served by a second, bare Flask app with the same settings and
+    # extensions, without the console's cookie session, login, CSRF and login-throttling
+    # hooks, which would otherwise run on every key press (an eighth of a USSD step's server
+    # CPU; BENCHMARKS.md, USSD).
+    gateways = Flask(__name__, static_folder=None)
+    gateways.config = app.config
+    gateways.extensions = app.extensions
+    gateways.register_blueprint(ussd_views.blueprint)
+    gateways.register_blueprint(sms_views.blueprint)
+    gateways.register_error_handler(DataError, _unstorable_input)
+    app.wsgi_app = ByPath(app.wsgi_app, gateways)  # type: ignore[method-assign]
     return app
+
+
+class ByPath:
+    """WSGI: requests for one of `apart`'s own paths go to it, all others to `rest`.
+
+    Not werkzeug's DispatcherMiddleware: that mounts an app under a prefix and moves the
+    prefix into SCRIPT_NAME, so the gateways' routes would change; these keep their paths.
+    """
+
+    def __init__(self, rest: WSGIApplication, apart: Flask) -> None:
+        self.rest = rest
+        self.apart = apart.wsgi_app
+        self.paths = frozenset(rule.rule for rule in apart.url_map.iter_rules())
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        app = self.apart if environ.get("PATH_INFO") in self.paths else self.rest
+        return app(environ, start_response)
 
 
 def _unstorable_input(_error: DataError) -> tuple[str, int]:

@@ -30,16 +30,6 @@ limiter = Limiter(
 )
 
 
-# The gateways' callbacks: one request per key press, none a login. Flask-Limiter looks at
-# every request before its view; these skip that (a tenth of a USSD menu step's CPU).
-GATEWAY_BLUEPRINTS = frozenset({"ussd", "sms"})
-
-
-@limiter.request_filter
-def _from_a_gateway() -> bool:
-    return request.blueprint in GATEWAY_BLUEPRINTS
-
-
 def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     limiter.init_app(app)

@@ -138,3 +138,22 @@ def test_notifications_run_due_scans_as_of_a_given_moment(tmp_path: Path) -> Non
 def test_the_terminal_phone_is_an_antre_command(tmp_path: Path) -> None:
     result = antre_command("phone", "--help", env={}, cwd=tmp_path)
     assert result.returncode == 0 and "Dial the USSD menu" in result.stdout
+
+
+def test_gateway_callbacks_run_none_of_the_consoles_hooks(app: Flask) -> None:
+    """A key press pays for no cookie session, login, CSRF or throttling (antre.ByPath)."""
+    console_hooks: list[str] = []
+    app.before_request(lambda: console_hooks.append("before") and None)
+    client = app.test_client()
+    dial = {"sessionId": "ATUid_1", "serviceCode": "*123#", "phoneNumber": "+6281234567890"}
+
+    answer = client.post("/ussd", data={**dial, "text": ""})  # no CSRF token, as a gateway
+
+    assert answer.status_code == 200 and answer.text.startswith("CON ")
+    assert "Set-Cookie" not in answer.headers
+    assert client.post("/sms/delivery", data={}).status_code == 400  # served, and says why
+    assert console_hooks == []
+    assert client.get("/healthz").status_code == 200
+    assert console_hooks == ["before"]
+    # Only the gateways' exact paths leave the console app.
+    assert client.post("/ussd/", data={**dial, "text": ""}).status_code == 404
