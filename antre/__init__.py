@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlalchemy.exc import DataError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -61,9 +62,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # The gateways' callbacks (a USSD key press, an SMS, a delivery report) never come from a
     # browser: they are served by a second, bare Flask app with the same settings and
-    # extensions, without the console's cookie session, login, CSRF and login-throttling
-    # hooks, which would otherwise run on every key press (an eighth of a USSD step's server
-    # CPU; BENCHMARKS.md, USSD).
+    # extensions, without the console's login, CSRF and login-throttling hooks, which would
+    # otherwise run on every key press (about 8% of a first dial's server CPU; BENCHMARKS.md).
     gateways = Flask(__name__, static_folder=None)
     gateways.config = app.config
     gateways.extensions = app.extensions
@@ -71,6 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     gateways.register_blueprint(sms_views.blueprint)
     gateways.register_error_handler(DataError, _unstorable_input)
     app.wsgi_app = ByPath(app.wsgi_app, gateways)  # type: ignore[method-assign]
+    if app.config["PROXIES"]:
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_REFRESH_SECONDS": 60,  # the queue page reloads itself to show new bookings
     "SIMULATOR": None,
     "SECURE_COOKIES": None,  # None → on in production (REDIS_URL set), off when embedded
+    # Proxies in front of the app (nginx: 1) whose X-Forwarded-For and -Proto to believe; the
+    # login limits count per address, and behind a proxy every request comes from the proxy.
+    "PROXIES": 0,
     "SEED_DEMO_ON_FIRST_RUN": True,
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
 }
@@ -92,6 +95,7 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     if gateway not in GATEWAYS:
         known = ", ".join(GATEWAYS)
         raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
+    settings["PROXIES"] = proxies(settings["PROXIES"])
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
         settings[name] = flag(settings[name])
     if settings["SECURE_COOKIES"] is None or settings["SECURE_COOKIES"] == "":
@@ -123,6 +127,13 @@ def positive_number(name: str, value: Any) -> float:
     if number <= 0:
         raise ConfigError(f"ANTRE_{name} must be above zero, not {value!r}")
     return number
+
+
+def proxies(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdecimal() or int(text) > 5:
+        raise ConfigError(f"ANTRE_PROXIES must be a whole number from 0 to 5, not {value!r}")
+    return int(text)
 
 
 def flag(value: Any) -> bool:

@@ -39,6 +39,7 @@ def antre_command(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Comp
         ("ANTRE_DEFAULT_TIMEZONE", "Asia/Atlantis", "is not a known time zone"),
         ("ANTRE_DEFAULT_REGION", "XX", "is not a known region code"),
         ("ANTRE_AT_TIMEOUT_SECONDS", "soon", "must be a number"),
+        ("ANTRE_PROXIES", "nginx", "must be a whole number from 0 to 5"),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_clear_line(
@@ -141,7 +142,7 @@ def test_the_terminal_phone_is_an_antre_command(tmp_path: Path) -> None:
 
 
 def test_gateway_callbacks_run_none_of_the_consoles_hooks(app: Flask) -> None:
-    """A key press pays for no cookie session, login, CSRF or throttling (antre.ByPath)."""
+    """A key press pays for no login, CSRF or throttling hooks (antre.ByPath)."""
     console_hooks: list[str] = []
     app.before_request(lambda: console_hooks.append("before") and None)
     client = app.test_client()
@@ -150,10 +151,10 @@ def test_gateway_callbacks_run_none_of_the_consoles_hooks(app: Flask) -> None:
     answer = client.post("/ussd", data={**dial, "text": ""})  # no CSRF token, as a gateway
 
     assert answer.status_code == 200 and answer.text.startswith("CON ")
-    assert "Set-Cookie" not in answer.headers
     assert client.post("/sms/delivery", data={}).status_code == 400  # served, and says why
     assert console_hooks == []
     assert client.get("/healthz").status_code == 200
     assert console_hooks == ["before"]
     # Only the gateways' exact paths leave the console app.
     assert client.post("/ussd/", data={**dial, "text": ""}).status_code == 404
+    assert console_hooks == ["before", "before"]

@@ -203,3 +203,35 @@ def test_an_account_guessed_at_ten_times_waits_before_the_next_try(
     assert refused.status_code == 429  # even the right password waits now
     assert "Too many attempts" in refused.get_data(as_text=True)
     assert attempt("budi", staff.PASSWORD) == 302  # another account is not held up
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_client_address_has_its_own_login_limit(
+    database_url: str, tmp_path: Path, proxies: int
+) -> None:
+    """With ANTRE_PROXIES=1 (nginx in front) the per-address limit counts the address nginx
+    forwards; without it every request seems to come from the proxy, and shares one limit."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": None,
+            "PROXIES": proxies,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    staff.add_user(database(app), "siti", Role.STAFF, facility=None)
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+
+    def attempt(address: str, username: str) -> int:
+        form = {"username": username, "password": "wrong", "csrf_token": token}
+        headers = {"X-Forwarded-For": address}
+        return client.post("/console/login", data=form, headers=headers).status_code
+
+    # Fifty failures from one address (each for another account, so no account limit is hit).
+    assert {attempt("203.0.113.7", f"nobody{n}") for n in range(50)} == {401}
+    assert attempt("203.0.113.7", "siti") == 429
+    assert attempt("198.51.100.9", "siti") == (401 if proxies else 429)
+    database(app).dispose()
