@@ -25,6 +25,7 @@ class Result:
     refused: int
     errors: int
     latencies_ms: list[float]
+    busy: float | None = None  # the share of the machine's CPU time in use during the run
 
     @property
     def rate(self) -> float:
@@ -93,6 +94,7 @@ def run(label: str, factory: Factory, *, clients: int, processes: int, seconds: 
         context.Process(target=_process, args=(factory, i, n, seconds, out))
         for i, n in enumerate(per_process)
     ]
+    before = _cpu_times()
     for child in children:
         child.start()
     done = refused = errors = 0
@@ -112,7 +114,23 @@ def run(label: str, factory: Factory, *, clients: int, processes: int, seconds: 
         child.join()
     if broken:
         raise RuntimeError(f"{label}: a client could not start (its error is printed above)")
-    return Result(label, seconds, done, refused, errors, latencies)
+    return Result(label, seconds, done, refused, errors, latencies, _busy(before, _cpu_times()))
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(all, idle) clock ticks of every CPU since boot, from /proc/stat; None off Linux."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(field) for field in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(ticks[:8]), ticks[3] + ticks[4]  # user..steal; idle + iowait
+
+
+def _busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    return 1 - (after[1] - before[1]) / (after[0] - before[0])
 
 
 class ScratchDatabase:
