@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +35,11 @@ class Changed:
         self.catalog = False
 
 
+# A database that does not answer (a host gone, packets dropped) fails a request in seconds
+# instead of holding its web worker for as long as TCP takes to give up; the URL's own
+# `?connect_timeout=` wins.
+CONNECT_TIMEOUT_SECONDS = 5
+
 # PostgreSQL errors worth running the whole request again for: the retry sees the winner's row.
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
 
@@ -52,7 +57,13 @@ class Database:
             )
             _serialise_sqlite_writers(self.engine)
         else:
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_timeout=10)
+            self.engine = create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=20,
+                pool_timeout=10,
+                connect_args=_connect_timeout(url),
+            )
             _ping_idle_connections(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Called with the ids of outbox rows once the transaction that wrote them has
@@ -117,6 +128,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _connect_timeout(url: str) -> dict[str, Any]:
+    if "connect_timeout" in make_url(url).query:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def _note_new_outbox_rows(session: Session, _context: Any) -> None:

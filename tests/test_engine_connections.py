@@ -6,6 +6,8 @@ which is what the pooled connections see of a restart.
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 
 import psycopg
@@ -68,3 +70,27 @@ def test_after_a_restart_one_request_fails_and_the_next_ones_succeed(pg: Databas
     # The disconnect made SQLAlchemy replace the whole pool: the other connection was dead too.
     assert answer(pg) == 1
     assert answer(pg) == 1
+
+
+def test_a_database_that_never_answers_fails_a_request_in_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that takes the connection and then says nothing (a hung host, a dropped route):
+    the request fails with a database error instead of holding its web worker."""
+    monkeypatch.setattr(antre.db, "CONNECT_TIMEOUT_SECONDS", 2)  # libpq's least
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens; never accepts or answers
+        db = Database(f"postgresql+psycopg://antre@127.0.0.1:{silent.getsockname()[1]}/antre")
+        failed: list[OperationalError] = []
+
+        def ping() -> None:
+            try:
+                db.ping()
+            except OperationalError as error:
+                failed.append(error)
+
+        request = threading.Thread(target=ping, daemon=True)
+        request.start()
+        request.join(timeout=30)
+        assert not request.is_alive(), "still waiting on a server that never answers"
+        assert failed and "timeout" in str(failed[0]).lower()
+        db.dispose()
