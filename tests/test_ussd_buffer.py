@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -26,7 +25,7 @@ from antre import database
 from antre.db import Database
 from booking.models import Facility
 from figures.queries import Scope, compute
-from tests.test_ussd_replays import PHONE, Cable, make_app, seeded
+from tests.test_ussd_replays import PHONE, Cable, make_app, redis_through, seeded
 from ussd import buffer, dropoff
 from ussd.buffer import batch_key
 from ussd.cache import phone_key
@@ -168,9 +167,8 @@ def test_with_redis_gone_requests_write_their_own_records_and_nothing_is_lost(
     now: datetime,
     clock: None,
 ) -> None:
-    where = redis.connection_pool.connection_kwargs
-    cable = Cable((where.get("host", "127.0.0.1"), where.get("port", 6379)))
-    app = make_app(database_url, f"redis://127.0.0.1:{cable.port}/{where.get('db', 0)}", tmp_path)
+    cable, through = redis_through(Cable, redis_url)
+    app = make_app(database_url, through, tmp_path)
     try:
         db = seeded(app, now)
         phone = Handset(through_app(app), PHONE)
@@ -190,11 +188,10 @@ def test_with_redis_gone_requests_write_their_own_records_and_nothing_is_lost(
 
 
 def test_when_redis_fails_after_the_walk_the_request_writes_its_record(
-    database_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
+    database_url: str, redis_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
 ) -> None:
-    where = redis.connection_pool.connection_kwargs
-    cable = Cable((where.get("host", "127.0.0.1"), where.get("port", 6379)))
-    app = make_app(database_url, f"redis://127.0.0.1:{cable.port}/{where.get('db', 0)}", tmp_path)
+    cable, through = redis_through(Cable, redis_url)
+    app = make_app(database_url, through, tmp_path)
     try:
         db = seeded(app, now)
         phone = Handset(through_app(app), PHONE)
@@ -303,19 +300,10 @@ class Switch(Cable):
         self.down = False
         super().__init__(upstream)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                near, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.down:
-                near.close()  # refused, as a dead Redis would
-                continue
-            far = socket.create_connection(self.upstream)
-            self.sockets += [near, far]
-            threading.Thread(target=self._pump, args=(near, far), daemon=True).start()
-            threading.Thread(target=self._pump, args=(far, near), daemon=True).start()
+    def _admit(self, near: socket.socket) -> bool:
+        if self.down:
+            near.close()  # refused, as a dead Redis would
+        return not self.down
 
     def off(self) -> None:
         self.down = True
@@ -329,9 +317,8 @@ class Switch(Cable):
 def test_a_setting_changed_while_redis_was_away_is_told_to_it_once_back(
     database_url: str, redis_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
 ) -> None:
-    where = redis.connection_pool.connection_kwargs
-    switch = Switch((where.get("host", "127.0.0.1"), where.get("port", 6379)))
-    cut_off = make_app(database_url, f"redis://127.0.0.1:{switch.port}/{where['db']}", tmp_path)
+    switch, through = redis_through(Switch, redis_url)
+    cut_off = make_app(database_url, through, tmp_path)
     other = make_app(database_url, redis_url, tmp_path)
     try:
         seeded(other, now)
@@ -374,11 +361,10 @@ class LateReplies(Cable):
 
 
 def test_a_record_kept_by_redis_whose_reply_came_late_is_counted_once(
-    database_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
+    database_url: str, redis_url: str, redis: Redis, tmp_path: Path, now: datetime, clock: None
 ) -> None:
-    where = redis.connection_pool.connection_kwargs
-    cable = LateReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
-    app = make_app(database_url, f"redis://127.0.0.1:{cable.port}/{where.get('db', 0)}", tmp_path)
+    cable, through = redis_through(LateReplies, redis_url)
+    app = make_app(database_url, through, tmp_path)
     try:
         db = seeded(app, now)
         phone = Handset(through_app(app), PHONE)

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -126,12 +127,18 @@ class Cable:
         while True:
             try:
                 near, _ = self.listener.accept()
+                if not self._admit(near):
+                    continue
                 far = socket.create_connection(self.upstream)
             except OSError:
                 return
             self.sockets += [near, far]
             threading.Thread(target=self._pump, args=(near, far), daemon=True).start()
             threading.Thread(target=self._reply, args=(far, near), daemon=True).start()
+
+    def _admit(self, near: socket.socket) -> bool:
+        """Whether to join a new connection to Redis (a subclass may refuse it)."""
+        return True
 
     def _reply(self, source: socket.socket, sink: socket.socket) -> None:
         """Redis's answers on their way back (a subclass may hold them)."""
@@ -152,6 +159,16 @@ class Cable:
             end.close()
 
 
+C = TypeVar("C", bound=Cable)
+
+
+def redis_through(kind: type[C], redis_url: str) -> tuple[C, str]:
+    """A cable of `kind` in front of the test Redis, and the URL that reaches Redis through it."""
+    where = urlsplit(redis_url)
+    cable = kind((where.hostname or "127.0.0.1", where.port or 6379))
+    return cable, f"redis://127.0.0.1:{cable.port}{where.path}"
+
+
 def test_redis_unreachable_mid_session_still_books(
     database_url: str,
     redis_url: str,
@@ -160,9 +177,8 @@ def test_redis_unreachable_mid_session_still_books(
     clock: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    where = urlsplit(redis_url)
-    cable = Cable((where.hostname or "127.0.0.1", where.port or 6379))
-    app = make_app(database_url, f"redis://127.0.0.1:{cable.port}{where.path}", tmp_path)
+    cable, through = redis_through(Cable, redis_url)
+    app = make_app(database_url, through, tmp_path)
     try:
         db = seeded(app, now)
         phone = Handset(through_app(app), PHONE)
