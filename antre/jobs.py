@@ -160,11 +160,6 @@ def sweep(app: Flask, now: datetime | None = None) -> int:
     return _sweep(app, database(app), now or utcnow())
 
 
-def flush_dropoff() -> int:
-    """RQ job (for RQ's cron): write the USSD drop-off records waiting in Redis (ussd.buffer)."""
-    return buffer.flush_app(_app())
-
-
 def _sweep(app: Flask, db: Database, now: datetime) -> int:
     try:
         return _sweep_outbox(app, db, now)  # first: reminders and SMS wait for no record

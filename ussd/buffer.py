@@ -16,7 +16,7 @@ the batch. Two flushes at once: the second's insert of the same id waits for the
 commit, then fails, and it writes nothing. So every record is written once.
 
 Who flushes: the worker's sweep, every minute (`antre worker`, or RQ's cron with
-`flush_dropoff`), not requests: a minute's records at full load is a few thousand rows, a
+`antre.jobs.sweep_outbox`), not requests: a minute's records at full load is a few thousand rows, a
 second or so of work that would land on one caller's response time. The figures are then at
 most a minute or so behind the phones. A flush writes at most `BATCHES_PER_FLUSH` batches, so a
 backlog drains over several sweeps. If Redis cannot take a record, or the list holds
