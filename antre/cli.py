@@ -167,7 +167,7 @@ def worker(burst: bool, sweep_every: float) -> None:
     if not app.config.get("REDIS_URL"):
         raise click.UsageError("antre worker needs REDIS_URL (without it, antre serve sends)")
     try:
-        jobs.gateway(app)
+        jobs.switchboard(app)
     except ValueError as error:
         raise ConfigError(str(error)) from error
     jobs.run_worker(app, burst=burst, sweep_every=sweep_every)
@@ -209,11 +209,14 @@ def figures_command(
 
 from api.commands import token_group  # noqa: E402 - listed here with the other commands
 from console.commands import user_group  # noqa: E402
+from sms.commands import android_group, number_group  # noqa: E402
 from ussd.phone import phone_command  # noqa: E402
 
 cli.add_command(phone_command)
 cli.add_command(user_group)
 cli.add_command(token_group)
+cli.add_command(number_group)
+cli.add_command(android_group)
 
 
 def main() -> None:

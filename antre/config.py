@@ -14,6 +14,8 @@ import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateways import GATEWAYS, settings_defaults
+
 
 class ConfigError(Exception):
     """A setting that cannot work; the message names it and says why."""
@@ -26,11 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_TIMEZONE": "Asia/Jakarta",
     "SECRET_KEY": None,
     "SMS_GATEWAY": "console",
-    "AT_USERNAME": None,
-    "AT_API_KEY": None,
-    "AT_SENDER": None,
-    "AT_API_URL": None,
-    "AT_TIMEOUT_SECONDS": 10.0,
+    # The address phones' gateways call back (Kannel's delivery reports, the Android phone's
+    # webhooks), e.g. https://antre.example.id; callback URLs are built from it.
+    "PUBLIC_URL": None,
     "SMS_RETRY_INTERVALS": None,  # seconds between send attempts, e.g. "10,60,300"
     "CALLBACK_KEY": None,
     "USSD_SESSION_TTL_SECONDS": 180,
@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "PROXIES": 0,
     "SEED_DEMO_ON_FIRST_RUN": True,
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
+    # Each gateway's own settings (ANTRE_AT_USERNAME, ANTRE_KANNEL_SENDSMS_URL …): its folder.
+    **settings_defaults(),
 }
 
 
@@ -79,8 +81,9 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"ANTRE_DEFAULT_REGION {region!r} is not a known region code")
     settings["DEFAULT_REGION"] = region
+    durations = [name for name in settings_defaults() if name.endswith("_SECONDS")]
     for name in (
-        "AT_TIMEOUT_SECONDS",
+        *durations,
         "USSD_SESSION_TTL_SECONDS",
         "USSD_RESUME_SECONDS",
         "CONSOLE_REFRESH_SECONDS",
@@ -89,12 +92,11 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     settings["USSD_DROPOFF_LIMIT"] = int(
         positive_number("USSD_DROPOFF_LIMIT", settings["USSD_DROPOFF_LIMIT"])
     )
-    from gateways import GATEWAYS
-
     gateway = str(settings["SMS_GATEWAY"])
     if gateway not in GATEWAYS:
         known = ", ".join(GATEWAYS)
         raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
+    settings["PUBLIC_URL"] = public_url(settings["PUBLIC_URL"])
     settings["PROXIES"] = proxies(settings["PROXIES"])
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
         settings[name] = flag(settings[name])
@@ -127,6 +129,18 @@ def positive_number(name: str, value: Any) -> float:
     if number <= 0:
         raise ConfigError(f"ANTRE_{name} must be above zero, not {value!r}")
     return number
+
+
+def public_url(value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")) or "?" in text or "#" in text:
+        raise ConfigError(
+            "ANTRE_PUBLIC_URL must be an http:// or https:// address without a query, "
+            f"not {value!r}"
+        )
+    return text
 
 
 def proxies(value: Any) -> int:

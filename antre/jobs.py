@@ -47,8 +47,7 @@ from antre.db import Database
 from antre.redis import connection
 from booking import reminders
 from booking.clock import utcnow
-from gateways import Gateway
-from gateways import from_settings as gateway_from_settings
+from gateways import Switchboard
 from sms import sending
 from sms.sending import Policy, Step
 from ussd import buffer
@@ -77,16 +76,18 @@ def init_app(app: Flask) -> None:
     database(app).on_outbox_committed = hand_over
 
 
-def gateway(app: Flask) -> Gateway:
-    found: Gateway | None = app.extensions.get("antre.gateway")
+def switchboard(app: Flask) -> Switchboard:
+    """The gateways this app sends through (built once: a wrong setting fails here)."""
+    found: Switchboard | None = app.extensions.get("antre.gateways")
     if found is None:
-        found = gateway_from_settings(app.config)
-        app.extensions["antre.gateway"] = found
+        found = Switchboard(app.config)
+        app.extensions["antre.gateways"] = found
     return found
 
 
 def policy(app: Flask) -> Policy:
-    """Retry intervals from `SMS_RETRY_INTERVALS` ("10,60,300" or a list), timeout from AT's."""
+    """Retry intervals from `SMS_RETRY_INTERVALS` ("10,60,300" or a list); the timeout is the
+    longest of the gateways'."""
     raw = app.config.get("SMS_RETRY_INTERVALS")
     if raw is None:
         intervals = sending.RETRY_INTERVALS
@@ -94,7 +95,7 @@ def policy(app: Flask) -> Policy:
         intervals = tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
     else:
         intervals = tuple(int(part) for part in raw)
-    return Policy(intervals, float(app.config.get("AT_TIMEOUT_SECONDS") or 10.0))
+    return Policy(intervals, switchboard(app).timeout or 10.0)
 
 
 # --- RQ --------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def _job_data(app: Flask, outbox_id: int) -> Any:
 def send_sms(outbox_id: int) -> str:
     """RQ job: send one outbox row (at most once). Raises SendLater to have RQ retry it."""
     app = _app()
-    report = sending.send_one(database(app), gateway(app), outbox_id, policy(app))
+    report = sending.send_one(database(app), switchboard(app), outbox_id, policy(app))
     if report.step is Step.RETRY:
         raise SendLater(f"outbox {outbox_id} attempt {report.attempt}: {report.detail}")
     return report.step.value
@@ -199,7 +200,7 @@ def run_worker(app: Flask, *, burst: bool = False, sweep_every: float = SWEEP_SE
     """An RQ worker for the `sms` queue, with RQ's scheduler (for delayed retries) and the sweep
     every `sweep_every` seconds. Jobs run in this process, inside this app's context."""
     redis = worker_connection(app)
-    gateway(app)  # a wrong gateway setting stops the worker now, not at the first SMS
+    switchboard(app)  # a wrong gateway setting stops the worker now, not at the first SMS
     stop = threading.Event()
     if sweep_every > 0:  # 0: this worker only sends what is queued, it never sweeps
         sweep(app)
@@ -349,7 +350,7 @@ class Runner:
 
     def _send(self, outbox_id: int) -> None:
         rules = policy(self.app)
-        report = sending.send_one(self.db, gateway(self.app), outbox_id, rules)
+        report = sending.send_one(self.db, switchboard(self.app), outbox_id, rules)
         if report.step is Step.RETRY:
             self.submit([outbox_id], delay=rules.delay_after(report.attempt))
 

@@ -143,6 +143,23 @@ class Facility(Base):
         return limits.within(f"facility {key}", value, limit)
 
 
+class FacilityNumber(Base):
+    """A number patients text that belongs to one facility: its long number, a short code, or
+    its own Android phone. An SMS to it needs no facility code, and the facility's SMS leave
+    from it, through the gateway that carries it."""
+
+    __tablename__ = "facility_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # As gateways give it in an inbound SMS's "to": E.164 for a phone number, digits for a
+    # short code, "android" for the Android phone of the deployment (booking.lines).
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    gateway: Mapped[str | None] = mapped_column(String(24))  # None: the default gateway
+
+    facility: Mapped[Facility] = relationship()
+
+
 class Service(Base):
     __tablename__ = "services"
     __table_args__ = (UniqueConstraint("facility_id", "code"),)
@@ -340,8 +357,13 @@ class Outbox(Base):
         _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The sender's claim: the name of the gateway that has the row (see sms.sending).
     gateway: Mapped[str | None] = mapped_column(String(24))
     gateway_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    # Where it leaves from, for a reply: the gateway the SMS came in on and the number it was
+    # sent to. None: the booking's facility's own number, else the default gateway.
+    route_gateway: Mapped[str | None] = mapped_column(String(24))
+    route_number: Mapped[str | None] = mapped_column(String(32))
     cost: Mapped[str | None] = mapped_column(String(24))
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -85,10 +85,13 @@ def sms(
     booking_id: int | None = None,
     dedupe_key: str | None = None,
     direct_answer: bool = False,
+    route_gateway: str | None = None,
+    route_number: str | None = None,
 ) -> Outbox | None:
     """Queue one SMS in the outbox; None if a message with this dedupe key was already written.
 
-    The body must already fit one GSM-7 segment.
+    The body must already fit one GSM-7 segment. A reply names its route (the gateway and the
+    number the patient wrote to); other SMS leave from their booking's facility's own number.
     """
     if dedupe_key is not None and (
         db.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
@@ -98,6 +101,8 @@ def sms(
         **sms_values(phone=phone, body=body, kind=kind, now=now, direct_answer=direct_answer),
         booking_id=booking_id,
         dedupe_key=dedupe_key,
+        route_gateway=route_gateway,
+        route_number=route_number[:32] if route_number else None,
     )
     db.add(row)
     return row

@@ -1,15 +1,27 @@
-"""The one small interface every SMS gateway meets: a name, and `send` that never raises.
+"""The one small interface every SMS gateway meets, in both directions.
 
-A gateway answers every message with one of three outcomes. It never raises for anything the
-gateway or the network did (timeouts, HTTP errors, refusals); those are outcomes. It raises
-only for our own bugs.
+Out: `Gateway.send` answers every message with one of three outcomes and never raises for
+anything the gateway or the network did (timeouts, HTTP errors, refusals): those are outcomes.
+It raises only for our own bugs.
+
+In: a gateway's callbacks (`Callback`) read one HTTP request, in the gateway's own field names
+and with its own checks (a signature, a replay window), into gateway-neutral records: inbound
+SMS (`Inbound`) and delivery reports (`DeliveryReport`), plus the answer the gateway expects.
+`sms/` acts on the records and never sees a gateway's field names.
+
+A gateway is one folder that registers itself in `gateways/__init__.py` with a `Registration`:
+its name, its settings (defaults, named without the `ANTRE_` prefix), whether the settings
+configure it, how to build it, and its callbacks.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from booking.models import OutboxStatus
 
 
 class Outcome(enum.StrEnum):
@@ -28,10 +40,99 @@ class SendResult:
 
 class Gateway(Protocol):
     name: str
+    timeout: float  # seconds a send may wait for the gateway; 0 for one that never waits
 
-    def send(self, phone: str, body: str) -> SendResult:
-        """Send one SMS of one segment to one E.164 number."""
+    def send(
+        self, phone: str, body: str, *, message_id: str | None = None, sender: str | None = None
+    ) -> SendResult:
+        """Send one SMS of one segment to one E.164 number.
+
+        `message_id` is ours, the same on every attempt at one outbox row: a gateway that
+        accepts a client's id sends it, so that it can refuse a second copy. `sender` is the
+        number to send from (a facility's own number) where the gateway can choose one.
+        """
         ...
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An SMS a phone sent us, in no gateway's words."""
+
+    key: str  # unique across gateways and deliveries of the same SMS: a retry finds it again
+    gateway: str  # the gateway it came through; the reply goes back through it
+    sender: str  # as the gateway gave it: E.164, a national number, a short code or a name
+    to: str  # the number it was sent to (a facility's own number, a short code), or ""
+    text: str
+    network_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What became of an SMS we sent, found by the id the gateway gave it (or we gave it)."""
+
+    gateway_id: str
+    status: OutboxStatus  # DELIVERED or FAILED move the row; SENT keeps it as it is
+    word: str  # the gateway's own status, e.g. "Buffered"
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request to a callback, without the web framework."""
+
+    method: str
+    args: Mapping[str, str]  # the query string
+    form: Mapping[str, str]  # a form body
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str = ""
+    content_type: str = "text/plain"
+
+
+OK = Answer(200, "ok\n")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a callback made of a request: records to act on, and the answer to give.
+
+    A refused request (a forged signature, a missing field) is an `Answer` with a 4xx status
+    and no records: nothing is booked.
+    """
+
+    answer: Answer
+    inbound: tuple[Inbound, ...] = ()
+    reports: tuple[DeliveryReport, ...] = ()
+
+
+def refused(status: int, reason: str) -> Heard:
+    return Heard(Answer(status, f"bad request: {reason}\n" if status == 400 else f"{reason}\n"))
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One URL a gateway calls: `read` turns a request there into records and an answer."""
+
+    path: str
+    methods: tuple[str, ...]
+    read: Callable[[Request, Mapping[str, Any]], Heard]
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    settings: Mapping[str, Any]  # its settings and their defaults, e.g. {"KANNEL_USERNAME": None}
+    configured: Callable[[Mapping[str, Any]], bool]  # whether the settings name this gateway
+    build: Callable[[Mapping[str, Any]], Gateway]  # raises ValueError naming a missing setting
+    callbacks: tuple[Callback, ...] = field(default=())
 
 
 def mask(secret: str | None) -> str:
@@ -48,3 +149,13 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 8:
         return "*" * len(phone)
     return phone[:6] + "*" * (len(phone) - 9) + phone[-3:]
+
+
+def short(text: str, limit: int = 120) -> str:
+    """A gateway's words, one line, short enough for a log line and `outbox.error`."""
+    return " ".join(text.split())[:limit]
+
+
+def clean(value: str | None) -> str | None:
+    """Text a callback carried, without NUL (PostgreSQL cannot store it; nobody types it)."""
+    return None if value is None else value.replace("\x00", "")

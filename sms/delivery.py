@@ -1,8 +1,8 @@
-"""Delivery reports (`POST /sms/delivery`): the gateway tells us what became of an SMS.
+"""Delivery reports, from any gateway: the gateway tells us what became of an SMS.
 
-Found by the gateway's message id; `Success` → delivered, `Failed`/`Rejected`/`Expired` →
-failed with the reason, the in-between words keep the row sent. A report never moves a row
-backwards (a late "Buffered" does not undo "delivered").
+Found by the gateway's message id (each gateway's callback has read its own words into a
+`DeliveryReport`): delivered, or failed with the reason, or an in-between word that keeps the
+row sent. A report never moves a row backwards (a late "Buffered" does not undo "delivered").
 
 The gateway can call back before its answer to the send has reached us and been stored (the
 callback and the answer race). A report for an id we do not know yet is therefore kept, and
@@ -13,8 +13,6 @@ one of them always sees the other's committed row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -22,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from booking import writing
 from booking.models import Outbox, OutboxStatus
-from gateways.africastalking import DELIVERY_STATUSES, delivery_status
+from gateways.contract import DeliveryReport
 from sms.models import EarlyDeliveryReport
 
 log = logging.getLogger(__name__)
@@ -30,39 +28,6 @@ log = logging.getLogger(__name__)
 # Long enough for any gateway to have answered the send (its own retries included); a report
 # still unmatched by then is for a message that was not ours.
 KEEP_EARLY_REPORTS = timedelta(days=2)
-
-_LONGEST = {"id": 80, "status": 32, "phoneNumber": 32, "networkCode": 10, "failureReason": 100}
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    gateway_id: str
-    status: OutboxStatus
-    word: str  # the gateway's own status, e.g. "Buffered"
-    failure_reason: str = ""
-    retry_count: int = 0
-
-
-def parse(form: Mapping[str, str]) -> DeliveryReport | str:
-    """The report in Africa's Talking's form fields, or the reason it is malformed."""
-    for field, longest in _LONGEST.items():
-        if len(form.get(field, "")) > longest:
-            return f"{field} is longer than {longest} characters"
-    gateway_id = form.get("id", "").strip()
-    word = form.get("status", "").strip()
-    if not gateway_id:
-        return "id is missing"
-    if not word:
-        return "status is missing"
-    status = delivery_status(word)
-    if status is None:
-        return f"status {word!r} is not one of {', '.join(DELIVERY_STATUSES)}"
-    retries = form.get("retryCount", "").strip() or "0"
-    if not retries.isdigit() or len(retries) > 6:
-        return "retryCount is not a whole number"
-    return DeliveryReport(
-        gateway_id, status, word, form.get("failureReason", "").strip(), int(retries)
-    )
 
 
 def record(db: Session, report: DeliveryReport, now: datetime) -> str:
@@ -80,10 +45,10 @@ def record(db: Session, report: DeliveryReport, now: datetime) -> str:
         )
         db.add(
             EarlyDeliveryReport(
-                gateway_id=report.gateway_id,
+                gateway_id=report.gateway_id[:80],
                 status=report.status.value,
-                word=report.word,
-                failure_reason=report.failure_reason,
+                word=report.word[:32],
+                failure_reason=report.failure_reason[:100],
                 received_at=now,
             )
         )

@@ -9,11 +9,18 @@ from texts import language_or_default
 
 
 class Sender:
-    """A personal phone (E.164) that wrote to us; `request_key` makes what it asked happen once."""
+    """A personal phone (E.164) that wrote to us; `request_key` makes what it asked happen once.
 
-    def __init__(self, db: Session, phone: str, request_key: str) -> None:
+    `line_facility`: the facility whose own number the SMS was sent to, if it was (then it
+    needs no facility code).
+    """
+
+    def __init__(
+        self, db: Session, phone: str, request_key: str, line_facility: Facility | None = None
+    ) -> None:
         self.phone = phone
         self.request_key = request_key
+        self.line_facility = line_facility
         self.row = db.get(Phone, phone)
 
     @property
@@ -28,7 +35,9 @@ class Sender:
         return self.row
 
     def remembered(self, db: Session) -> Facility | None:
-        """The facility this phone last named."""
+        """The facility of the number it texted, else the facility this phone last named."""
+        if self.line_facility is not None:
+            return self.line_facility
         if self.row is None or self.row.facility_id is None:
             return None
         return db.get(Facility, self.row.facility_id)

@@ -12,6 +12,12 @@ doubt". A patient missing one SMS is better than two patients' phones buzzing tw
 hiccup. The one exception is the one the design asks for: a gateway that does not answer
 within the timeout is tried again (it may, rarely, have sent the message).
 
+Which gateway, from which number: a reply leaves through the gateway its SMS came in on, from
+the number it was sent to (the row's route); any other SMS about a booking from the first own
+number of the booking's facility, through the gateway that carries it; the rest through the
+default gateway. Every attempt at one row gives the gateway the same message id of ours, so a
+gateway that takes client ids can refuse a copy.
+
 Nothing here knows RQ or threads: `antre.jobs` runs `send_one` from a job or from the
 embedded runner, and schedules the next attempt when it answers RETRY.
 """
@@ -27,9 +33,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from antre.db import Database
+from booking import facility_numbers
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
-from gateways.contract import Gateway, Outcome, SendResult
+from gateways import Switchboard
+from gateways.contract import Outcome, SendResult
 from sms import delivery
 
 log = logging.getLogger(__name__)
@@ -82,42 +90,74 @@ class _Claim:
     phone: str
     body: str
     attempt: int
+    message_id: str  # ours, the same on every attempt
+    gateway: str  # the gateway that has the claim
+    sender: str | None  # the number it leaves from, where the gateway can choose
 
 
 def send_one(
     db: Database,
-    gateway: Gateway,
+    gateways: Switchboard,
     outbox_id: int,
     policy: Policy = Policy(),
     clock: Callable[[], datetime] = utcnow,
 ) -> Report:
     """Send outbox row `outbox_id` once if nobody else has or is; record the outcome."""
-    claim = _claim(db, outbox_id, gateway.name, clock())
+    claim = _claim(db, outbox_id, gateways, clock())
     if claim is None:
         return Report(Step.SKIPPED)
-    result = gateway.send(claim.phone, claim.body)
-    return _record(db, claim, gateway.name, result, policy, clock())
+    gateway = gateways.pick(claim.gateway)
+    result = gateway.send(claim.phone, claim.body, message_id=claim.message_id, sender=claim.sender)
+    return _record(db, claim, result, policy, clock())
 
 
-def _claim(db: Database, outbox_id: int, gateway: str, now: datetime) -> _Claim | None:
+def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -> _Claim | None:
     with db.transaction() as session:
         row = session.execute(
+            select(
+                Outbox.booking_id, Outbox.created_at, Outbox.route_gateway, Outbox.route_number
+            ).where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
+        ).first()
+        if row is None:
+            return None
+        route_gateway, sender = row.route_gateway, row.route_number
+        if route_gateway is None and sender is None and row.booking_id is not None:
+            own = facility_numbers.for_booking(session, row.booking_id)
+            if own is not None:
+                route_gateway, sender = own.gateway, own.number
+        gateway = gateways.pick(route_gateway).name
+        # Of two senders racing past the read, exactly one matches here.
+        claimed = session.execute(
             update(Outbox)
             .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
             .values(gateway=gateway, attempts=Outbox.attempts + 1, updated_at=now)
             .returning(Outbox.phone, Outbox.body, Outbox.attempts)
             .execution_options(synchronize_session=False)
         ).first()
-    if row is None:
+    if claimed is None:
         return None
-    return _Claim(outbox_id, row.phone, row.body, row.attempts)
+    return _Claim(
+        outbox_id,
+        claimed.phone,
+        claimed.body,
+        claimed.attempts,
+        message_id=message_id(outbox_id, row.created_at),
+        gateway=gateway,
+        sender=sender,
+    )
+
+
+def message_id(outbox_id: int, created_at: datetime) -> str:
+    """Our id for an outbox row's SMS: the row's id, and its birth so that a database made anew
+    never repeats an id a gateway still remembers."""
+    return f"antre-{outbox_id}-{int(created_at.timestamp()):x}"
 
 
 def _record(
-    db: Database, claim: _Claim, gateway: str, result: SendResult, policy: Policy, now: datetime
+    db: Database, claim: _Claim, result: SendResult, policy: Policy, now: datetime
 ) -> Report:
     mine = and_(
-        Outbox.id == claim.outbox_id, Outbox.gateway == gateway, Outbox.gateway_id.is_(None)
+        Outbox.id == claim.outbox_id, Outbox.gateway == claim.gateway, Outbox.gateway_id.is_(None)
     )
     if result.outcome is Outcome.RETRY and claim.attempt < policy.max_attempts:
         # Release the claim: the next attempt (or the sweep, if that is lost) claims it again.

@@ -16,6 +16,7 @@ from antre import database, jobs
 from antre.db import Database
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
+from gateways.contract import DeliveryReport
 from sms import delivery
 from sms.models import EarlyDeliveryReport
 from tests import fake_africastalking as fake_at
@@ -147,8 +148,7 @@ def test_a_report_that_comes_before_the_send_answer_is_applied_when_the_id_is_re
 def test_unmatched_reports_are_dropped_after_a_few_days(app: Flask, db: Database) -> None:
     now = utcnow()
     for day, gateway_id in ((0, "ATXid_old"), (3, "ATXid_new")):
-        parsed = delivery.parse({"id": gateway_id, "status": "Success"})
-        assert not isinstance(parsed, str)
+        parsed = DeliveryReport(gateway_id, OutboxStatus.DELIVERED, "Success")
         answer = db.run(lambda s, r=parsed, d=day: delivery.record(s, r, now + timedelta(days=d)))
         assert answer == "kept"
     with db.transaction() as s:
@@ -181,8 +181,7 @@ def test_a_report_during_the_senders_uncommitted_record_is_not_lost(
     )
     reporter = db.sessions()
     reporter.begin()
-    parsed = delivery.parse({"id": gateway_id, "status": "Success"})
-    assert not isinstance(parsed, str)
+    parsed = DeliveryReport(gateway_id, OutboxStatus.DELIVERED, "Success")
     assert delivery.record(reporter, parsed, now) == "kept"
 
     applied: list[list[str]] = []

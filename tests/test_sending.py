@@ -83,7 +83,7 @@ def outbox(db: Database, outbox_id: int) -> Outbox:
 
 
 def send(app: Flask, outbox_id: int, policy: Policy = FAST) -> sending.Report:
-    return sending.send_one(database(app), jobs.gateway(app), outbox_id, policy)
+    return sending.send_one(database(app), jobs.switchboard(app), outbox_id, policy)
 
 
 def test_a_sent_sms_records_the_gateway_id_cost_and_one_attempt(
@@ -184,7 +184,7 @@ def test_a_sender_that_died_mid_send_leaves_the_row_in_doubt_and_never_resent(
 ) -> None:
     outbox_id = write_sms(quiet_db)
     claimed_at = utcnow()
-    assert sending._claim(quiet_db, outbox_id, "africastalking", claimed_at)  # ...and it died
+    assert sending._claim(quiet_db, outbox_id, jobs.switchboard(at_app), claimed_at)  # ...died
     assert sending.fail_in_doubt(quiet_db, claimed_at + timedelta(seconds=30), FAST) == 0
     assert sending.rows_to_hand_over(quiet_db, claimed_at + timedelta(hours=1), FAST) == []
     assert sending.fail_in_doubt(quiet_db, claimed_at + FAST.lease * 2, FAST) == 1
@@ -194,12 +194,12 @@ def test_a_sender_that_died_mid_send_leaves_the_row_in_doubt_and_never_resent(
     assert fake.requests == []
 
 
-def test_the_sweep_finds_rows_nobody_handed_over(quiet_db: Database) -> None:
+def test_the_sweep_finds_rows_nobody_handed_over(at_app: Flask, quiet_db: Database) -> None:
     old, fresh, retrying, claimed = (write_sms(quiet_db) for _ in range(4))
     now, policy = utcnow(), Policy()  # production backoff: up to an hour between attempts
     _age(quiet_db, old, now - timedelta(minutes=5))
     _age(quiet_db, retrying, now - timedelta(minutes=5), OutboxStatus.QUEUED)
-    sending._claim(quiet_db, claimed, "africastalking", now - timedelta(minutes=5))
+    sending._claim(quiet_db, claimed, jobs.switchboard(at_app), now - timedelta(minutes=5))
     assert sending.rows_to_hand_over(quiet_db, now, policy) == [old]
     # A queued row waits for its retry job; only when that is long overdue is it handed over.
     later = now + timedelta(seconds=max(policy.intervals)) + policy.lease + timedelta(minutes=10)

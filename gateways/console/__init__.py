@@ -7,15 +7,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from gateways.contract import Outcome, SendResult, mask_phone
+from gateways.contract import Outcome, Registration, SendResult, mask_phone
 
 log = logging.getLogger(__name__)
 
 
 class ConsoleGateway:
     name = "console"
+    timeout = 0.0
 
-    def send(self, phone: str, body: str) -> SendResult:
+    def send(
+        self, phone: str, body: str, *, message_id: str | None = None, sender: str | None = None
+    ) -> SendResult:
         gateway_id = f"console-{uuid.uuid4().hex[:16]}"
         log.info(
             "console gateway: SMS %s to %s recorded (%d chars)",
@@ -27,5 +30,10 @@ class ConsoleGateway:
         return SendResult(Outcome.SENT, "recorded", gateway_id=gateway_id)
 
 
-def from_settings(_settings: Mapping[str, Any]) -> ConsoleGateway:
+def build(_settings: Mapping[str, Any]) -> ConsoleGateway:
     return ConsoleGateway()
+
+
+REGISTRATION = Registration(
+    name=ConsoleGateway.name, settings={}, configured=lambda _settings: True, build=build
+)

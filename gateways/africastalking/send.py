@@ -1,9 +1,8 @@
-"""Africa's Talking, through its SDK (`africastalking` 2.0.3). The only module that imports it.
+"""Sending through Africa's Talking's SDK (`africastalking` 2.0.3), the only module importing it.
 
-Two tables map Africa's Talking's words to ours: `SEND_STATUSES` (the `statusCode` of each
-recipient in the answer to `POST /version1/messaging`) and `DELIVERY_STATUSES` (the `status`
-of a delivery report). Design §8: 101 Sent and 102 Queued are accepted; 402, 405 and 5xx are
-tried again; 403 and 406 never are.
+`SEND_STATUSES` maps the `statusCode` of each recipient in the answer to
+`POST /version1/messaging` to our outcomes. Design §8: 101 Sent and 102 Queued are accepted;
+402, 405 and 5xx are tried again; 403 and 406 never are.
 """
 
 from __future__ import annotations
@@ -11,17 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
 
-from booking.models import OutboxStatus
-from gateways.contract import Outcome, SendResult, mask, mask_phone
+from gateways.contract import Outcome, SendResult, mask, mask_phone, short
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("gateways.africastalking")  # one logger per gateway
 
 SEND_STATUSES: dict[int, Outcome] = {
     100: Outcome.SENT,  # Processed
@@ -38,18 +35,6 @@ SEND_STATUSES: dict[int, Outcome] = {
     500: Outcome.RETRY,  # InternalServerError
     501: Outcome.RETRY,  # GatewayError
     502: Outcome.RETRY,  # RejectedByGateway
-}
-
-# Delivery reports (POST /sms/delivery): final words move the row; the others keep it sent.
-DELIVERY_STATUSES: dict[str, OutboxStatus] = {
-    "Success": OutboxStatus.DELIVERED,
-    "Failed": OutboxStatus.FAILED,
-    "Rejected": OutboxStatus.FAILED,
-    "Expired": OutboxStatus.FAILED,
-    "Sent": OutboxStatus.SENT,
-    "Submitted": OutboxStatus.SENT,
-    "Buffered": OutboxStatus.SENT,
-    "AbsentSubscriber": OutboxStatus.SENT,  # the network keeps trying until it expires
 }
 
 
@@ -78,7 +63,11 @@ class AfricasTalkingGateway:
             self._sms._baseUrl = api_url.rstrip("/") + "/version1"
         self.url: str = self._sms._make_url("/messaging")
 
-    def send(self, phone: str, body: str) -> SendResult:
+    def send(
+        self, phone: str, body: str, *, message_id: str | None = None, sender: str | None = None
+    ) -> SendResult:
+        # Africa's Talking takes no client message id, and sends from the account's one sender
+        # id (ANTRE_AT_SENDER) whatever number the patient wrote to.
         started = time.monotonic()
         result = self._call(phone, body)
         log.info(
@@ -108,7 +97,7 @@ class AfricasTalkingGateway:
         except AfricasTalkingException as error:
             # Any HTTP status outside 2xx. The SDK keeps only the body, not the status code, so
             # 5xx and a misconfigured account look alike: both are tried again, within limits.
-            return SendResult(Outcome.RETRY, f"HTTP error: {_short(str(error))}")
+            return SendResult(Outcome.RETRY, f"HTTP error: {short(str(error))}")
         except ValueError:
             # The SDK checks the number (+<country><digits>) before any request.
             return SendResult(Outcome.FAILED, "InvalidPhoneNumber (refused by the SDK)")
@@ -127,7 +116,7 @@ def read_answer(answer: Any) -> SendResult:
         recipients = data.get("Recipients") or []
         if not recipients:
             # e.g. {"Message": "InvalidSenderId", "Recipients": []}: nothing went out.
-            return SendResult(Outcome.RETRY, _short(str(data.get("Message") or "no recipient")))
+            return SendResult(Outcome.RETRY, short(str(data.get("Message") or "no recipient")))
         recipient = recipients[0]
         code = int(recipient["statusCode"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -146,31 +135,9 @@ def read_answer(answer: Any) -> SendResult:
     )
 
 
-def delivery_status(word: str) -> OutboxStatus | None:
-    """Our status for a delivery report's `status`; None if Africa's Talking never sends it."""
-    return DELIVERY_STATUSES.get(word)
-
-
-def from_settings(settings: Mapping[str, Any]) -> AfricasTalkingGateway:
-    username, api_key = settings.get("AT_USERNAME"), settings.get("AT_API_KEY")
-    if not username or not api_key:
-        raise ValueError("SMS_GATEWAY=africastalking needs ANTRE_AT_USERNAME and ANTRE_AT_API_KEY")
-    return AfricasTalkingGateway(
-        str(username),
-        str(api_key),
-        sender=settings.get("AT_SENDER") or None,
-        api_url=settings.get("AT_API_URL") or None,
-        timeout=float(settings.get("AT_TIMEOUT_SECONDS") or 10.0),
-    )
-
-
 def _unknown_code(code: int) -> Outcome:
     if 100 <= code < 200:
         return Outcome.SENT
     if code >= 500:
         return Outcome.RETRY
     return Outcome.FAILED
-
-
-def _short(text: str) -> str:
-    return " ".join(text.split())[:120]

@@ -1,0 +1,117 @@
+"""`antre number add|list|remove` (a facility's own numbers) and `antre android register`."""
+
+from __future__ import annotations
+
+import click
+import requests
+from android_sms_gateway.errors import APIError
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+
+from antre import database
+from booking import facility_numbers
+from booking.errors import Refused
+from booking.sessions import facility_by_code
+from booking.validation import Invalid
+from gateways import GATEWAYS
+from gateways.android import LINE
+from gateways.android import register as android_register
+
+
+@click.group("number")
+def number_group() -> None:
+    """A facility's own numbers: an SMS to one needs no facility code."""
+
+
+@number_group.command("add")
+@click.argument("number")
+@click.option("--facility", "facility_code", required=True, help="the facility code")
+@click.option(
+    "--gateway",
+    type=click.Choice(sorted(GATEWAYS)),
+    default=None,
+    help="the gateway that carries the number (default: ANTRE_SMS_GATEWAY's)",
+)
+@with_appcontext
+def add(number: str, facility_code: str, gateway: str | None) -> None:
+    """Tie NUMBER (a long number, a short code) to a facility."""
+    region = str(current_app.config["DEFAULT_REGION"])
+
+    def tie(db: Session) -> str:
+        facility = facility_by_code(db, facility_code)
+        return facility_numbers.add(db, number, facility, gateway=gateway, region=region).number
+
+    try:
+        stored = database(current_app).run(tie)
+    except Invalid as problem:
+        raise click.UsageError(problem.message) from None
+    except Refused:
+        raise click.UsageError(f"no facility with the code {facility_code!r}") from None
+    click.echo(f"{stored} belongs to facility {facility_code}")
+
+
+@number_group.command("list")
+@with_appcontext
+def list_numbers() -> None:
+    """Every facility number: the number, the facility, the gateway."""
+
+    def rows(db: Session) -> list[tuple[str, str, str]]:
+        return [
+            (row.number, row.facility.code, row.gateway or "(default)")
+            for row in facility_numbers.every(db)
+        ]
+
+    for number, code, gateway in database(current_app).run(rows):
+        click.echo(f"{number}\t{code}\t{gateway}")
+
+
+@number_group.command("remove")
+@click.argument("number")
+@with_appcontext
+def remove(number: str) -> None:
+    """Untie NUMBER from its facility."""
+    region = str(current_app.config["DEFAULT_REGION"])
+    if not database(current_app).run(lambda db: facility_numbers.remove(db, number, region)):
+        raise click.UsageError(f"{number!r} is not a facility number")
+    click.echo(f"{number} removed")
+
+
+@click.group("android")
+def android_group() -> None:
+    """SMS Gateway for Android: the phone at the puskesmas."""
+
+
+@android_group.command("register")
+@click.option("--facility", "facility_code", default=None, help="every SMS it receives is for it")
+@with_appcontext
+def register(facility_code: str | None) -> None:
+    """Point the phone's webhooks (ANTRE_ANDROID_URL) at ANTRE_PUBLIC_URL, one per event."""
+    settings = current_app.config
+    missing = [
+        f"ANTRE_{name}"
+        for name in ("ANDROID_URL", "ANDROID_USERNAME", "ANDROID_PASSWORD", "PUBLIC_URL")
+        if not settings.get(name)
+    ]
+    if missing:
+        raise click.UsageError(f"set {', '.join(missing)} first")
+    if facility_code is not None:
+        region = str(settings["DEFAULT_REGION"])
+
+        def tie(db: Session) -> None:
+            facility = facility_by_code(db, facility_code)
+            facility_numbers.add(db, LINE, facility, gateway="android", region=region)
+
+        try:
+            database(current_app).run(tie)
+        except Refused:
+            raise click.UsageError(f"no facility with the code {facility_code!r}") from None
+    try:
+        events = android_register.register(settings)
+    except (APIError, requests.RequestException) as error:
+        raise click.ClickException(f"the phone refused or did not answer: {error}") from None
+    where = str(settings["PUBLIC_URL"]).rstrip("/") + android_register.PATH
+    keyed = " (with the callback key)" if settings.get("CALLBACK_KEY") else ""
+    click.echo(f"webhooks registered for {', '.join(events)} at {where}{keyed}")
+    if facility_code is not None:
+        click.echo(f"every SMS the phone receives is for facility {facility_code}")
