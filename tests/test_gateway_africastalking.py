@@ -222,16 +222,28 @@ def test_gateways_are_chosen_by_name_and_a_wrong_name_says_which_exist() -> None
         gateways.from_settings({"SMS_GATEWAY": "africastalking", "AT_USERNAME": "antre"})
 
 
-def test_only_the_gateway_module_imports_the_sdk() -> None:
+@pytest.mark.parametrize(
+    ("sdk", "expected"),
+    [
+        ("africastalking", {"gateways/africastalking/send.py"}),
+        # The Android phone's webhooks are registered with its client too, and the command
+        # that does it names the client's error.
+        (
+            "android_sms_gateway",
+            {"gateways/android/send.py", "gateways/android/register.py", "sms/commands.py"},
+        ),
+    ],
+)
+def test_only_each_gateways_own_folder_imports_its_client(sdk: str, expected: set[str]) -> None:
     import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    sdk = re.compile(r"^\s*(import africastalking|from africastalking[ .])", re.MULTILINE)
+    pattern = re.compile(rf"^\s*(import {sdk}|from {sdk}[ .])", re.MULTILINE)
     importers = {
         str(path.relative_to(root))
-        for folder in ("antre", "booking", "sms", "ussd", "menus", "texts", "gateways")
+        for folder in ("antre", "booking", "sms", "ussd", "menus", "texts", "gateways", "console")
         for path in (root / folder).rglob("*.py")
-        if sdk.search(path.read_text())
+        if pattern.search(path.read_text())
     }
-    assert importers == {"gateways/africastalking/send.py"}
+    assert importers == expected
