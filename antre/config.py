@@ -14,7 +14,7 @@ import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gateways import GATEWAYS, settings_defaults
+from gateways import GATEWAYS, Switchboard, settings_defaults
 
 
 class ConfigError(Exception):
@@ -96,6 +96,10 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     if gateway not in GATEWAYS:
         known = ", ".join(GATEWAYS)
         raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
+    try:
+        Switchboard(settings)  # each gateway in use says which of its settings are missing
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
     settings["PUBLIC_URL"] = public_url(settings["PUBLIC_URL"])
     settings["PROXIES"] = proxies(settings["PROXIES"])
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):

@@ -19,7 +19,8 @@ from booking.models import Booking, Facility, FacilityNumber, Service
 from booking.validation import Invalid
 
 _SHORT_CODE = re.compile(r"\d{3,15}")
-_LINE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+# Lines whose number we cannot know: the deployment's Android phone (gateways/android).
+LINE_NAMES = frozenset({"android"})
 _SEPARATORS = re.compile(r"[\s().-]")
 
 
@@ -35,12 +36,12 @@ def number_key(raw: str, region: str = "ID") -> str:
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if _SHORT_CODE.fullmatch(text):
         return text
-    if _LINE_NAME.fullmatch(text.lower()):
+    if text.lower() in LINE_NAMES:
         return text.lower()
     raise Invalid(
         "number",
-        "Nomor telepon, kode pendek, atau nama jalur (mis. android). / "
-        "A phone number, a short code, or a line name (e.g. android).",
+        "Nomor telepon, kode pendek, atau android. / "
+        "A phone number, a short code, or android (the facility's Android phone).",
     )
 
 
@@ -54,11 +55,22 @@ def find(db: Session, raw: str, region: str = "ID") -> FacilityNumber | None:
 
 
 def add(
-    db: Session, raw: str, facility: Facility, *, gateway: str | None = None, region: str = "ID"
+    db: Session,
+    raw: str,
+    facility: Facility,
+    *,
+    gateway: str | None = None,
+    region: str = "ID",
+    move: bool = True,
 ) -> FacilityNumber:
-    """Tie a number to a facility (again: the same number moves to the facility named now)."""
+    """Tie a number to a facility. A number another facility has moves only with `move` (the
+    operator's command may; a facility's admin page may not take another's number)."""
     key = number_key(raw, region)
     row = db.scalars(select(FacilityNumber).where(FacilityNumber.number == key)).first()
+    if row is not None and row.facility_id != facility.id and not move:
+        raise Invalid(
+            "number", "Nomor ini milik fasilitas lain. / This number belongs to another facility."
+        )
     if row is None:
         row = FacilityNumber(number=key, facility_id=facility.id, gateway=gateway)
         db.add(row)

@@ -14,15 +14,17 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from antre import database
-from booking import admin, limits
+from booking import admin, facility_numbers, limits
 from booking.clock import utcnow
-from booking.models import Facility, Holiday, ScheduleTemplate, Service
+from booking.models import Facility, FacilityNumber, Holiday, ScheduleTemplate, Service
 from booking.validation import Invalid
-from console.admin_forms import INDONESIAN_ZONES, FacilityForm, RulesForm, ServiceForm
+from console.admin_forms import INDONESIAN_ZONES, FacilityForm, NumberForm, RulesForm, ServiceForm
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
+from gateways import GATEWAYS
 
 blueprint = Blueprint("admin", __name__, template_folder="templates")
 ADMINS = (Role.ADMIN, Role.FACILITY_ADMIN)
@@ -63,7 +65,7 @@ def owned(db: Session, model: type[T], row_id: int) -> T:
 def _facility_of(db: Session, row: object) -> int:
     if isinstance(row, Facility):
         return row.id
-    if isinstance(row, Service | Holiday):
+    if isinstance(row, Service | Holiday | FacilityNumber):
         return row.facility_id
     if isinstance(row, ScheduleTemplate):
         return db.get_one(Service, row.service_id).facility_id
@@ -159,8 +161,61 @@ def facility(facility_id: int) -> ResponseReturnValue:
             "console/admin_facility.html",
             facility=found,
             services=services,
+            numbers=facility_numbers.of_facility(db, found),
+            number_form=_number_form(),
             is_admin=staff().role == Role.ADMIN,
         )
+
+
+# --- the facility's own numbers --------------------------------------------------------------
+
+
+def _number_form() -> NumberForm:
+    form = NumberForm()
+    form.gateway.choices = [
+        SelectChoice("", "(bawaan / default)"),
+        *(SelectChoice(name, name) for name in GATEWAYS),
+    ]
+    return form
+
+
+@blueprint.post("/console/admin/facilities/<int:facility_id>/numbers")
+@roles_required(*ADMINS)
+def add_number(facility_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        owned(db, Facility, facility_id)
+    form = _number_form()
+    if form.validate_on_submit():
+        region = str(current_app.config["DEFAULT_REGION"])
+        number, gateway = str(form.number.data), form.gateway.data or None
+
+        def tie(db: Session) -> str:
+            facility = db.get_one(Facility, facility_id)
+            row = facility_numbers.add(
+                db, number, facility, gateway=gateway, region=region, move=False
+            )
+            return row.number
+
+        added = save(form, tie)
+        if added is not None:
+            flash(f"Nomor {added} ditambahkan. / Number {added} added.")
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(url_for("admin.facility", facility_id=facility_id))
+
+
+@blueprint.post("/console/admin/facility-numbers/<int:number_id>/remove")
+@roles_required(*ADMINS)
+def remove_number(number_id: int) -> ResponseReturnValue:
+    form = FlaskForm()
+    with database(current_app).transaction() as db:
+        row = owned(db, FacilityNumber, number_id)
+        facility_id, number = row.facility_id, row.number
+        if form.validate_on_submit():
+            db.delete(row)
+            flash(f"Nomor {number} dihapus. / Number {number} removed.")
+    return redirect(url_for("admin.facility", facility_id=facility_id))
 
 
 # --- rules -----------------------------------------------------------------------------------

@@ -184,6 +184,14 @@ class ServiceForm(FlaskForm):
     active = BooleanField("Aktif / Active", default=True)
 
 
+class NumberForm(FlaskForm):
+    number = StringField(
+        "Nomor (nomor panjang atau kode pendek) / Number (long number or short code)",
+        [InputRequired()],
+    )
+    gateway = SelectField("Gateway", choices=[SelectChoice("", "(bawaan / default)")], default="")
+
+
 class TemplateForm(FlaskForm):
     weekday = SelectField(
         "Hari / Day",

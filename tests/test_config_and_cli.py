@@ -53,6 +53,36 @@ def test_a_wrong_setting_stops_start_up_with_one_clear_line(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {"ANTRE_SMS_GATEWAY": "android", "ANTRE_ANDROID_URL": "http://192.168.1.20:8080"},
+            "SMS_GATEWAY=android needs ANTRE_ANDROID_USERNAME, ANTRE_ANDROID_PASSWORD, "
+            "ANTRE_ANDROID_SIGNING_KEY",
+        ),
+        ({"ANTRE_SMS_GATEWAY": "kannel"}, "SMS_GATEWAY=kannel needs ANTRE_KANNEL_SENDSMS_URL"),
+        # Not the default, but in use (its address is set): its settings must be whole too.
+        (
+            {"ANTRE_KANNEL_SENDSMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms"},
+            "ANTRE_KANNEL_USERNAME",
+        ),
+        (
+            {"ANTRE_PUBLIC_URL": "antre.example.id"},
+            "ANTRE_PUBLIC_URL must be an http:// or https://",
+        ),
+        ({"ANTRE_ANDROID_TTL_SECONDS": "0"}, "ANTRE_ANDROID_TTL_SECONDS must be above zero"),
+    ],
+)
+def test_a_gateway_configured_in_part_stops_start_up_with_one_clear_line(
+    env: dict[str, str], says: str, tmp_path: Path
+) -> None:
+    result = antre_command("db", "upgrade", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], result.stderr
+
+
 def test_settings_come_from_the_environment_with_the_antre_prefix(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

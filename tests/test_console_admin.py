@@ -28,6 +28,7 @@ from booking.models import (
     ClinicSession,
     Event,
     Facility,
+    FacilityNumber,
     Holiday,
     Outbox,
     ScheduleTemplate,
@@ -802,3 +803,54 @@ def _click(
 ) -> None:
     start.wait()
     answers.append(client.post(path, data=form).status_code)
+
+
+# --- the facility's own numbers -------------------------------------------------------------
+
+
+def test_a_facility_admin_adds_and_removes_the_facilitys_number_on_its_page(site: Site) -> None:
+    facility = site.facility("1001")
+    client = site.client("fa1001")
+    page = f"/console/admin/facilities/{facility.id}"
+    added = post(client, f"{page}/numbers", {"number": "0812-3456-7890", "gateway": "kannel"})
+    assert added.status_code == 302
+    shown = text(client.get(page))
+    assert "+6281234567890" in shown and "kannel" in shown
+    with site.db.transaction() as s:
+        row = s.scalars(select(FacilityNumber)).one()
+        assert (row.number, row.gateway, row.facility_id) == (
+            "+6281234567890",
+            "kannel",
+            facility.id,
+        )
+    refused = post(client, f"{page}/numbers", {"number": "dua belas", "gateway": ""})
+    assert refused.status_code == 302
+    assert "short code" in text(client.get(page))
+    removed = post(client, f"/console/admin/facility-numbers/{row.id}/remove", {})
+    assert removed.status_code == 302 and site.count(FacilityNumber) == 0
+
+
+def test_no_facility_admin_takes_or_removes_another_facilitys_number(site: Site) -> None:
+    mine, theirs = site.facility("1001"), site.facility("2001")
+    owner = site.client("fa2001")
+    post(owner, f"/console/admin/facilities/{theirs.id}/numbers", {"number": "1234", "gateway": ""})
+    with site.db.transaction() as s:
+        row = s.scalars(select(FacilityNumber)).one()
+    other = site.client("fa1001")
+    taken = post(
+        other, f"/console/admin/facilities/{mine.id}/numbers", {"number": "1234", "gateway": ""}
+    )
+    assert taken.status_code == 302 and "belongs to another facility" in text(
+        other.get(f"/console/admin/facilities/{mine.id}")
+    )
+    assert post(other, f"/console/admin/facility-numbers/{row.id}/remove", {}).status_code == 403
+    assert (
+        post(
+            other, f"/console/admin/facilities/{theirs.id}/numbers", {"number": "5678"}
+        ).status_code
+        == 403
+    )
+    with site.db.transaction() as s:
+        assert [(r.number, r.facility_id) for r in s.scalars(select(FacilityNumber))] == [
+            ("1234", theirs.id)
+        ]
