@@ -4,17 +4,19 @@ served, no-show, cancel; idempotent retries; every change in the event log under
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -311,6 +313,28 @@ def test_bad_input_gets_a_4xx_with_a_code_and_a_message(simrs: Simrs) -> None:
         assert answer.json["error"]["message"], case
 
 
+def test_a_lone_surrogate_in_a_body_field_is_a_422_that_names_the_field(simrs: Simrs) -> None:
+    sent = [
+        ("/api/bookings", {"session_id": 1, "name": "Ani", field: "\ud800"}, field)
+        for field in ("phone", "name", "bpjs_number", "idempotency_key")
+    ]
+    sent += [
+        ("/api/bookings", {"session_id": 1, "name": "Ani", "\udfffx": 1}, "body"),
+        ("/api/bookings/1/cancel", {"idempotency_key": "k\udfff"}, "idempotency_key"),
+        ("/api/sessions/1/call-next", {"idempotency_key": "\udc00\ud800"}, "idempotency_key"),
+    ]
+    for path, body, field in sent:
+        # json.dumps writes the lone surrogate as the escape \ud800, as JSON's grammar allows.
+        answer = simrs.post(path, data=json.dumps(body), content_type="application/json")
+        assert answer.status_code == 422, (path, field, answer.get_data(as_text=True))
+        error = answer.json["error"]
+        assert error["code"] == "INVALID_REQUEST" and error["message"], (path, field)
+        assert [problem["field"] for problem in error["fields"]] == [field], (path, field)
+
+
+# Every code point, lone surrogates included (hypothesis leaves out category Cs unless told).
+ANY_CHARACTER = st.characters(exclude_categories=())
+ANY_SEGMENT_CHARACTER = st.characters(exclude_categories=(), exclude_characters="/")
 LATIN_1 = st.characters(max_codepoint=255, exclude_characters="\r\n")  # what a header carries
 
 
@@ -320,13 +344,17 @@ LATIN_1 = st.characters(max_codepoint=255, exclude_characters="\r\n")  # what a 
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    name=st.text(max_size=70),
+    name=st.text(ANY_CHARACTER, max_size=70),
     phone=st.none()
-    | st.text(max_size=40)
+    | st.text(ANY_CHARACTER, max_size=40)
     | st.from_regex(r"\+?62?0?8[0-9 -]{8,14}", fullmatch=True),
-    bpjs=st.none() | st.from_regex(r"[0-9]{13}", fullmatch=True),
+    bpjs=st.none()
+    | st.from_regex(r"[0-9]{13}", fullmatch=True)
+    | st.text(ANY_CHARACTER, max_size=13),
     key=st.none() | st.text(LATIN_1, max_size=120),
+    body_key=st.none() | st.text(ANY_CHARACTER, max_size=120),
 )
+@example(name="Siti\ud800", phone=None, bpjs=None, key=None, body_key=None)
 def test_any_text_in_a_booking_gets_an_answer_never_a_500(
     simrs: Simrs,
     demo: Database,
@@ -335,9 +363,12 @@ def test_any_text_in_a_booking_gets_an_answer_never_a_500(
     phone: str | None,
     bpjs: str | None,
     key: str | None,
+    body_key: str | None,
 ) -> None:
     sid = session_id(demo, day=today(now) + timedelta(days=1))
     body = {"session_id": sid, "name": name, "phone": phone, "bpjs_number": bpjs}
+    if body_key is not None:
+        body["idempotency_key"] = body_key
     headers = {} if key is None else {"Idempotency-Key": key}
     answer = simrs.post("/api/bookings", headers=headers, json=body)
     assert answer.status_code in (201, 409, 422), answer.get_data(as_text=True)
@@ -359,6 +390,47 @@ def test_any_bytes_as_a_body_get_a_4xx(simrs: Simrs, raw: bytes) -> None:
         answer = simrs.post(path, data=raw, content_type="application/json")
         assert 200 <= answer.status_code < 500, answer.get_data(as_text=True)
         assert answer.mimetype == "application/json"
+
+
+def _as_a_server_passes_it(path: str) -> str:
+    """PATH_INFO as a WSGI server gives it: the bytes sent (UTF-8, or what a client made of a
+    lone surrogate) read as Latin-1."""
+    return path.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def _query(**values: str) -> str:
+    return "&".join(
+        f"{name}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}"
+        for name, value in values.items()
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    code=st.just("1001") | st.text(ANY_SEGMENT_CHARACTER, min_size=1, max_size=20),
+    booking=st.text(ANY_SEGMENT_CHARACTER, min_size=1, max_size=20),
+    service=st.text(ANY_CHARACTER, max_size=20),
+    day=st.just("2026-11-23") | st.text(ANY_CHARACTER, max_size=20),
+)
+@example(code="1001\ud800", booking="\udc00", service="\ud800", day="\ud800")
+def test_any_text_in_a_path_or_query_gets_a_4xx_never_a_500(
+    simrs: Simrs, code: str, booking: str, service: str, day: str
+) -> None:
+    asked = [
+        (f"/api/facilities/{code}/services", ""),
+        (f"/api/facilities/{code}/sessions", _query(service=service, day=day)),
+        (f"/api/bookings/{booking}", ""),
+        ("/api/figures", _query(district=service, facility=code)),
+    ]
+    for path, query in asked:
+        environ = {"PATH_INFO": _as_a_server_passes_it(path), "QUERY_STRING": query}
+        answer = simrs.get("/", environ_overrides=environ)
+        assert answer.status_code < 500, (path, query, answer.get_data(as_text=True))
+        assert answer.mimetype == "application/json", (path, query)
 
 
 @pytest.mark.slow
