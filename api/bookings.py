@@ -71,6 +71,9 @@ def own_booking(db: Session, client: Client, booking_id: int) -> Booking:
 )
 def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
     now = utcnow()
+    # The key is the client's own choice: sent with a request other than its first, the engine
+    # refuses it rather than answer with another patient's booking (booking/taking.py,
+    # _request_fingerprint, says which fields make two requests the same, and why).
     command = TakeNumber(
         session_id=body.session_id,
         phone=body.phone or None,
@@ -79,6 +82,7 @@ def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
         bpjs_number=body.bpjs_number,
         request_key=request_key(client, "take", key),
         actor=client.name,
+        key_chosen_by_caller=True,
     )
 
     def work(db: Session) -> BookingOut:

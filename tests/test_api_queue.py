@@ -190,6 +190,63 @@ def test_the_same_idempotency_key_books_once(simrs: Simrs, demo: Database, now: 
     assert bookings == 1 and kinds == ["booked", "cancelled"] and receipts == 1
 
 
+def test_an_idempotency_key_reused_for_another_request_is_refused_not_answered_with_its_booking(
+    simrs: Simrs, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="KIA", day=today(now))
+    other_sid = session_id(demo, service="GIGI", day=today(now))
+    key = {"Idempotency-Key": "visit-77"}
+    body = {
+        "session_id": sid,
+        "phone": "+6281234567890",
+        "name": "Siti Aminah",
+        "bpjs_number": "0001234567890",
+    }
+    first = simrs.post("/api/bookings", headers=key, json=body)
+    assert first.status_code == 201, first.json
+    for change in (
+        {"phone": "+6281298765432"},  # another family's phone: the case the audit found
+        {"name": "Budi Santoso"},
+        {"session_id": other_sid},
+        {"bpjs_number": "0009876543210"},
+        {"bpjs_number": None},
+    ):
+        answer = simrs.post("/api/bookings", headers=key, json={**body, **change})
+        assert answer.status_code == 422, (change, answer.json)
+        assert answer.json == {
+            "error": {
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": "That idempotency key was already used for a different request; "
+                "send this one with a new key.",
+            }
+        }, change
+    in_body = simrs.post(
+        "/api/bookings", json={**body, "name": "Budi", "idempotency_key": "visit-77"}
+    )
+    assert in_body.status_code == 422 and in_body.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    indonesian = simrs.post(
+        "/api/bookings",
+        headers={**key, "Accept-Language": "id"},
+        json={**body, "phone": "+6281298765432"},
+    )
+    assert indonesian.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert indonesian.json["error"]["message"] == (
+        "Kunci idempotensi itu sudah dipakai untuk permintaan lain; kirim dengan kunci baru."
+    )
+
+    # The same request still answers with its booking, however its phone and name are written.
+    same = simrs.post(
+        "/api/bookings",
+        headers=key,
+        json={**body, "phone": "0812-3456-7890", "name": "SITI AMINAH"},
+    )
+    assert same.status_code == 201 and same.json == first.json
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
+        assert list(s.scalars(select(Event.kind))) == ["booked"]
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
 def test_a_retried_call_next_calls_one_number(simrs: Simrs, demo: Database, now: datetime) -> None:
     sid = session_id(demo, day=today(now), start=time(8))
     for n in range(3):
@@ -457,6 +514,35 @@ def test_racing_retries_with_one_key_book_once(
     with demo.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+@pytest.mark.slow
+def test_racing_requests_with_one_key_for_different_patients_book_one_and_refuse_the_rest(
+    simrs: Simrs, app: Flask, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="GIGI", day=today(now))
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def send(n: int) -> Any:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/api/bookings",
+            headers={**simrs.headers, "Idempotency-Key": "one-key"},
+            json={"session_id": sid, "phone": f"+62812345678{n:02d}"},
+        )
+
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(pool.map(send, range(racers)))
+    assert sorted(answer.status_code for answer in answers) == [201] + [422] * (racers - 1)
+    winner = next(answer.json for answer in answers if answer.status_code == 201)
+    for answer in answers:
+        if answer.status_code == 422:
+            assert answer.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+            assert winner["phone"] not in answer.get_data(as_text=True)
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
 
 
 def test_a_chunked_body_is_read_no_further_than_the_limit(simrs: Simrs) -> None:
