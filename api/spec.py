@@ -37,6 +37,8 @@ class Operation:
     body_required: bool = False
     idempotent: bool = False  # takes an idempotency key (header or body field)
     refusals: tuple[int, ...] = ()  # statuses the engine's refusals may give here
+    # What a status means here beyond the common description (api/openapi.py): (status, text).
+    notes: tuple[tuple[int, str], ...] = ()
     tag: str = "queue"
     description: str = ""
 
