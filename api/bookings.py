@@ -61,16 +61,30 @@ def own_booking(db: Session, client: Client, booking_id: int) -> Booking:
     "/api/bookings",
     summary="Take a number in a session",
     description="Books the next number (channel api). The patient gets the SMS receipt when "
-    "a phone is given. The same idempotency key sent again answers with the same booking.",
+    "a phone is given. The same idempotency key sent again with the same request answers with "
+    "the same booking. The request is the same when session_id, the phone (as a number: "
+    '"0812-3456-7890" is "+6281234567890"), the name (in any case) and bpjs_number are; sent '
+    "with a different one, the key is refused with 422 IDEMPOTENCY_KEY_REUSED.",
     response=BookingOut,
     status=201,
     body=TakeNumberIn,
     body_required=True,
     idempotent=True,
     refusals=(404, 409, 422),
+    notes=(
+        (
+            422,
+            "IDEMPOTENCY_KEY_REUSED: the idempotency key was already used for a different "
+            "request (another session, phone, name or BPJS number); send a new request with a "
+            "new key.",
+        ),
+    ),
 )
 def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
     now = utcnow()
+    # The key is the client's own choice: sent with a request other than its first, the engine
+    # refuses it rather than answer with another patient's booking (booking/taking.py,
+    # _request_fingerprint, says which fields make two requests the same, and why).
     command = TakeNumber(
         session_id=body.session_id,
         phone=body.phone or None,
@@ -79,6 +93,7 @@ def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
         bpjs_number=body.bpjs_number,
         request_key=request_key(client, "take", key),
         actor=client.name,
+        key_chosen_by_caller=True,
     )
 
     def work(db: Session) -> BookingOut:

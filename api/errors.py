@@ -21,7 +21,7 @@ NOT_FOUND_REASONS = {
     Reason.SESSION_UNKNOWN,
     Reason.BOOKING_UNKNOWN,
 }
-INVALID_REASONS = {Reason.PHONE_INVALID, Reason.NAME_INVALID}
+INVALID_REASONS = {Reason.PHONE_INVALID, Reason.NAME_INVALID, Reason.IDEMPOTENCY_KEY_REUSED}
 
 # The API's own codes and their status, listed once so the OpenAPI document can name them.
 UNAUTHENTICATED = "UNAUTHENTICATED"

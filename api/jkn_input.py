@@ -39,6 +39,7 @@ class Msg:
     UNSTORABLE = "Isian memuat karakter yang tidak dapat diproses"
     BODY_TOO_LARGE = "Isi permintaan terlalu besar (paling banyak {limit} byte)"
     FIELD_NOT_TEXT = "Kolom {field} harus berupa teks"
+    FIELD_NOT_UNICODE = "Kolom {field} memuat karakter yang tidak dapat diproses"
     FIELD_TOO_LONG = "Kolom {field} terlalu panjang (paling banyak {limit} karakter)"
     CARD_EMPTY = "Nomor kartu tidak boleh kosong"
     CARD_FORMAT = "Format nomor kartu tidak sesuai, nomor kartu harus 13 digit angka"
@@ -190,4 +191,17 @@ def _text(body: dict[str, Any], field: str, *, numbers_allowed: bool = False) ->
         raise Invalid(Msg.FIELD_NOT_TEXT, 400, field=field)
     if len(value) > MAX_TEXT:
         raise Invalid(Msg.FIELD_TOO_LONG, 400, field=field, limit=MAX_TEXT)
+    if not _is_unicode(value):
+        raise Invalid(Msg.FIELD_NOT_UNICODE, 400, field=field)
     return value
+
+
+def _is_unicode(value: str) -> bool:
+    """False for text holding a lone surrogate: JSON's grammar allows the escape "\\ud800" and
+    json.loads keeps it, but it is no character, so no database, SMS or answer can carry it.
+    (Path values cannot hold one: Werkzeug decodes them as UTF-8, replacing what is not.)"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

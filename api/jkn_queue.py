@@ -212,7 +212,12 @@ def _request_key(
     service: Service, day: date, card: str, phone: str, hours: str, finished: int
 ) -> str:
     """The same request sent again maps to the same key; a new one after the card's number was
-    cancelled, served or marked no-show does not (it must book again, not replay the old one)."""
+    cancelled, served or marked no-show does not (it must book again, not replay the old one).
+
+    Made of the request's own fields (card, phone, poli, day, hours), unlike an API client's
+    Idempotency-Key: another card or phone is another key, so a different request never finds
+    another patient's number by it. Only nik, keluhan, norm and kodedokter are left out, and
+    they are not kept."""
     parts = (str(service.id), day.isoformat(), card, phone, "".join(hours.split()), str(finished))
     return "jkn:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 

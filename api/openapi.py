@@ -98,8 +98,10 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(op.status): {"description": op.summary, "content": json(op.response, "serialization")}
     }
+    notes = dict(op.notes)
     for status in op.error_statuses():
-        responses[str(status)] = {"description": DESCRIPTIONS[status], "content": error}
+        meaning = " ".join(filter(None, (DESCRIPTIONS[status], notes.get(status))))
+        responses[str(status)] = {"description": meaning, "content": error}
     parameters = _parameters(op.path_model, "path") + _parameters(op.query, "query")
     if op.idempotent:
         parameters.append(
@@ -107,7 +109,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
                 "name": IDEMPOTENCY_HEADER,
                 "in": "header",
                 "required": False,
-                "description": "Makes a retry safe: the same key answers as the first request.",
+                "description": "Makes a retry safe: the same key with the same request answers "
+                "as the first request did.",
                 "schema": TypeAdapter(RequestKey).json_schema(),
             }
         )

@@ -38,7 +38,8 @@ RequestKey = Annotated[
     StringConstraints(min_length=1, max_length=100, pattern=r"^[!-~]+$"),
     Field(
         description="Any printable ASCII up to 100 characters (a UUID is a good choice). "
-        "The same key sent again answers with what the first request did, and does it once.",
+        "The same key sent again with the same request answers with what the first request "
+        "did, and does it once.",
         examples=["5f0c1a9e-7a53-4d43-9d0e-2b3f6a7c8d90"],
     ),
 ]

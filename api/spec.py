@@ -5,6 +5,7 @@ may give. Flask's views and the OpenAPI document (api/openapi.py) are both made 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class Operation:
     body_required: bool = False
     idempotent: bool = False  # takes an idempotency key (header or body field)
     refusals: tuple[int, ...] = ()  # statuses the engine's refusals may give here
+    # What a status means here beyond the common description (api/openapi.py): (status, text).
+    notes: tuple[tuple[int, str], ...] = ()
     tag: str = "queue"
     description: str = ""
 
@@ -136,8 +139,43 @@ def _body(model: type[BaseModel], required: bool) -> BaseModel:
         return model.model_validate_json(raw)
     except ValidationError as error:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
+            not_text = _lone_surrogates(raw)
+            if not_text:
+                raise ApiError(INVALID_REQUEST, "the body is not valid", fields=not_text) from None
             raise ApiError(INVALID_JSON, "the body is not valid JSON") from None
         raise _invalid(error, "the body is not valid") from None
+
+
+def _lone_surrogates(raw: bytes) -> list[dict[str, str]]:
+    """The fields holding a lone surrogate, of a body that pydantic's parser refused.
+
+    JSON's grammar allows any escape ("\\ud800"), but a lone surrogate is no character: the
+    parser refuses it, and no database, SMS or answer could carry it. The JSON is well formed,
+    so it is told as a wrong field (422, like any other), not as broken JSON (400).
+    """
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    items = body.items() if isinstance(body, dict) else [("body", body)]
+    return [
+        {
+            "field": name[:40] if _is_unicode(name) else "body",
+            "problem": "holds a lone UTF-16 surrogate, which is not a character",
+        }
+        for name, value in items
+        if not (_is_unicode(name) and _is_unicode(value))
+    ]
+
+
+def _is_unicode(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    except (ValueError, RecursionError):  # nested beyond what json.dumps walks: not this
+        return True
+    return True
 
 
 def _request_key(body: BaseModel | None) -> str | None:

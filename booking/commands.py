@@ -23,6 +23,12 @@ class TakeNumber:
     bpjs_number: str | None = None
     request_key: str | None = None
     actor: str | None = None  # staff user or API client; the phone when not given
+    # The caller chose `request_key` (an API client's Idempotency-Key) rather than it being
+    # made from the request: sent again with a different request, it is refused instead of
+    # answered with the booking it made. Keys made from a request (an SMS's gateway id, a USSD
+    # step, the bridge's fields) are not checked: a retry of those is re-read from the current
+    # state (the first session with room may be another by then) and is the same request.
+    key_chosen_by_caller: bool = False
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ class Reason(enum.Enum):
     NOTHING_WAITING = N_("Nobody is waiting.")
     NOT_CALLED = N_("Number {number} is not being served now.")
     CAPACITY_TOO_LOW = N_("Capacity cannot go below the {taken} places already taken.")
+    IDEMPOTENCY_KEY_REUSED = N_(
+        "That idempotency key was already used for a different request; "
+        "send this one with a new key."
+    )
 
     @property
     def message(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from datetime import datetime
@@ -25,6 +27,7 @@ from booking.models import (
     BookingStatus,
     Channel,
     ClinicSession,
+    Event,
     Facility,
     Person,
     Service,
@@ -35,35 +38,69 @@ from booking.phones import normalise
 from texts import language_or_default
 
 MAX_NAME = 30
+_FINGERPRINT = "request"  # the key of a booked event's detail that holds _request_fingerprint()
 _NAME_KEEP = re.compile(r"[^\w .'\-]", re.UNICODE)
 
 
 def take_number(db: Session, command: TakeNumber, now: datetime) -> Booking:
     """Give the next number in a session, or refuse with a reason the user can read."""
     phone, name, invalid = _who(command)
+    fingerprint = (
+        _request_fingerprint(command, phone, name) if command.key_chosen_by_caller else None
+    )
     if phone is not None:
         writing.serialise_phone(db, phone)
     facts = read_take_facts(db, command.session_id, phone, name.casefold(), command.request_key)
     if facts is not None and facts.replayed_booking_id is not None:
+        if fingerprint is not None:
+            _check_same_request(records.replayed(db, command.request_key), fingerprint)
         return db.get_one(Booking, facts.replayed_booking_id)
     try:
         if facts is None:
             raise Refused(Reason.SESSION_UNKNOWN)
-        return _take(db, command, facts, phone, name, invalid, now)
+        return _take(db, command, facts, phone, name, invalid, fingerprint, now)
     except Refused:
         # A twin request with the same key may have committed after our first look (its
         # booking now makes ours look like a second one): the answer is then its booking.
-        earlier = _replayed_booking(db, command.request_key)
+        earlier = _replayed_booking(db, command.request_key, fingerprint)
         if earlier is not None:
             return earlier
         raise
 
 
-def _replayed_booking(db: Session, request_key: str | None) -> Booking | None:
+def _replayed_booking(
+    db: Session, request_key: str | None, fingerprint: str | None = None
+) -> Booking | None:
     earlier = records.replayed(db, request_key)
     if earlier is None or earlier.booking_id is None:
         return None
+    _check_same_request(earlier, fingerprint)
     return db.get_one(Booking, earlier.booking_id)
+
+
+def _request_fingerprint(command: TakeNumber, phone: str | None, name: str) -> str:
+    """What makes two take requests the same request: the fields that define the booking.
+
+    They are the session, the phone in E.164, the name as the engine tells people apart (cleaned,
+    in any case) and the BPJS number: "0812-3456-7890" and "+6281234567890", or "SITI AMINAH"
+    and "Siti Aminah", book the same patient the same way, so a retry may write them either
+    way. Who sends it (actor, channel) is not part of it: the key is already the caller's own.
+    Kept hashed, so that the event log holds no second copy of the phone and the name.
+    """
+    fields = [command.session_id, phone, name.casefold(), command.bpjs_number or None]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
+
+
+def _check_same_request(earlier: Event | None, fingerprint: str | None) -> None:
+    """Refuse a key the caller chose that an earlier, different request used: as the IETF
+    idempotency-key draft has it, a key reused with another payload is the caller's error.
+    Answering with that booking would hand the caller someone else's number and phone."""
+    if fingerprint is None or earlier is None:
+        return
+    # None: the booking was made before fingerprints were kept; there is nothing to compare.
+    kept = (earlier.detail or {}).get(_FINGERPRINT)
+    if kept is not None and kept != fingerprint:
+        raise Refused(Reason.IDEMPOTENCY_KEY_REUSED)
 
 
 def _who(command: TakeNumber) -> tuple[str | None, str, Refused | None]:
@@ -89,6 +126,7 @@ def _take(
     phone: str | None,
     name: str,
     invalid: Refused | None,
+    fingerprint: str | None,
     now: datetime,
 ) -> Booking:
     session, service = facts.session, facts.service
@@ -122,6 +160,7 @@ def _take(
         now=now,
         session_id=session.id,
         request_key=command.request_key,
+        detail={_FINGERPRINT: fingerprint} if fingerprint is not None else None,
     )
 
     # From here to the commit the session's counter row is locked: only writes follow.

@@ -85,3 +85,9 @@ def test_the_document_describes_every_api_route_of_the_app(app: Flask) -> None:
     assert len(described) == 11  # 9 queue operations, the figures and this document
     answer = app.test_client().get("/api/openapi.json")
     assert answer.status_code == 200 and answer.json == document()
+
+
+def test_the_document_says_a_key_reused_for_another_booking_is_a_422() -> None:
+    take = document()["paths"]["/api/bookings"]["post"]
+    assert "IDEMPOTENCY_KEY_REUSED" in take["responses"]["422"]["description"]
+    assert "422 IDEMPOTENCY_KEY_REUSED" in take["description"]

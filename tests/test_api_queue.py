@@ -4,17 +4,19 @@ served, no-show, cancel; idempotent retries; every change in the event log under
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -188,6 +190,63 @@ def test_the_same_idempotency_key_books_once(simrs: Simrs, demo: Database, now: 
     assert bookings == 1 and kinds == ["booked", "cancelled"] and receipts == 1
 
 
+def test_an_idempotency_key_reused_for_another_request_is_refused_not_answered_with_its_booking(
+    simrs: Simrs, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="KIA", day=today(now))
+    other_sid = session_id(demo, service="GIGI", day=today(now))
+    key = {"Idempotency-Key": "visit-77"}
+    body = {
+        "session_id": sid,
+        "phone": "+6281234567890",
+        "name": "Siti Aminah",
+        "bpjs_number": "0001234567890",
+    }
+    first = simrs.post("/api/bookings", headers=key, json=body)
+    assert first.status_code == 201, first.json
+    for change in (
+        {"phone": "+6281298765432"},  # another family's phone: the case the audit found
+        {"name": "Budi Santoso"},
+        {"session_id": other_sid},
+        {"bpjs_number": "0009876543210"},
+        {"bpjs_number": None},
+    ):
+        answer = simrs.post("/api/bookings", headers=key, json={**body, **change})
+        assert answer.status_code == 422, (change, answer.json)
+        assert answer.json == {
+            "error": {
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": "That idempotency key was already used for a different request; "
+                "send this one with a new key.",
+            }
+        }, change
+    in_body = simrs.post(
+        "/api/bookings", json={**body, "name": "Budi", "idempotency_key": "visit-77"}
+    )
+    assert in_body.status_code == 422 and in_body.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    indonesian = simrs.post(
+        "/api/bookings",
+        headers={**key, "Accept-Language": "id"},
+        json={**body, "phone": "+6281298765432"},
+    )
+    assert indonesian.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert indonesian.json["error"]["message"] == (
+        "Kunci idempotensi itu sudah dipakai untuk permintaan lain; kirim dengan kunci baru."
+    )
+
+    # The same request still answers with its booking, however its phone and name are written.
+    same = simrs.post(
+        "/api/bookings",
+        headers=key,
+        json={**body, "phone": "0812-3456-7890", "name": "SITI AMINAH"},
+    )
+    assert same.status_code == 201 and same.json == first.json
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
+        assert list(s.scalars(select(Event.kind))) == ["booked"]
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
 def test_a_retried_call_next_calls_one_number(simrs: Simrs, demo: Database, now: datetime) -> None:
     sid = session_id(demo, day=today(now), start=time(8))
     for n in range(3):
@@ -311,6 +370,28 @@ def test_bad_input_gets_a_4xx_with_a_code_and_a_message(simrs: Simrs) -> None:
         assert answer.json["error"]["message"], case
 
 
+def test_a_lone_surrogate_in_a_body_field_is_a_422_that_names_the_field(simrs: Simrs) -> None:
+    sent = [
+        ("/api/bookings", {"session_id": 1, "name": "Ani", field: "\ud800"}, field)
+        for field in ("phone", "name", "bpjs_number", "idempotency_key")
+    ]
+    sent += [
+        ("/api/bookings", {"session_id": 1, "name": "Ani", "\udfffx": 1}, "body"),
+        ("/api/bookings/1/cancel", {"idempotency_key": "k\udfff"}, "idempotency_key"),
+        ("/api/sessions/1/call-next", {"idempotency_key": "\udc00\ud800"}, "idempotency_key"),
+    ]
+    for path, body, field in sent:
+        # json.dumps writes the lone surrogate as the escape \ud800, as JSON's grammar allows.
+        answer = simrs.post(path, data=json.dumps(body), content_type="application/json")
+        assert answer.status_code == 422, (path, field, answer.get_data(as_text=True))
+        error = answer.json["error"]
+        assert error["code"] == "INVALID_REQUEST" and error["message"], (path, field)
+        assert [problem["field"] for problem in error["fields"]] == [field], (path, field)
+
+
+# Every code point, lone surrogates included (hypothesis leaves out category Cs unless told).
+ANY_CHARACTER = st.characters(exclude_categories=())
+ANY_SEGMENT_CHARACTER = st.characters(exclude_categories=(), exclude_characters="/")
 LATIN_1 = st.characters(max_codepoint=255, exclude_characters="\r\n")  # what a header carries
 
 
@@ -320,13 +401,17 @@ LATIN_1 = st.characters(max_codepoint=255, exclude_characters="\r\n")  # what a 
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    name=st.text(max_size=70),
+    name=st.text(ANY_CHARACTER, max_size=70),
     phone=st.none()
-    | st.text(max_size=40)
+    | st.text(ANY_CHARACTER, max_size=40)
     | st.from_regex(r"\+?62?0?8[0-9 -]{8,14}", fullmatch=True),
-    bpjs=st.none() | st.from_regex(r"[0-9]{13}", fullmatch=True),
+    bpjs=st.none()
+    | st.from_regex(r"[0-9]{13}", fullmatch=True)
+    | st.text(ANY_CHARACTER, max_size=13),
     key=st.none() | st.text(LATIN_1, max_size=120),
+    body_key=st.none() | st.text(ANY_CHARACTER, max_size=120),
 )
+@example(name="Siti\ud800", phone=None, bpjs=None, key=None, body_key=None)
 def test_any_text_in_a_booking_gets_an_answer_never_a_500(
     simrs: Simrs,
     demo: Database,
@@ -335,9 +420,12 @@ def test_any_text_in_a_booking_gets_an_answer_never_a_500(
     phone: str | None,
     bpjs: str | None,
     key: str | None,
+    body_key: str | None,
 ) -> None:
     sid = session_id(demo, day=today(now) + timedelta(days=1))
     body = {"session_id": sid, "name": name, "phone": phone, "bpjs_number": bpjs}
+    if body_key is not None:
+        body["idempotency_key"] = body_key
     headers = {} if key is None else {"Idempotency-Key": key}
     answer = simrs.post("/api/bookings", headers=headers, json=body)
     assert answer.status_code in (201, 409, 422), answer.get_data(as_text=True)
@@ -359,6 +447,47 @@ def test_any_bytes_as_a_body_get_a_4xx(simrs: Simrs, raw: bytes) -> None:
         answer = simrs.post(path, data=raw, content_type="application/json")
         assert 200 <= answer.status_code < 500, answer.get_data(as_text=True)
         assert answer.mimetype == "application/json"
+
+
+def _as_a_server_passes_it(path: str) -> str:
+    """PATH_INFO as a WSGI server gives it: the bytes sent (UTF-8, or what a client made of a
+    lone surrogate) read as Latin-1."""
+    return path.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def _query(**values: str) -> str:
+    return "&".join(
+        f"{name}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}"
+        for name, value in values.items()
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    code=st.just("1001") | st.text(ANY_SEGMENT_CHARACTER, min_size=1, max_size=20),
+    booking=st.text(ANY_SEGMENT_CHARACTER, min_size=1, max_size=20),
+    service=st.text(ANY_CHARACTER, max_size=20),
+    day=st.just("2026-11-23") | st.text(ANY_CHARACTER, max_size=20),
+)
+@example(code="1001\ud800", booking="\udc00", service="\ud800", day="\ud800")
+def test_any_text_in_a_path_or_query_gets_a_4xx_never_a_500(
+    simrs: Simrs, code: str, booking: str, service: str, day: str
+) -> None:
+    asked = [
+        (f"/api/facilities/{code}/services", ""),
+        (f"/api/facilities/{code}/sessions", _query(service=service, day=day)),
+        (f"/api/bookings/{booking}", ""),
+        ("/api/figures", _query(district=service, facility=code)),
+    ]
+    for path, query in asked:
+        environ = {"PATH_INFO": _as_a_server_passes_it(path), "QUERY_STRING": query}
+        answer = simrs.get("/", environ_overrides=environ)
+        assert answer.status_code < 500, (path, query, answer.get_data(as_text=True))
+        assert answer.mimetype == "application/json", (path, query)
 
 
 @pytest.mark.slow
@@ -385,6 +514,35 @@ def test_racing_retries_with_one_key_book_once(
     with demo.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+@pytest.mark.slow
+def test_racing_requests_with_one_key_for_different_patients_book_one_and_refuse_the_rest(
+    simrs: Simrs, app: Flask, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="GIGI", day=today(now))
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def send(n: int) -> Any:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/api/bookings",
+            headers={**simrs.headers, "Idempotency-Key": "one-key"},
+            json={"session_id": sid, "phone": f"+62812345678{n:02d}"},
+        )
+
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(pool.map(send, range(racers)))
+    assert sorted(answer.status_code for answer in answers) == [201] + [422] * (racers - 1)
+    winner = next(answer.json for answer in answers if answer.status_code == 201)
+    for answer in answers:
+        if answer.status_code == 422:
+            assert answer.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+            assert winner["phone"] not in answer.get_data(as_text=True)
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
 
 
 def test_a_chunked_body_is_read_no_further_than_the_limit(simrs: Simrs) -> None:

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, text
@@ -753,6 +753,98 @@ def test_any_post_body_gets_an_answer_in_the_envelope(bridge: Bridge, body: dict
         assert answer.json["response"]["nomorantrean"].startswith(("A-", "B-", "C-"))
     else:
         assert answer.json["response"] is None
+
+
+def _send(bridge: Bridge, method: str, path: str, body: dict[str, Any]) -> TestResponse:
+    # json.dumps writes a lone surrogate as the escape "\ud800", which JSON's grammar allows
+    # and json.loads reads back into the str: the way such text reaches a server.
+    headers = {**bridge.headers, "Content-Type": "application/json"}
+    return bridge.client.open(path, method=method, data=json.dumps(body), headers=headers)
+
+
+def _cancel_body(bridge: Bridge, **changes: Any) -> dict[str, Any]:
+    fields = {"nomorkartu": CARD, "kodepoli": "UMUM", "tanggalperiksa": bridge.day}
+    return {**fields, "keterangan": "peserta berhalangan", **changes}
+
+
+_CANCEL_FIELDS = ("nomorkartu", "kodepoli", "tanggalperiksa", "keterangan")
+
+
+def test_a_lone_surrogate_in_any_field_is_refused_in_the_envelope(bridge: Bridge) -> None:
+    sent = [("POST", "/antrean", field, bridge.body(**{field: "UMUM\ud800"})) for field in _FIELDS]
+    sent += [
+        ("PUT", "/antrean/batal", field, _cancel_body(bridge, **{field: "\udc00"}))
+        for field in _CANCEL_FIELDS
+    ]
+    for method, path, field, body in sent:
+        message = refused(_send(bridge, method, path, body), 400)
+        assert message == f"Kolom {field} memuat karakter yang tidak dapat diproses", field
+    with bridge.db.transaction() as s:
+        assert s.scalar(select(Booking.id)) is None
+
+
+# Every code point, lone surrogates included (hypothesis leaves out category Cs unless told).
+_ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)
+# A path segment: any text but one that makes another path ("/", or nothing at all).
+_ANY_SEGMENT = st.text(
+    st.characters(exclude_categories=(), exclude_characters="/"), min_size=1, max_size=20
+)
+_REAL = {
+    "nomorkartu": CARD,
+    "nik": NIK,
+    "nohp": PHONE,
+    "kodepoli": "UMUM",
+    "kodedokter": "12345",
+    "tanggalperiksa": "2026-11-23",
+    "jampraktek": "08:00-12:00",
+    "keluhan": "demam",
+    "norm": "RM-000123",
+    "keterangan": "peserta berhalangan",
+}
+
+
+def _fields(names: tuple[str, ...]) -> st.SearchStrategy[dict[str, str]]:
+    """Each field its real value or any text, so that odd text also reaches the later checks."""
+    return st.fixed_dictionaries({name: st.just(_REAL[name]) | _ANY_TEXT for name in names})
+
+
+def _as_a_server_passes_it(path: str) -> str:
+    """PATH_INFO as a WSGI server gives it: the bytes sent (UTF-8, or what a client made of a
+    lone surrogate) read as Latin-1."""
+    return path.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    take=_fields(_FIELDS),
+    cancel=_fields(_CANCEL_FIELDS),
+    segments=st.tuples(
+        *[
+            st.just(_REAL[name]) | _ANY_SEGMENT
+            for name in ("nomorkartu", "kodepoli", "tanggalperiksa")
+        ]
+    ),
+)
+@example(take={**_REAL, "kodepoli": "\ud800"}, cancel=_REAL, segments=(CARD, "\ud800", "\udc00"))
+def test_any_text_in_any_field_or_path_gets_an_answer_never_a_500(
+    bridge: Bridge, take: dict[str, str], cancel: dict[str, str], segments: tuple[str, ...]
+) -> None:
+    card, poli, day = segments
+    answers = [
+        _send(bridge, "POST", "/antrean", take),
+        _send(bridge, "PUT", "/antrean/batal", cancel),
+    ]
+    for path in (f"/antrean/status/{poli}/{day}", f"/antrean/sisapeserta/{card}/{poli}/{day}"):
+        environ = {"PATH_INFO": _as_a_server_passes_it(path)}
+        answers.append(bridge.client.get("/", headers=bridge.headers, environ_overrides=environ))
+    for answer in answers:
+        assert answer.status_code < 500, answer.get_data(as_text=True)
+        assert answer.json["metadata"]["code"] in (200, 201), answer.get_data(as_text=True)
+        assert answer.json["metadata"]["message"]
 
 
 # --- helpers ----------------------------------------------------------------------------------
