@@ -10,8 +10,10 @@ from flask import Flask
 from sqlalchemy.exc import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from antre import config as settings
-from antre.db import Database
+from plumbing import config as settings
+from plumbing.db import Database, database
+
+__all__ = ["create_app", "database"]
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -31,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
     from antre import health, jobs
+    from api import figures as api_figures
     from api import jkn
     from api import views as api_views
     from console import admin, admin_schedule, auth, display
@@ -48,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
     app.register_blueprint(figures_views.blueprint)
+    app.register_blueprint(api_figures.blueprint)
     app.register_blueprint(console_queue.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_schedule.blueprint)
@@ -63,7 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # The gateways' callbacks (a USSD key press, an SMS, a delivery report) never come from a
     # browser: they are served by a second, bare Flask app with the same settings and
     # extensions, without the console's login, CSRF and login-throttling hooks, which would
-    # otherwise run on every key press (about 8% of a first dial's server CPU; BENCHMARKS.md).
+    # otherwise run on every key press (a measurable share of a first dial's CPU; BENCHMARKS.md).
     gateways = Flask(__name__, static_folder=None)
     gateways.config = app.config
     gateways.extensions = app.extensions
@@ -97,11 +101,6 @@ class ByPath:
 def _unstorable_input(_error: DataError) -> tuple[str, int]:
     # PostgreSQL refuses some text (a NUL character) that SQLite keeps: the input is at fault.
     return "That input holds characters that cannot be kept (such as NUL).", 400
-
-
-def database(app: Flask) -> Database:
-    db: Database = app.extensions["antre.db"]
-    return db
 
 
 def _instance_secret(instance_path: str) -> str:

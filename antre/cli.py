@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from antre import create_app, database, migrate
-from antre.config import ConfigError
+from plumbing.config import ConfigError
 
 
 def _app() -> Flask:
@@ -207,12 +207,44 @@ def figures_command(
     click.echo(database(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
 
 
+@cli.command("phone")
+@click.argument("number")
+@click.option("--url", default=None, help="the running service's /ussd URL (default: in-process)")
+@click.option("--dial", "dialled", default="*123#", show_default=True, help="what to dial")
+@with_appcontext
+def phone_command(number: str, url: str | None, dialled: str) -> None:
+    """Dial the USSD menu from the keyboard, as the phone NUMBER would."""
+    from ussd.phone import Handset, through_app, through_http
+
+    if url:
+        send = through_http(url)
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        prepare_database(app)
+        send = through_app(app)
+    handset = Handset(send, number)
+    click.echo(f"dialling {dialled} as {number} (type an answer and Enter; Ctrl+D hangs up)")
+    handset.dial(dialled)
+    while True:
+        click.echo("-" * 24)
+        click.echo(
+            handset.screen if handset.status == 200 else f"[{handset.status}] {handset.screen}"
+        )
+        click.echo("-" * 24)
+        if handset.finished or handset.status != 200:
+            return
+        try:
+            typed = click.prompt("", default="", show_default=False, prompt_suffix="> ")
+        except click.Abort:
+            click.echo("\nhung up")
+            return
+        handset.press(typed.strip())
+
+
 from api.commands import token_group  # noqa: E402 - listed here with the other commands
 from console.commands import user_group  # noqa: E402
 from sms.commands import android_group, number_group  # noqa: E402
-from ussd.phone import phone_command  # noqa: E402
 
-cli.add_command(phone_command)
 cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(number_group)

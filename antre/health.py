@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from antre import database
+from plumbing.db import database
 
 blueprint = Blueprint("health", __name__)
 
@@ -29,11 +29,11 @@ def healthz() -> ResponseReturnValue:
         checks["database"] = f"down: {type(getattr(error, 'orig', None) or error).__name__}"
     redis_url = current_app.config["REDIS_URL"]
     if redis_url:
-        from antre.redis import ping_redis
+        from plumbing.redis import ping_redis
 
         checks["redis"] = ping_redis(current_app)
         if checks["redis"] == "ok":
-            from antre.redis import connection
+            from plumbing.redis import connection
             from ussd.buffer import waiting
 
             with suppress(RedisError):  # Redis went since the ping: the next look will say

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from antre import database
 from api import tokens
 from api.errors import FORBIDDEN, TOKEN_REVOKED, UNAUTHENTICATED, ApiError
 from api.tokens import Client
 from booking.clock import utcnow
+from plumbing.db import database
 
 MAX_TOKEN = 200  # ours are ~50 characters; a longer one is not ours and is not hashed
 

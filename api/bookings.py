@@ -12,7 +12,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from antre import database
 from api.answers import booking_out, session_out
 from api.auth import require_facility
 from api.schemas import (
@@ -31,6 +30,7 @@ from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import ACTIVE, Booking, BookingStatus, Channel, ClinicSession
 from booking.taking import cancel_booking, take_number
+from plumbing.db import database
 
 CHANNEL = Channel.API
 

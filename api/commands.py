@@ -8,11 +8,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from antre import database
 from api import tokens
 from api.models import ApiToken
 from booking.clock import utcnow
 from booking.models import Facility
+from plumbing.db import database
 
 
 @click.group("token")

@@ -6,7 +6,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from antre import database
 from api.answers import service_out, session_out
 from api.auth import require_facility
 from api.schemas import (
@@ -22,6 +21,7 @@ from booking.clock import utcnow
 from booking.errors import Reason, Refused
 from booking.models import ClinicSession, Facility, Service
 from booking.sessions import booking_days, services_of
+from plumbing.db import database
 
 
 def own_facility(db: Session, client: Client, code: str) -> Facility:

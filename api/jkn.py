@@ -1,4 +1,4 @@
-"""The bridge in the shape of Mobile JKN's FKTP queue web service (design §7, issue 6 item 4).
+"""The bridge in the shape of Mobile JKN's FKTP queue web service (design §7).
 
 A facility system (SIMRS) that already speaks BPJS's "antrean FKTP" web service reads and
 writes Antre's queue with the code it has:
@@ -116,7 +116,7 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 @blueprint.get("/auth")
 @throttle.login_attempts(lambda: request.headers.get("x-username", ""))
 def auth() -> ResponseReturnValue:
-    from antre import database
+    from plumbing.db import database
 
     username = request.headers.get("x-username", "").strip()
     password = request.headers.get("x-password", "")
@@ -169,7 +169,7 @@ Work = Callable[[Session, jkn_tokens.Caller, datetime, dict[str, Any]], dict[str
 
 def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
     """Check the token, then the body, run the work in one transaction, answer in the envelope."""
-    from antre import database
+    from plumbing.db import database
 
     db = database(current_app)
     try:

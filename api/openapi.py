@@ -27,8 +27,8 @@ DESCRIPTIONS = {
 
 
 def figures_operation() -> Operation:
-    """/api/figures lives with the figures (figures/views.py); it is described here too."""
-    from figures.views import api_figures
+    """/api/figures (api/figures.py), described beside the other operations."""
+    from api.figures import api_figures
 
     return Operation(
         method="GET",

@@ -36,13 +36,13 @@ import psycopg
 from sqlalchemy import event, func, select, text, update
 
 from antre import migrate
-from antre.db import Database
 from antre.demo import seed
 from bench.common import HEADER, Factory, Result, ScratchDatabase, row, run
 from booking.commands import TakeNumber
 from booking.errors import Refused
 from booking.models import ACTIVE, Booking, Channel, ClinicSession
 from booking.taking import take_number
+from plumbing.db import Database
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 07:30 WIB: today's sessions take bookings
 SPREAD = 100

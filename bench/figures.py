@@ -20,9 +20,9 @@ from datetime import date, timedelta
 from sqlalchemy import event, text
 
 from antre import migrate
-from antre.db import Database
 from bench.common import ScratchDatabase
 from figures.queries import Scope, compute
+from plumbing.db import Database
 
 POSTGRES = os.environ.get(
     "ANTRE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -46,7 +46,6 @@ from redis import Redis
 from sqlalchemy import func, select, text, update
 
 from antre import migrate
-from antre.db import Database
 from antre.demo import seed
 from bench.common import HEADER, Factory, ScratchDatabase, row, run
 from bench.engine import (
@@ -58,6 +57,7 @@ from bench.engine import (
 )
 from booking.clock import local_today
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
+from plumbing.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA_FACILITIES = 34  # 35 facilities x 3 services: 105 sessions for the one-dial bookings

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from antre import database
 from booking import admin, facility_numbers, limits
 from booking.clock import utcnow
 from booking.models import Facility, FacilityNumber, Holiday, ScheduleTemplate, Service
@@ -25,6 +24,7 @@ from console.admin_forms import INDONESIAN_ZONES, FacilityForm, NumberForm, Rule
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
 from gateways import GATEWAYS
+from plumbing.db import database
 
 blueprint = Blueprint("admin", __name__, template_folder="templates")
 ADMINS = (Role.ADMIN, Role.FACILITY_ADMIN)

@@ -11,13 +11,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from antre import database
 from booking import timetable
 from booking.clock import local_today, utcnow
 from booking.models import Facility, Holiday, ScheduleTemplate, Service
 from console.admin import ADMINS, actor, owned, save, status
 from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
 from console.auth import roles_required
+from plumbing.db import database
 
 blueprint = Blueprint("schedule", __name__, template_folder="templates")
 DAY_NAMES = dict(enumerate(WEEKDAYS))

@@ -23,9 +23,9 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from antre import database
 from console import throttle
 from console.models import Role, StaffUser
+from plumbing.db import database
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from antre import database
 from booking.clock import utcnow
 from booking.models import Facility
 from console.models import Role, StaffUser
+from plumbing.db import database
 
 MIN_PASSWORD = 8
 

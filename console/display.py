@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from antre import database
 from booking.clock import local_today, utcnow
 from booking.errors import Refused
 from booking.models import WAITING, Booking, ClinicSession, SessionStatus, display_number
 from booking.sessions import facility_by_code, services_of
+from plumbing.db import database
 
 blueprint = Blueprint("display", __name__, template_folder="templates")
 

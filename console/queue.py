@@ -31,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from antre import database
 from booking import queue as engine
 from booking import sessions
 from booking.clock import local_today, utcnow
@@ -59,6 +58,7 @@ from console.forms import (
     new_request_key,
 )
 from console.models import Role
+from plumbing.db import database
 
 blueprint = Blueprint("queue", __name__, template_folder="templates")
 

@@ -1,4 +1,4 @@
-"""The district figures: plain queries over the records Antre already keeps (issue 7).
+"""The district figures: plain queries over the records Antre already keeps.
 
 Everything here takes a SQLAlchemy session and a `Scope` and returns `Figures`: a list of
 tables of plain values that the page, the CSV export, the JSON endpoint and the command line

@@ -1,4 +1,5 @@
-"""The figures page in the staff console, its CSV export, and the same figures as JSON.
+"""The figures page in the staff console and its CSV export; who is asking, and what they
+may see, for these and for the API's JSON (api/figures.py).
 
 Each handler parses the request, checks who is asking, runs the queries in one transaction
 and renders. Exports (CSV and JSON) write a `figures_exported` event in that transaction.
@@ -14,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -24,13 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from antre import database
 from booking import records
 from booking.clock import local_today, utcnow
 from booking.models import Facility
 from figures import charts, export
 from figures.access import Allowed, Place, decide
 from figures.queries import Figures, Scope, compute, districts, facilities_of
+from plumbing.db import database
 
 blueprint = Blueprint("figures", __name__, template_folder="templates")
 
@@ -62,7 +62,7 @@ class Viewer:
     active: bool
 
 
-def _user() -> Viewer | None:
+def current_viewer() -> Viewer | None:
     """The logged-in staff account, or None (also while no login manager is registered)."""
     if not hasattr(current_app, "login_manager"):
         return None
@@ -101,7 +101,7 @@ def _text(name: str) -> str | None:
     return raw or None
 
 
-def _scope(db: Session, user: Viewer) -> Scope:
+def scope_for(db: Session, user: Viewer) -> Scope:
     """The scope asked for, narrowed to what this account may see; BadRequest or 403."""
     today = local_today(utcnow(), current_app.config.get("DEFAULT_TIMEZONE", "Asia/Jakarta"))
     end = _date("to", today)
@@ -127,7 +127,7 @@ def _scope(db: Session, user: Viewer) -> Scope:
     return scope
 
 
-def _log_export(db: Session, user: Viewer, scope: Scope, form: str, channel: str) -> None:
+def log_export(db: Session, user: Viewer, scope: Scope, form: str, channel: str) -> None:
     records.event(
         db,
         "figures_exported",
@@ -140,7 +140,7 @@ def _log_export(db: Session, user: Viewer, scope: Scope, form: str, channel: str
 
 @blueprint.get("/console/figures")
 def page() -> BaseResponse | tuple[str, int] | str:
-    user = _user()
+    user = current_viewer()
     if user is None:
         view = getattr(getattr(current_app, "login_manager", None), "login_view", None)
         if view:
@@ -148,7 +148,7 @@ def page() -> BaseResponse | tuple[str, int] | str:
         return "Log in to the staff console to see the figures.", 401
     try:
         with database(current_app).transaction() as db:
-            scope = _scope(db, user)
+            scope = scope_for(db, user)
             figures = compute(db, scope)
             choices = _choices(db, user, scope)
     except BadRequest as error:
@@ -192,17 +192,17 @@ def _query(scope: Scope) -> dict[str, str]:
 
 @blueprint.get("/console/figures.csv")
 def csv_export() -> Response | tuple[str, int]:
-    user = _user()
+    user = current_viewer()
     if user is None:
         return "Log in to the staff console to export the figures.", 401
     try:
         wanted = _text("table")
         with database(current_app).transaction() as db:
-            scope = _scope(db, user)
+            scope = scope_for(db, user)
             figures = compute(db, scope)
             if wanted is not None and wanted not in {t.name for t in figures.tables}:
                 raise BadRequest(f"there is no table called {wanted!r}")
-            _log_export(db, user, scope, f"csv:{wanted or 'all'}", "staff")
+            log_export(db, user, scope, f"csv:{wanted or 'all'}", "staff")
     except BadRequest as error:
         return str(error), error.status
     body = export.table_csv(figures.table(wanted)) if wanted else export.figures_csv(figures)
@@ -219,33 +219,3 @@ def _file_name(figures: Figures, table: str | None) -> str:
     where = scope.facility or scope.district or "all"
     safe = "".join(c if c.isalnum() else "-" for c in where).strip("-").lower() or "all"
     return f"antre-{safe}-{scope.start}-{scope.end}{'-' + table if table else ''}.csv"
-
-
-@blueprint.get("/api/figures")
-def api_figures() -> Response:
-    """The figures as JSON: for a district's or a facility's API token, or a staff login."""
-    from api.auth import bearer_client
-    from api.errors import ApiError
-    from api.schemas import FiguresQuery
-    from api.spec import parse_query
-
-    try:
-        client = bearer_client()
-        if client is not None:  # systems get the API's strictness: no unknown parameters
-            parse_query(FiguresQuery)
-    except ApiError as error:
-        return error.response()
-    user = _user()
-    if client is not None:  # the token's facility or district decides, as a staff account's does
-        user = Viewer(client.name, client.role, client.district, client.facility_id, client.active)
-    if user is None:
-        return ApiError("UNAUTHENTICATED", "send an API token, or log in to the console").response()
-    try:
-        with database(current_app).transaction() as db:
-            scope = _scope(db, user)
-            figures = compute(db, scope)
-            _log_export(db, user, scope, "json", "staff" if client is None else "api")
-    except BadRequest as error:
-        code = "FORBIDDEN" if error.status == 403 else "INVALID_REQUEST"
-        return ApiError(code, str(error), status=error.status).response()
-    return jsonify(export.figures_json(figures))

@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic import context
 from sqlalchemy import create_engine
 
-from antre import config as settings
 from antre.schema import metadata
 from booking.models import UtcDateTime
+from plumbing import config as settings
 
 alembic_config = context.config
 url = (

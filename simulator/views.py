@@ -15,10 +15,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from antre import database
 from booking.errors import Refused
 from booking.models import Outbox
 from booking.phones import normalise
+from plumbing.db import database
 
 blueprint = Blueprint(
     "simulator",

@@ -9,7 +9,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from antre import database
 from booking import facility_numbers
 from booking.errors import Refused
 from booking.sessions import facility_by_code
@@ -17,6 +16,7 @@ from booking.validation import Invalid
 from gateways import GATEWAYS
 from gateways.android import LINE
 from gateways.android import register as android_register
+from plumbing.db import database
 
 
 @click.group("number")

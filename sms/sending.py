@@ -32,12 +32,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from antre.db import Database
 from booking import facility_numbers
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways import Switchboard
 from gateways.contract import Outcome, SendResult
+from plumbing.db import Database
 from sms import delivery
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 
-from antre.callbacks import require_callback_key
 from gateways import callbacks
 from gateways.contract import Callback, Request
+from plumbing.callbacks import require_callback_key
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sms", __name__)
@@ -28,8 +28,8 @@ MAX_BODY_BYTES = 16 * 1024
 
 def _view(gateway: str, callback: Callback) -> Callable[[], ResponseReturnValue]:
     def view() -> ResponseReturnValue:
-        from antre import database
         from booking.clock import utcnow
+        from plumbing.db import database
         from sms import delivery, incoming
 
         if (request.content_length or 0) > MAX_BODY_BYTES:

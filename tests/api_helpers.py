@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from antre.db import Database
 from api import tokens
+from plumbing.db import Database
 
 
 def issue(

@@ -48,10 +48,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from antre import create_app, database, jobs
 from antre.cli import prepare_database
-from antre.db import Database
 from booking.clock import local_now, local_today, utcnow
 from booking.models import ClinicSession, Facility, Service
 from console.display import REFRESH_SECONDS as DISPLAY_REFRESH_SECONDS
+from plumbing.db import Database
 from tests.conftest import service_missing
 from tests.helpers import session_id
 from tests.staff import PASSWORD

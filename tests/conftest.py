@@ -22,9 +22,9 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from antre import create_app, database, migrate
-from antre.db import Database
 from antre.demo import seed
 from antre.schema import metadata
+from plumbing.db import Database
 
 pytest_plugins = ["tests.browser"]  # the live app and headless Chromium of test_browser_*.py
 

@@ -6,10 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from antre.db import Database
 from booking.commands import TakeNumber
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
 from booking.taking import take_number
+from plumbing.db import Database
 
 
 def session_id(

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from antre.db import Database
 from booking.models import Facility
 from console.models import Role, StaffUser
+from plumbing.db import Database
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -15,9 +15,9 @@ import time_machine
 from flask import Flask
 from hypothesis import HealthCheck, settings
 
-from antre.db import Database
 from api import tokens
 from api.openapi import document
+from plumbing.db import Database
 
 # Every check but "schema-valid data is accepted": the engine rightly refuses some valid shapes
 # (a phone that cannot get SMS, a figures period over a year) with a 4xx that names the reason.

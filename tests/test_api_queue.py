@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from antre.db import Database
 from booking.models import Booking, Event, Outbox
+from plumbing.db import Database
 from tests.api_helpers import bearer, issue
 from tests.helpers import session_id, today
 

@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from antre.cli import cli
-from antre.db import Database
 from antre.schema import metadata
 from api.models import ApiToken
 from booking.models import Event
+from plumbing.db import Database
 from tests.api_helpers import bearer, issue
 from tests.helpers import session_id, today
 

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from antre import create_app
-from antre.config import ConfigError
+from plumbing.config import ConfigError
 
 
 def antre_command(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

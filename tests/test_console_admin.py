@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from antre.db import Database
 from booking import limits
 from booking.models import (
     Booking,
@@ -37,6 +36,7 @@ from booking.models import (
 )
 from booking.validation import tidy
 from console.models import Role
+from plumbing.db import Database
 from tests import helpers, staff
 
 MONDAY, TUESDAY, WEDNESDAY = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)

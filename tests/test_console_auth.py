@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from antre import create_app, database
 from antre.cli import cli
-from antre.db import Database
 from console.models import Role, StaffUser
+from plumbing.db import Database
 from tests import staff
 
 

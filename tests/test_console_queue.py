@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from antre import jobs
-from antre.db import Database
 from booking import notices
 from booking.models import (
     Booking,
@@ -33,6 +32,7 @@ from booking.models import (
     SessionStatus,
 )
 from console.models import Role
+from plumbing.db import Database
 from tests import staff
 from tests.helpers import session_id, take, today
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy import create_engine, func, select
 
-from antre import database
 from booking.models import Outbox, Phone
+from plumbing.db import database
 from tests.test_ussd_replays import PHONE, make_app, seeded
 from ussd.cache import phone_key
 from ussd.phone import Handset, through_app
@@ -35,7 +35,7 @@ def test_outbox_rows_are_announced_only_once_other_connections_can_see_them(
 
     try:
         seeded(app, now)
-        database(app).on_outbox_committed = hand_over
+        app.extensions["sms.outbox"].hand_over = hand_over
         # A booking by USSD runs the engine in a savepoint, and writes a receipt.
         assert Handset(through_app(app), PHONE).dial("*123*1001*1*1*1*1#").startswith("END")
         assert seen and all(visible == len(ids) for ids, visible in seen), seen

@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text, update
 
 from antre import database, jobs
-from antre.db import Database
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways.contract import DeliveryReport
+from plumbing.db import Database
 from sms import delivery
 from sms.models import EarlyDeliveryReport
 from tests import fake_africastalking as fake_at

@@ -7,9 +7,9 @@ from datetime import datetime
 import time_machine
 from flask import Flask
 
-from antre.db import Database
 from booking.queue import call_next
 from booking.sessions import cancel_session
+from plumbing.db import Database
 from tests.helpers import session_id, take, today
 
 

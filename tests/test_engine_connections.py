@@ -10,13 +10,13 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import antre.db
 import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-import antre.db
-from antre.db import Database
+from plumbing.db import Database
 
 pytestmark = pytest.mark.postgres
 

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from antre.db import Database
 from booking import schedule
 from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
@@ -25,6 +24,7 @@ from booking.models import (
 from booking.position import _ahead, position
 from booking.queue import call_next, check_in, mark_no_show, mark_served, skip
 from booking.taking import cancel_booking
+from plumbing.db import Database
 from tests.helpers import session_id, take, today
 
 STAFF = {"actor": "nurse.ani", "channel": "staff"}

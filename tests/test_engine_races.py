@@ -12,11 +12,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from antre.db import Database
 from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
 from booking.models import ACTIVE, CANCELLED, Booking, Channel, ClinicSession, Event
 from booking.taking import cancel_booking
+from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 
 pytestmark = pytest.mark.slow

@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from antre.db import Database
 from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
 from booking.models import Booking, BookingStatus, Channel, ClinicSession, Event, Outbox
 from booking.sessions import cancel_session
 from booking.taking import cancel_booking
+from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from texts import translate
 

@@ -8,11 +8,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from antre.cli import cli
-from antre.db import Database
 from booking import facility_numbers
 from booking.models import Booking
 from booking.sessions import facility_by_code
 from booking.validation import Invalid
+from plumbing.db import Database
 from tests.test_sms_incoming import Inbox
 
 # label, as typed, as kept

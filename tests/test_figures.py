@@ -11,13 +11,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from antre.db import Database
 from booking.models import Event
 from figures import charts, export
 from figures.command import render
 from figures.queries import FUNNEL, Figures, Scope, compute
 from figures.scrub import for_grouping, scrub
 from menus.tree import TREE
+from plumbing.db import Database
 from tests import test_figures_history as history
 from tests.test_figures_history import FRI, SUN
 

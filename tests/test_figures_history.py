@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from antre.db import Database
 from booking.models import (
     Booking,
     BookingStatus,
@@ -25,6 +24,7 @@ from booking.models import (
     Phone,
     Service,
 )
+from plumbing.db import Database
 from sms.models import InboundSms
 from ussd.models import UssdSession, UssdStep
 

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from antre.db import Database
 from booking.models import Event
 from console.models import Role
 from figures.access import Allowed, Place, decide
+from plumbing.db import Database
 from tests import staff
 from tests import test_figures_history as history
 

@@ -25,12 +25,12 @@ from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
 from antre import create_app, database
-from antre.db import Database
 from antre.schema import metadata
 from api import jkn_tokens
 from booking.models import Booking, BookingStatus, Channel, Facility, Outbox, Person, Service
 from booking.queue import call_next, mark_served
 from console.models import Role, StaffUser
+from plumbing.db import Database
 from tests.helpers import session_id, today
 
 CARD = "0001234567890"

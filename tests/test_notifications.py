@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, update
 
-from antre.db import Database
 from booking import notices, reminders
 from booking.models import Booking, BookingStatus, Facility, Outbox, Phone
 from booking.queue import call_next
 from booking.sessions import cancel_session
+from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from texts.gsm import fits_one_segment, is_gsm7
 

@@ -17,10 +17,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from antre import create_app, database, jobs
-from antre.db import Database
 from booking import records
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
+from plumbing.db import Database
 from sms import sending
 from sms.sending import Policy, Step
 from tests import fake_africastalking as fake_at
@@ -62,9 +62,8 @@ def at_app(database_url: str, tmp_path: Path, fake: FakeAfricasTalking) -> Itera
 @pytest.fixture
 def quiet_db(at_app: Flask) -> Database:
     """The database with nobody listening for new rows: the test sends them itself."""
-    db = database(at_app)
-    db.on_outbox_committed = None
-    return db
+    at_app.extensions["sms.outbox"].hand_over = None
+    return database(at_app)
 
 
 def write_sms(db: Database, body: str = "Nomor antrean Anda A-012", phone: str = PHONE) -> int:

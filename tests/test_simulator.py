@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from antre import create_app
-from antre.db import Database
+from plumbing.db import Database
 from tests.helpers import session_id, take, today
 
 

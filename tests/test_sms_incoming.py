@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from antre.db import Database
 from booking.models import Booking, Outbox
+from plumbing.db import Database
 from sms.models import InboundSms
 from texts.gsm import SEGMENT_SEPTETS, is_gsm7, septets
 

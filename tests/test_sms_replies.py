@@ -14,7 +14,6 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from antre.db import Database
 from booking import notices, records
 from booking.clock import utcnow
 from booking.models import (
@@ -29,6 +28,7 @@ from booking.models import (
 )
 from booking.queue import call_next
 from booking.sessions import cancel_session
+from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from tests.test_sms_incoming import OTHER_PHONE, PHONE, Inbox
 

@@ -21,10 +21,9 @@ from flask import Flask
 from redis import Redis
 from sqlalchemy import event, func, select, update
 
-from antre import database
-from antre.db import Database
 from booking.models import Facility
 from figures.queries import Scope, compute
+from plumbing.db import Database, database
 from tests.test_ussd_replays import PHONE, Cable, make_app, redis_through, seeded
 from ussd import buffer, dropoff
 from ussd.buffer import batch_key

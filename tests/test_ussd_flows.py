@@ -9,9 +9,9 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
-from antre.db import Database
 from antre.demo import seed
 from booking.models import Booking, BookingStatus, Channel, Facility, Outbox, Phone
+from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from ussd.models import UssdSession, UssdStep
 from ussd.phone import Handset, through_app

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from antre.db import Database
 from booking.models import Facility, Phone
+from plumbing.db import Database
 from texts.gsm import is_gsm7
 
 PHONE = "+6281234567890"

@@ -22,9 +22,9 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from antre import create_app, database
-from antre.db import Database
 from antre.demo import seed
 from booking.models import Booking, Facility, Outbox, Phone
+from plumbing.db import Database
 from ussd.phone import Handset, Send, through_app
 
 PHONE = "+6281234567890"

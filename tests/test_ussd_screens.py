@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import Date, String, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from antre.db import Database
 from booking import limits
 from booking.clock import local_today
 from booking.errors import Reason
@@ -35,6 +34,7 @@ from booking.models import (
 from booking.notices import day_words
 from menus.screens import End, ListScreen, Screen, TextInput
 from menus.tree import TREE
+from plumbing.db import Database
 from texts import LANGUAGES, catalog, translate
 from texts.gsm import is_gsm7
 from ussd import hints

@@ -1,4 +1,4 @@
-"""Drop-off records buffered in Redis and written to the database in batches (issue 3, item 9).
+"""Drop-off records buffered in Redis and written to the database in batches.
 
 Why: with Redis, every USSD request appends its drop-off record (ussd.dropoff.Shown) to the
 list `ussd:dropoff` in the pipeline that saves its session, instead of writing two rows and
@@ -38,10 +38,9 @@ from redis import Redis
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from antre import database
-from antre.db import Database
-from antre.redis import connection
 from booking.clock import utcnow
+from plumbing.db import Database, database
+from plumbing.redis import connection
 from ussd import dropoff
 from ussd.models import UssdFlushedBatch
 from ussd.store import DROPOFF

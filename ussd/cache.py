@@ -28,12 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from antre import database
-from antre.db import Changed
 from booking.models import Facility, Phone, Service
+from plumbing.db import after_commit, database
 
 log = logging.getLogger(__name__)
 _untold_lock = threading.Lock()
@@ -151,8 +150,31 @@ def catalog_of(app: Flask) -> Catalog:
     return found
 
 
+# --- hearing of changes ----------------------------------------------------------------------
+
+# session.info key: what a transaction changed of the rows these copies hold.
+CHANGED_ROWS = "ussd.cache.changed_rows"
+
+
+class Changed:
+    """Rows of a committed transaction that the copies may hold.
+
+    `phones`: the numbers of Phone rows added, changed or deleted; `catalog`: a facility or a
+    service was (a bulk UPDATE or DELETE of either counts too, without knowing which rows).
+    """
+
+    def __init__(self) -> None:
+        self.phones: set[str] = set()
+        self.catalog = False
+
+    def __bool__(self) -> bool:
+        return bool(self.phones) or self.catalog
+
+
 def init_app(app: Flask) -> None:
-    """Empty the copies when our own code changes the rows they copy."""
+    """Empty the copies when our own code changes the rows they copy: once the change has
+    committed, since a copy emptied before could be filled again from the old rows by a
+    request reading meanwhile."""
 
     def changed(rows: Changed) -> None:
         if rows.catalog:
@@ -160,11 +182,37 @@ def init_app(app: Flask) -> None:
         if app.config.get("REDIS_URL") and (rows.catalog or rows.phones):
             _tell_redis(app, rows)
 
-    database(app).on_rows_committed = changed
+    db = database(app)
+    event.listen(db.sessions, "after_flush", _note_changed_rows)
+    event.listen(db.sessions, "do_orm_execute", _note_bulk_changes)
+    after_commit(db, CHANGED_ROWS, changed)
+
+
+def _changed(session: Session) -> Changed:
+    found: Changed | None = session.info.get(CHANGED_ROWS)
+    if found is None:
+        found = session.info[CHANGED_ROWS] = Changed()
+    return found
+
+
+def _note_changed_rows(session: Session, _context: Any) -> None:
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Phone):
+            _changed(session).phones.add(row.number)
+        elif isinstance(row, Facility | Service):
+            _changed(session).catalog = True
+
+
+def _note_bulk_changes(state: Any) -> None:
+    """`session.execute(update(Facility)…)` changes rows without loading them: note it too."""
+    if not (state.is_update or state.is_delete):
+        return  # every SELECT and INSERT passes here: leave at once
+    if state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service):
+        _changed(state.session).catalog = True
 
 
 def _tell_redis(app: Flask, rows: Changed) -> None:
-    from antre.redis import connection
+    from plumbing.redis import connection
 
     with _untold_lock:  # what could not be said before is said with this
         untold: Changed = app.extensions.setdefault("ussd.cache.untold", Changed())

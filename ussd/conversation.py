@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from antre import database
 from menus.tree import TREE
+from plumbing.db import database
 from texts import language_or_default, translate
 from ussd import cache, dropoff, reads
 from ussd.cache import catalog_of

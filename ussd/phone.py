@@ -1,4 +1,4 @@
-"""A phone that dials the menu: `antre phone +6281234567890 [--url URL]`, and the tests' handset.
+"""A phone that dials the menu: the handset of `antre phone +6281234567890` and of the tests.
 
 The handset speaks exactly as Africa's Talking does: one POST per key press, `text` holding
 every input so far joined by `*`, digits dialled with the short code pre-filled.
@@ -10,9 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import Flask
 
 Send = Callable[[dict[str, str]], tuple[int, str]]
 
@@ -90,39 +88,3 @@ def through_http(url: str, timeout: float = 15.0) -> Send:
         return response.status_code, response.text
 
     return send
-
-
-@click.command("phone")
-@click.argument("number")
-@click.option("--url", default=None, help="the running service's /ussd URL (default: in-process)")
-@click.option("--dial", "dialled", default="*123#", show_default=True, help="what to dial")
-@with_appcontext
-def phone_command(number: str, url: str | None, dialled: str) -> None:
-    """Dial the USSD menu from the keyboard, as the phone NUMBER would."""
-    if url:
-        send = through_http(url)
-    else:
-        from antre.cli import prepare_database
-
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        prepare_database(app)
-        send = through_app(app)
-    handset = Handset(send, number)
-    click.echo(f"dialling {dialled} as {number} (type an answer and Enter; Ctrl+D hangs up)")
-    handset.dial(dialled)
-    while True:
-        _show(handset)
-        if handset.finished or handset.status != 200:
-            return
-        try:
-            typed = click.prompt("", default="", show_default=False, prompt_suffix="> ")
-        except click.Abort:
-            click.echo("\nhung up")
-            return
-        handset.press(typed.strip())
-
-
-def _show(handset: Handset) -> None:
-    click.echo("-" * 24)
-    click.echo(handset.screen if handset.status == 200 else f"[{handset.status}] {handset.screen}")
-    click.echo("-" * 24)

@@ -230,7 +230,7 @@ def store_of(app: Flask) -> Store:
     store: Store | None = app.extensions.get("ussd.store")
     if store is None:
         if app.config["REDIS_URL"]:
-            from antre.redis import connection
+            from plumbing.redis import connection
 
             redis = RedisStore(connection(app), app.config["USSD_DROPOFF_LIMIT"])
             store = FallbackStore(redis, MemoryStore())

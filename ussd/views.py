@@ -10,13 +10,13 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from antre.callbacks import require_callback_key
 from booking.clock import utcnow
 from booking.errors import Refused
 from booking.phones import normalise
 from menus.screens import N_
 from menus.tree import TREE
 from menus.validate import Names, check
+from plumbing.callbacks import require_callback_key
 from texts import translate
 from texts.gsm import to_gsm7
 from ussd.actions import ACTIONS

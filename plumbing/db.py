@@ -1,4 +1,5 @@
-"""The database: one engine per app, and the unit of work that owns every transaction."""
+"""The database: one engine per app, the unit of work that owns every transaction, and the one
+way to hear what a transaction committed (`after_commit`)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking.models import Facility, Outbox, Phone, Service
-from booking.records import NEW_OUTBOX_IDS
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# session.info key: what a transaction changed that copies elsewhere (caches) may hold.
-CHANGED_ROWS = "antre.changed_rows"
-
-
-class Changed:
-    """Rows of a committed transaction that caches may hold copies of (see `on_rows_committed`).
-
-    `phones`: the numbers of Phone rows added, changed or deleted; `catalog`: a facility or a
-    service was (a bulk UPDATE or DELETE of either counts too, without knowing which rows).
-    """
-
-    def __init__(self) -> None:
-        self.phones: set[str] = set()
-        self.catalog = False
 
 
 # A database that does not answer (a host gone, packets dropped) fails a request in seconds
@@ -66,20 +49,6 @@ class Database:
             )
             _ping_idle_connections(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Called with the ids of outbox rows once the transaction that wrote them has
-        # committed (the sender is told only about rows that really exist).
-        self.on_outbox_committed: Callable[[list[int]], None] | None = None
-        event.listen(self.sessions, "after_flush", _note_new_outbox_rows)
-        event.listen(self.sessions, "after_commit", self._announce_outbox_rows)
-        event.listen(self.sessions, "after_rollback", _forget_outbox_rows)
-        # Called with what a transaction changed of the rows caches copy (phones' settings,
-        # facilities, services), once it has committed: a cache emptied before the commit
-        # could be filled again from the old rows by a request reading meanwhile.
-        self.on_rows_committed: Callable[[Changed], None] | None = None
-        event.listen(self.sessions, "after_flush", _note_changed_rows)
-        event.listen(self.sessions, "do_orm_execute", _note_bulk_changes)
-        event.listen(self.sessions, "after_commit", self._announce_changed_rows)
-        event.listen(self.sessions, "after_rollback", _forget_changed_rows)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -105,23 +74,6 @@ class Database:
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
-    # SQLAlchemy sends after_commit and after_rollback for savepoints too (a refused booking
-    # rolls its savepoint back): only the outermost transaction's end may announce or forget.
-
-    def _announce_outbox_rows(self, session: Session) -> None:
-        if session.in_nested_transaction():
-            return  # a savepoint released: the real commit announces
-        ids = session.info.pop(NEW_OUTBOX_IDS, None)
-        if ids and self.on_outbox_committed is not None:
-            self.on_outbox_committed(sorted(ids))
-
-    def _announce_changed_rows(self, session: Session) -> None:
-        if session.in_nested_transaction():
-            return
-        changed: Changed | None = session.info.pop(CHANGED_ROWS, None)
-        if changed is not None and self.on_rows_committed is not None:
-            self.on_rows_committed(changed)
-
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -130,51 +82,51 @@ class Database:
         self.engine.dispose()
 
 
+def after_commit(db: Database, key: str, announce: Callable[[Any], None]) -> None:
+    """Once the outermost transaction has committed, call `announce` with what it kept under
+    `session.info[key]`; forget it when the transaction rolls back.
+
+    A part that reacts to commits (the SMS hand-off, the USSD caches) notes what it needs
+    under a key of its own, from a listener of its own, and calls this from its own
+    `init_app`: a second subscriber never replaces the first. Announced only after the commit,
+    so that nobody hears of rows that do not exist, or refills a cache from the old ones.
+    SQLAlchemy sends after_commit and after_rollback for savepoints too (a refused booking
+    rolls its savepoint back): only the outermost transaction's end announces or forgets.
+    """
+
+    def committed(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released: the real commit announces
+        found = session.info.pop(key, None)
+        if found:
+            announce(found)
+
+    def rolled_back(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint rolled back: the rest of the transaction may still commit
+        session.info.pop(key, None)
+
+    event.listen(db.sessions, "after_commit", committed)
+    event.listen(db.sessions, "after_rollback", rolled_back)
+
+
+def database(app: HasSettings) -> Database:
+    """The app's database (or a job context's)."""
+    db: Database = app.extensions["antre.db"]
+    return db
+
+
+class HasSettings(Protocol):
+    """The Flask app, or a background job's context: settings and what is built from them."""
+
+    config: Any
+    extensions: dict[str, Any]
+
+
 def _connect_timeout(url: str) -> dict[str, Any]:
     if "connect_timeout" in make_url(url).query:
         return {}
     return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-
-
-def _note_new_outbox_rows(session: Session, _context: Any) -> None:
-    ids = [row.id for row in session.new if isinstance(row, Outbox)]
-    if ids:
-        session.info.setdefault(NEW_OUTBOX_IDS, set()).update(ids)
-
-
-def _forget_outbox_rows(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint rolled back: the rest of the transaction may still commit
-    session.info.pop(NEW_OUTBOX_IDS, None)
-
-
-def _changed(session: Session) -> Changed:
-    found: Changed | None = session.info.get(CHANGED_ROWS)
-    if found is None:
-        found = session.info[CHANGED_ROWS] = Changed()
-    return found
-
-
-def _note_changed_rows(session: Session, _context: Any) -> None:
-    for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, Phone):
-            _changed(session).phones.add(row.number)
-        elif isinstance(row, Facility | Service):
-            _changed(session).catalog = True
-
-
-def _note_bulk_changes(state: Any) -> None:
-    """`session.execute(update(Facility)…)` changes rows without loading them: note it too."""
-    if not (state.is_update or state.is_delete):
-        return  # every SELECT and INSERT passes here: leave at once
-    if state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service):
-        _changed(state.session).catalog = True
-
-
-def _forget_changed_rows(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    session.info.pop(CHANGED_ROWS, None)
 
 
 def _retryable(error: DBAPIError) -> bool:

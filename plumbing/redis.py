@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 
+from plumbing.db import HasSettings
 
-def connection(app: Flask) -> Redis:
+
+def connection(app: HasSettings) -> Redis:
     client: Redis | None = app.extensions.get("antre.redis")
     if client is None:
         client = Redis.from_url(
@@ -17,7 +18,7 @@ def connection(app: Flask) -> Redis:
     return client
 
 
-def ping_redis(app: Flask) -> str:
+def ping_redis(app: HasSettings) -> str:
     try:
         connection(app).ping()
     except RedisError as error:

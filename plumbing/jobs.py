@@ -1,0 +1,269 @@
+"""Background work: jobs on Redis (RQ) in production, one thread in-process when embedded, and
+a sweep that runs every minute.
+
+Nothing here knows what the jobs do: the factory (antre.jobs) says which function a job runs
+and what the sweep does. A job gets a `Context`, built from the settings: the web app's, or
+the environment's in a worker that runs no web app.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.worker import SimpleWorker
+from sqlalchemy import event
+
+from booking.clock import utcnow
+from plumbing.db import Database, HasSettings, database
+from plumbing.redis import connection
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+_REDIS_PAUSE_SECONDS = 5.0  # after a failed enqueue, leave Redis alone this long
+
+
+class Context:
+    """What background work needs: the settings, what is built from them (`extensions`: the
+    app's database under "antre.db", the gateways, Redis), and the database it queries
+    (`db`: the app's, or a sender's own pool)."""
+
+    def __init__(self, config: Mapping[str, Any], extensions: dict[str, Any], db: Database):
+        self.config = config
+        self.extensions = extensions
+        self.db = db
+
+    @classmethod
+    def of(cls, app: HasSettings) -> Context:
+        return cls(app.config, app.extensions, database(app))
+
+
+# --- RQ --------------------------------------------------------------------------------------
+
+
+def enqueue(
+    app: HasSettings,
+    queue: str,
+    job: str,
+    ids: Iterable[int],
+    *,
+    timeout: int,
+    retry_intervals: Sequence[int],
+    describe: str,
+) -> bool:
+    """One RQ job `job(id)` per id. False (logged, never raised) if Redis is not there."""
+    ids = list(ids)
+    if not ids:
+        return True
+    paused_until: float = app.extensions.get("plumbing.jobs.redis_pause", 0.0)
+    if time.monotonic() < paused_until:
+        log.warning("Redis was down moments ago: %d jobs wait for the sweep", len(ids))
+        return False
+    retry = Retry(max=len(retry_intervals), interval=list(retry_intervals))
+    try:
+        Queue(queue, connection=connection(app)).enqueue_many(
+            [
+                Queue.prepare_data(
+                    job,
+                    (job_id,),
+                    timeout=timeout,
+                    result_ttl=3600,
+                    failure_ttl=7 * 24 * 3600,
+                    retry=retry if retry_intervals else None,
+                    description=describe.format(job_id),
+                )
+                for job_id in ids
+            ]
+        )
+    except Exception as error:  # a request must never fail because Redis did
+        app.extensions["plumbing.jobs.redis_pause"] = time.monotonic() + _REDIS_PAUSE_SECONDS
+        log.warning(
+            "could not enqueue %d jobs (%s: %s); they wait for the sweep",
+            len(ids),
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True
+
+
+def unpause(app: HasSettings) -> None:
+    """The sweep always tries Redis, however recently it failed."""
+    app.extensions.pop("plumbing.jobs.redis_pause", None)
+
+
+def worker_connection(app: HasSettings) -> Redis:
+    # No socket timeout: a worker blocks on BLPOP for minutes, which is not a failure.
+    return Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
+
+
+def run_worker(
+    app: HasSettings,
+    queue: str,
+    sweep: Callable[[], object],
+    *,
+    burst: bool = False,
+    sweep_every: float = SWEEP_SECONDS,
+) -> bool:
+    """An RQ worker for `queue`, with RQ's scheduler (for delayed retries) and `sweep` every
+    `sweep_every` seconds (0: never). Jobs run in this process."""
+    redis = worker_connection(app)
+    stop = threading.Event()
+    if sweep_every > 0:
+        sweep()
+    if not burst and sweep_every > 0:
+        threading.Thread(
+            target=_sweep_every, args=(sweep, sweep_every, stop), name="antre-sweep", daemon=True
+        ).start()
+    try:
+        worker = SimpleWorker([Queue(queue, connection=redis)], connection=redis)
+        return worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()
+
+
+def _sweep_every(sweep: Callable[[], object], seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds):
+        try:
+            sweep()
+        except Exception:
+            log.exception("sweep failed; trying again in %g s", seconds)
+
+
+# --- embedded runner -------------------------------------------------------------------------
+
+Work = Callable[[Context, int], float | None]  # do one job; seconds until it runs again, or None
+Sweep = Callable[[Context, datetime], object]
+
+
+class Runner:
+    """The embedded default's job runner: one daemon thread and a timetable of (due, job id).
+
+    Started on demand by the first job, it stops after a few idle seconds, unless `start` made
+    it permanent (then it also sweeps every `sweep_every` seconds). It has its own connections,
+    closed whenever its thread ends, and lives no longer than the app's database: whoever
+    disposes of that engine (shutdown, a test's teardown) stops it.
+    """
+
+    idle_seconds = 5.0
+
+    def __init__(self, app: HasSettings, work: Work, sweep: Sweep) -> None:
+        self.app = app
+        self.db = Database(database(app).url, pool_size=2)
+        self.context = Context(app.config, app.extensions, self.db)
+        self.work = work
+        self.sweep = sweep
+        self._due: list[tuple[float, int]] = []
+        self._busy = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._sweep_every: float | None = None
+        self._stopping = False
+        # Stopped, and its task in flight finished, when the app's engine goes: a job still
+        # running after a shutdown (or a test's teardown) would write into whatever comes next.
+        event.listen(database(app).engine, "engine_disposed", lambda _engine: self.stop())
+
+    def submit(self, ids: Iterable[int], delay: float = 0.0) -> None:
+        due = time.monotonic() + delay
+        with self._changed:
+            for job_id in ids:
+                heapq.heappush(self._due, (due, job_id))
+            self._ensure_thread()
+            self._changed.notify_all()
+
+    def start(self, sweep_every: float = SWEEP_SECONDS) -> None:
+        with self._changed:
+            self._sweep_every = sweep_every
+            self._ensure_thread()
+
+    def stop(self) -> None:
+        thread = self._thread
+        self._halt()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is due now or in flight (tests); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._busy or (self._due and self._due[0][0] <= time.monotonic()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.05))
+        return True
+
+    def _halt(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._due.clear()
+            self._changed.notify_all()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="antre-jobs", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            next_sweep = time.monotonic() if self._sweep_every else float("inf")
+            while (task := self._next_task(next_sweep)) is not None:
+                try:
+                    if task == "sweep":
+                        next_sweep = time.monotonic() + (self._sweep_every or SWEEP_SECONDS)
+                        self.sweep(self.context, utcnow())
+                    else:
+                        self._do(int(task))
+                except Exception:
+                    log.exception("embedded runner: %s failed; the sweep will pick it up", task)
+                finally:
+                    with self._changed:
+                        self._busy = False
+                        self._changed.notify_all()
+        finally:
+            self.db.dispose()
+
+    def _next_task(self, next_sweep: float) -> int | str | None:
+        """The next job id, "sweep", or None when the thread should end."""
+        idle_since = time.monotonic()
+        with self._changed:
+            while not self._stopping:
+                now = time.monotonic()
+                if self._due and self._due[0][0] <= now:
+                    self._busy = True
+                    return heapq.heappop(self._due)[1]
+                if now >= next_sweep:
+                    self._busy = True
+                    return "sweep"
+                idle = now - idle_since > self.idle_seconds
+                if idle and not self._due and not self._sweep_every:
+                    break
+                wake = min(self._due[0][0] if self._due else now + self.idle_seconds, next_sweep)
+                self._changed.wait(max(0.001, min(wake - now, self.idle_seconds)))
+            self._thread = None
+            return None
+
+    def _do(self, job_id: int) -> None:
+        again = self.work(self.context, job_id)
+        if again is not None:
+            self.submit([job_id], delay=again)
+
+
+def runner(app: HasSettings, work: Work, sweep: Sweep) -> Runner:
+    """This process's embedded runner for `app` (a new one after a fork)."""
+    key = f"plumbing.jobs.runner.{os.getpid()}"
+    found: Runner | None = app.extensions.get(key)
+    if found is None:
+        found = Runner(app, work, sweep)
+        app.extensions[key] = found
+    return found
