@@ -10,12 +10,12 @@ import socket
 import threading
 from collections.abc import Iterator
 
-import antre.db
 import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+import plumbing.db
 from plumbing.db import Database
 
 pytestmark = pytest.mark.postgres
@@ -54,7 +54,7 @@ def test_a_connection_that_sat_idle_is_checked_and_replaced_before_use(
 ) -> None:
     open_both(pg)
     assert end_server_processes(pg.url) >= 2
-    monkeypatch.setattr(antre.db, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if idle for long
+    monkeypatch.setattr(plumbing.db, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if idle for long
 
     assert answer(pg) == 1
     assert answer(pg) == 1
@@ -77,7 +77,7 @@ def test_a_database_that_never_answers_fails_a_request_in_seconds(
 ) -> None:
     """A server that takes the connection and then says nothing (a hung host, a dropped route):
     the request fails with a database error instead of holding its web worker."""
-    monkeypatch.setattr(antre.db, "CONNECT_TIMEOUT_SECONDS", 2)  # libpq's least
+    monkeypatch.setattr(plumbing.db, "CONNECT_TIMEOUT_SECONDS", 2)  # libpq's least
     with socket.create_server(("127.0.0.1", 0)) as silent:  # listens; never accepts or answers
         db = Database(f"postgresql+psycopg://antre@127.0.0.1:{silent.getsockname()[1]}/antre")
         failed: list[OperationalError] = []

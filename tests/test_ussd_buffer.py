@@ -344,7 +344,7 @@ def test_a_setting_changed_while_redis_was_away_is_told_to_it_once_back(
 
 class LateReplies(Cable):
     """A Cable whose replies from Redis are held back while `late` is set: Redis runs what it
-    is sent, but the app's client gives up (socket_timeout 1 s, antre.redis) before the reply."""
+    is sent, but the app's client gives up (socket_timeout 1 s, plumbing.redis) before the reply."""
 
     late = False
     delay = 1.3
