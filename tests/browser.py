@@ -36,7 +36,11 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -275,14 +279,22 @@ def display_line(driver: WebDriver, service: str) -> dict[str, str]:
     """What the waiting-room screen shows for a service: the number served, the next numbers.
 
     Read in one script: the page redraws its sections every few seconds, and elements found
-    one by one could belong to two different drawings.
+    one by one could belong to two different drawings. Chromium can still refuse a script that
+    runs while a redraw replaces the nodes ("Node with given id does not belong to the
+    document"): that read is made again, a moment later.
     """
-    lines = driver.execute_script(
-        """return [...document.querySelectorAll("#services .service")].map((section) => ({
+    script = """return [...document.querySelectorAll("#services .service")].map((section) => ({
              name: section.querySelector(".name").innerText,
              serving: section.querySelector(".serving").innerText,
              next: section.querySelector(".next").innerText}));"""
-    )
+    for attempt in range(3):
+        try:
+            lines = driver.execute_script(script)
+            break
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error) or attempt == 2:
+                raise
+            clock.sleep(0.2)
     for line in lines:
         if line["name"] == service:
             return {"serving": line["serving"], "next": line["next"]}
