@@ -243,12 +243,13 @@ def phone_command(number: str, url: str | None, dialled: str) -> None:
 
 from api.commands import token_group  # noqa: E402 - listed here with the other commands
 from console.commands import user_group  # noqa: E402
-from sms.commands import android_group, number_group  # noqa: E402
+from sms.commands import android_group, number_group, sms_group  # noqa: E402
 
 cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(number_group)
 cli.add_command(android_group)
+cli.add_command(sms_group)
 
 
 def main() -> None:

@@ -1,7 +1,11 @@
-"""`GET /healthz`: is the database (and Redis, when configured) answering?
+"""`GET /healthz`: is the database (and Redis, when configured) answering, and is a worker
+sweeping?
 
-With Redis it also says how many USSD drop-off records wait there for the worker's flush
-(`ussd_dropoff_waiting`): a number that keeps growing means no worker is flushing them.
+503 when the database or Redis is down: the web cannot work. With Redis it also says when a
+worker last swept (`worker`): a worker that has not swept for three minutes makes the status
+"degraded" (still 200: bookings go on, their SMS wait in the outbox), and `GET /healthz/worker`
+503, for a monitor that reads only status codes. It also says how many USSD drop-off records
+wait in Redis for the worker's flush (`ussd_dropoff_waiting`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from booking.clock import utcnow
 from plumbing.db import database
+from plumbing.jobs import SILENT_AFTER_SECONDS, last_beat
 
 blueprint = Blueprint("health", __name__)
 
@@ -41,5 +47,33 @@ def healthz() -> ResponseReturnValue:
     else:
         checks["redis"] = "not configured (embedded mode)"
     healthy = all(value == "ok" or value.startswith("not configured") for value in checks.values())
-    body = {"status": "ok" if healthy else "down", **checks, **counts}
+    worker = _worker() if redis_url and checks["redis"] == "ok" else None
+    status = "down" if not healthy else "degraded" if worker and worker != "ok" else "ok"
+    body = {"status": status, **checks, **({"worker": worker} if worker else {}), **counts}
     return jsonify(body), 200 if healthy else 503
+
+
+@blueprint.get("/healthz/worker")
+def worker_health() -> ResponseReturnValue:
+    """200 while a worker sweeps; 503 when none has for three minutes (or Redis is down)."""
+    if not current_app.config["REDIS_URL"]:
+        return jsonify({"worker": "embedded (in-process)"}), 200
+    try:
+        worker = _worker()
+    except RedisError as error:
+        return jsonify({"worker": f"unknown: Redis down ({type(error).__name__})"}), 503
+    return jsonify({"worker": worker}), 200 if worker == "ok" else 503
+
+
+def _worker() -> str:
+    """ "ok", or what is wrong: no worker has ever swept, or none has for a while."""
+    try:
+        last = last_beat(current_app)
+    except RedisError as error:
+        return f"unknown: {type(error).__name__}"
+    if last is None:
+        return "no sweep in the last day: is a worker running?"
+    silent = (utcnow() - last).total_seconds()
+    if silent > SILENT_AFTER_SECONDS:
+        return f"no sweep for {silent:.0f} s: is a worker running?"
+    return "ok"

@@ -113,6 +113,8 @@ def sweep(app: HasSettings, now: datetime | None = None) -> int:
 def _sweep(context: Context, now: datetime) -> int:
     try:
         ids = outbox.sweep(context, now)  # first: reminders and SMS wait for no record
+        if context.config.get("REDIS_URL"):
+            machinery.beat(context, now)
         if not ids:
             return 0
         if context.config.get("REDIS_URL"):

@@ -76,6 +76,11 @@ class Switchboard:
                 self.by_name[found.name] = found.build(settings)
 
     @property
+    def refusing_copies(self) -> frozenset[str]:
+        """The names of the gateways here that refuse a second message with our id."""
+        return frozenset(name for name, gateway in self.by_name.items() if gateway.refuses_copies)
+
+    @property
     def timeout(self) -> float:
         """The longest any of them may wait for an answer."""
         return max(gateway.timeout for gateway in self.by_name.values())

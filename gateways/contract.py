@@ -41,6 +41,9 @@ class SendResult:
 class Gateway(Protocol):
     name: str
     timeout: float  # seconds a send may wait for the gateway; 0 for one that never waits
+    # Whether the gateway keeps our message id and refuses a second message with it: then a
+    # send whose answer was lost can safely be made again (see sms.sending.fail_in_doubt).
+    refuses_copies: bool
 
     def send(
         self, phone: str, body: str, *, message_id: str | None = None, sender: str | None = None

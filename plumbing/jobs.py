@@ -14,10 +14,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.worker import SimpleWorker
 from sqlalchemy import event
@@ -101,9 +102,38 @@ def unpause(app: HasSettings) -> None:
     app.extensions.pop("plumbing.jobs.redis_pause", None)
 
 
+# The sweep's heartbeat: when a worker last swept, so that /healthz can say when none has.
+HEARTBEAT_KEY = "antre:sweep:last"
+# A heartbeat older than this means no worker is sweeping (three sweeps missed).
+SILENT_AFTER_SECONDS = 3 * SWEEP_SECONDS
+
+
+def beat(app: HasSettings, now: datetime) -> None:
+    """Note that a sweep ran (kept a day: a heartbeat missing altogether means none ever did)."""
+    try:
+        connection(app).set(HEARTBEAT_KEY, f"{now.timestamp():.0f}", ex=24 * 3600)
+    except RedisError as error:  # the next sweep says it again
+        log.warning("could not write the sweep's heartbeat (%s)", type(error).__name__)
+
+
+def last_beat(app: HasSettings) -> datetime | None:
+    """When a worker last swept, if one has in the last day. Raises RedisError."""
+    raw = connection(app).get(HEARTBEAT_KEY)
+    if raw is None:
+        return None
+    return datetime.fromtimestamp(float(raw), UTC)
+
+
 def worker_connection(app: HasSettings) -> Redis:
     # No socket timeout: a worker blocks on BLPOP for minutes, which is not a failure.
     return Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
+
+
+# Seconds before an RQ worker that quit on an error (Redis gone mid-job, a teardown that could
+# not reach it) is started again: soon at first, then no faster than twice a minute.
+RESTART_PAUSES: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
+# A worker that ran this long before it quit starts again from the first pause.
+_STEADY_SECONDS = 60.0
 
 
 def run_worker(
@@ -113,22 +143,67 @@ def run_worker(
     *,
     burst: bool = False,
     sweep_every: float = SWEEP_SECONDS,
+    restart_pauses: Sequence[float] = RESTART_PAUSES,
 ) -> bool:
     """An RQ worker for `queue`, with RQ's scheduler (for delayed retries) and `sweep` every
-    `sweep_every` seconds (0: never). Jobs run in this process."""
+    `sweep_every` seconds (0: never). Jobs run in this process.
+
+    RQ's worker quits on any error outside a job, such as Redis going away while it records a
+    finished job. Unless it was asked to stop (SIGTERM, SIGINT) or runs in burst mode, it is
+    started again here after a pause, for as long as it takes Redis to come back: a worker
+    process never stays dead after an outage. (A killed process is for its supervisor,
+    systemd or the like, to start again.)
+    """
     redis = worker_connection(app)
     stop = threading.Event()
     if sweep_every > 0:
-        sweep()
+        _sweep_once(sweep)
     if not burst and sweep_every > 0:
         threading.Thread(
             target=_sweep_every, args=(sweep, sweep_every, stop), name="antre-sweep", daemon=True
         ).start()
     try:
-        worker = SimpleWorker([Queue(queue, connection=redis)], connection=redis)
-        return worker.work(burst=burst, with_scheduler=True)
+        failures = 0
+        while True:
+            started = time.monotonic()
+            try:
+                worker = _Worker([Queue(queue, connection=redis)], connection=redis)
+                worked = worker.work(burst=burst, with_scheduler=True)
+            except (RedisError, OSError) as error:  # Redis not there to start or to stop with
+                log.warning("the worker stopped on %s: %s", type(error).__name__, error)
+                worked = False
+            else:
+                if worker.stop_asked:
+                    return worked
+            if burst:
+                return worked
+            if time.monotonic() - started > _STEADY_SECONDS:
+                failures = 0
+            pause = restart_pauses[min(failures, len(restart_pauses) - 1)]
+            failures += 1
+            log.warning("the worker quit on an error; starting it again in %g s", pause)
+            if stop.wait(pause):
+                return worked
     finally:
         stop.set()
+
+
+class _Worker(SimpleWorker):
+    """RQ's SimpleWorker that remembers a stop was asked for (SIGTERM, SIGINT): RQ's own loop
+    just returns both after a stop and after quitting on an error."""
+
+    stop_asked = False
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+
+def _sweep_once(sweep: Callable[[], object]) -> None:
+    try:
+        sweep()
+    except Exception:  # Redis or the database away at start: the sweep thread tries again
+        log.exception("the first sweep failed; the next is due in a minute")
 
 
 def _sweep_every(sweep: Callable[[], object], seconds: float, stop: threading.Event) -> None:

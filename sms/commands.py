@@ -1,6 +1,9 @@
-"""`antre number add|list|remove` (a facility's own numbers) and `antre android register`."""
+"""`antre number add|list|remove` (a facility's own numbers), `antre sms failed|resend` (the
+outbox) and `antre android register`."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 import requests
@@ -10,13 +13,16 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from booking import facility_numbers
+from booking.clock import utcnow
 from booking.errors import Refused
 from booking.sessions import facility_by_code
 from booking.validation import Invalid
 from gateways import GATEWAYS
 from gateways.android import LINE
 from gateways.android import register as android_register
+from gateways.contract import mask_phone
 from plumbing.db import database
+from sms import sending
 
 
 @click.group("number")
@@ -75,6 +81,46 @@ def remove(number: str) -> None:
     if not database(current_app).run(lambda db: facility_numbers.remove(db, number, region)):
         raise click.UsageError(f"{number!r} is not a facility number")
     click.echo(f"{number} removed")
+
+
+@click.group("sms")
+def sms_group() -> None:
+    """The outbox: what failed, and sending it again."""
+
+
+@sms_group.command("failed")
+@click.option("--hours", default=24.0, type=click.FloatRange(0), show_default=True)
+@with_appcontext
+def failed(hours: float) -> None:
+    """Every SMS that failed in the last HOURS: id, kind, phone (masked), why."""
+    since = utcnow() - timedelta(hours=hours)
+    rows = sending.failed(database(current_app), since)
+    doubt = 0
+    for row in rows:
+        doubt += (row.error or "").startswith("in doubt")
+        when = f"{row.updated_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{row.id}\t{row.kind}\t{mask_phone(row.phone)}\t{when}\t{row.error or ''}")
+    click.echo(f"{len(rows)} failed, {doubt} of them in doubt (perhaps sent)", err=True)
+
+
+@sms_group.command("resend")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="every SMS that failed in the last --hours")
+@click.option("--hours", default=24.0, type=click.FloatRange(0), show_default=True)
+@click.option("--in-doubt", is_flag=True, help="also those that may have been sent already")
+@with_appcontext
+def resend(ids: tuple[int, ...], all_failed: bool, hours: float, in_doubt: bool) -> None:
+    """Send failed SMS again (by id, or --all-failed): the next sweep sends them."""
+    db = database(current_app)
+    now = utcnow()
+    wanted = list(ids)
+    if all_failed:
+        wanted += [row.id for row in sending.failed(db, now - timedelta(hours=hours))]
+    if not wanted:
+        raise click.UsageError("name the SMS to resend by id, or give --all-failed")
+    again = sending.resend(db, wanted, now, in_doubt=in_doubt)
+    left = len(set(wanted)) - len(again)
+    click.echo(f"{len(again)} SMS will be sent again within a minute; {left} left as they are")
 
 
 @click.group("android")

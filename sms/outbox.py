@@ -115,7 +115,7 @@ def sweep(context: Context, now: datetime) -> list[int]:
     if scan.written:
         log.info("due notifications written: %s", scan.written)
     rules = policy(context)
-    sending.fail_in_doubt(context.db, now, rules)
+    sending.fail_in_doubt(context.db, now, rules, switchboard(context).refusing_copies)
     ids = sending.rows_to_hand_over(context.db, now, rules)
     if ids:
         log.info("sweep: handing %d waiting SMS to the sender", len(ids))

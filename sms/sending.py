@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from booking import facility_numbers
-from booking.clock import utcnow
-from booking.models import Outbox, OutboxStatus
+from booking.clock import at_local, utcnow
+from booking.models import Booking, ClinicSession, Facility, Outbox, OutboxStatus, Service
+from booking.notices import ALMOST_TURN, EVENING_REMINDER, MORNING_REMINDER
 from gateways import Switchboard
 from gateways.contract import Outcome, SendResult
 from plumbing.db import Database
@@ -42,8 +44,10 @@ from sms import delivery
 
 log = logging.getLogger(__name__)
 
-# Seconds to wait before the 2nd, 3rd … attempt; one more attempt than there are intervals.
-RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300, 900, 3600)
+# Seconds to wait before the 2nd, 3rd … attempt; one more attempt than there are intervals:
+# eight attempts over nearly three hours, so that a gateway down for an hour or two loses
+# nothing. An SMS about a booking whose session is over by then is not sent at all (`_claim`).
+RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300, 900, 1800, 3600, 3600)
 # A pending row older than this was never handed to a sender (Redis was down, or the process
 # died between commit and enqueue): the sweep hands it over again.
 PENDING_GRACE = timedelta(seconds=30)
@@ -115,10 +119,28 @@ def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -
     with db.transaction() as session:
         row = session.execute(
             select(
-                Outbox.booking_id, Outbox.created_at, Outbox.route_gateway, Outbox.route_number
+                Outbox.booking_id,
+                Outbox.kind,
+                Outbox.attempts,
+                Outbox.created_at,
+                Outbox.route_gateway,
+                Outbox.route_number,
             ).where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
         ).first()
         if row is None:
+            return None
+        retry = row.attempts > 0  # a first attempt follows the writing at once: never late
+        late = retry and row.kind in EXPIRE_WITH_THE_SESSION
+        if late and _session_over(session, row.booking_id, now):
+            # A reminder retried past the appointment only confuses: given up, and said so. (A
+            # receipt still goes: it is the patient's record of the booking.)
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
+                .values(status=OutboxStatus.FAILED, error=TOO_LATE, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            log.info("outbox %d: not sent, the session is over", outbox_id)
             return None
         route_gateway, sender = row.route_gateway, row.route_number
         if route_gateway is None and sender is None and row.booking_id is not None:
@@ -145,6 +167,27 @@ def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -
         gateway=gateway,
         sender=sender,
     )
+
+
+TOO_LATE = "too late: the session is over"
+EXPIRE_WITH_THE_SESSION = frozenset({EVENING_REMINDER, MORNING_REMINDER, ALMOST_TURN})
+IN_DOUBT = "in doubt: the sender stopped mid-send; not sent again"
+
+
+def _session_over(session: Session, booking_id: int | None, now: datetime) -> bool:
+    """Whether the session of the booking an SMS is about has ended (False: about none)."""
+    if booking_id is None:
+        return False
+    found = session.execute(
+        select(ClinicSession.day, ClinicSession.end_time, Facility.timezone)
+        .join(Booking, Booking.session_id == ClinicSession.id)
+        .join(Service, Service.id == ClinicSession.service_id)
+        .join(Facility, Facility.id == Service.facility_id)
+        .where(Booking.id == booking_id)
+    ).first()
+    if found is None:
+        return False
+    return now > at_local(found.day, found.end_time, found.timezone)
 
 
 def message_id(outbox_id: int, created_at: datetime) -> str:
@@ -224,28 +267,82 @@ def rows_to_hand_over(db: Database, now: datetime, policy: Policy, limit: int = 
     return list(ids)
 
 
-def fail_in_doubt(db: Database, now: datetime, policy: Policy) -> int:
-    """Mark failed the rows whose sender died mid-send (at-most-once: never sent again)."""
+def fail_in_doubt(
+    db: Database, now: datetime, policy: Policy, refusing_copies: Collection[str] = ()
+) -> int:
+    """Settle the rows whose sender died mid-send. Through a gateway that refuses a second
+    message with our id (`refusing_copies`), the row is simply sent again: the gateway drops
+    the copy if it had the first. Through any other, at-most-once: marked failed "in doubt",
+    never sent again (`antre sms resend --in-doubt` can, knowingly). Returns how many failed."""
+    stale = and_(
+        Outbox.status.in_(_OPEN),
+        Outbox.gateway.is_not(None),
+        Outbox.gateway_id.is_(None),
+        Outbox.updated_at < now - policy.lease,
+    )
     with db.transaction() as session:
+        if refusing_copies:
+            again = session.execute(
+                update(Outbox)
+                .where(stale, Outbox.gateway.in_(list(refusing_copies)))
+                .values(
+                    status=OutboxStatus.QUEUED,
+                    gateway=None,
+                    error="in doubt: sent again with the same id, which the gateway refuses twice",
+                    updated_at=now - timedelta(days=1),  # the sweep hands it over at once
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if again.rowcount:  # type: ignore[attr-defined]
+                log.warning("%d outbox rows in doubt: sent again", again.rowcount)  # type: ignore[attr-defined]
         result = session.execute(
             update(Outbox)
-            .where(
-                Outbox.status.in_(_OPEN),
-                Outbox.gateway.is_not(None),
-                Outbox.gateway_id.is_(None),
-                Outbox.updated_at < now - policy.lease,
-            )
-            .values(
-                status=OutboxStatus.FAILED,
-                error="in doubt: the sender stopped mid-send; not sent again",
-                updated_at=now,
-            )
+            .where(stale)
+            .values(status=OutboxStatus.FAILED, error=IN_DOUBT, updated_at=now)
             .execution_options(synchronize_session=False)
         )
     count: int = result.rowcount  # type: ignore[attr-defined]
     if count:
         log.warning("%d outbox rows in doubt (sender died mid-send): marked failed", count)
     return count
+
+
+def failed(db: Database, since: datetime, limit: int = 500) -> list[Outbox]:
+    """Rows that failed since `since`, newest first: for `antre sms failed` and a resend."""
+    with db.transaction() as session:
+        return list(
+            session.scalars(
+                select(Outbox)
+                .where(Outbox.status == OutboxStatus.FAILED, Outbox.updated_at >= since)
+                .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+def resend(
+    db: Database, ids: Collection[int], now: datetime, *, in_doubt: bool = False
+) -> list[int]:
+    """Make failed rows pending again, to be sent afresh by the next sweep; returns those made
+    so. A row in doubt (its gateway may have sent it) only with `in_doubt`: the patient may get
+    it twice. A reminder whose session is over is left alone: too late to help anyone."""
+    again: list[int] = []
+    with db.transaction() as session:
+        for row in session.scalars(
+            select(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == OutboxStatus.FAILED)
+        ):
+            if (row.error or "").startswith("in doubt") and not in_doubt:
+                continue
+            reminder = row.kind in EXPIRE_WITH_THE_SESSION
+            if reminder and _session_over(session, row.booking_id, now):
+                continue
+            row.status, row.gateway, row.attempts = OutboxStatus.PENDING, None, 0
+            row.error = f"resent after: {row.error or 'failed'}"[:200]
+            row.updated_at = now - PENDING_GRACE  # the next sweep hands it over
+            again.append(row.id)
+    if again:
+        log.info("outbox rows made pending again to resend: %s", again)
+    return again
 
 
 def _short(text: str) -> str:

@@ -40,6 +40,7 @@ SEND_STATUSES: dict[int, Outcome] = {
 
 class AfricasTalkingGateway:
     name = "africastalking"
+    refuses_copies = False  # it takes no client id: a lost answer leaves the SMS in doubt
 
     def __init__(
         self,

@@ -54,6 +54,7 @@ def client(url: str, username: str, password: str, timeout: float) -> APIClient:
 
 class AndroidGateway:
     name = "android"
+    refuses_copies = True  # 409 for an id the phone already holds (app v1.58 and later)
 
     def __init__(
         self, url: str, username: str, password: str, *, timeout: float, ttl_seconds: int

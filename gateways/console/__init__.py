@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 class ConsoleGateway:
     name = "console"
     timeout = 0.0
+    refuses_copies = False
 
     def send(
         self, phone: str, body: str, *, message_id: str | None = None, sender: str | None = None

@@ -28,6 +28,7 @@ DELIVERY_PATH = "/sms/kannel/delivery"
 
 class KannelGateway:
     name = "kannel"
+    refuses_copies = False  # sendsms takes no client id to refuse a copy by
 
     def __init__(
         self,
