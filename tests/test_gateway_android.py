@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from antre import database, jobs
 from antre.cli import cli
@@ -23,7 +23,7 @@ from gateways.android import AndroidGateway
 from gateways.contract import Outcome
 from sms.models import InboundSms
 from tests.fake_android import FakeAndroidPhone, gson, sign
-from tests.gateway_app import serving, wait_for
+from tests.gateway_app import count, replies, serving, wait_for
 from tests.test_sending import make_app
 
 PHONE = "+6281234567890"
@@ -60,16 +60,6 @@ def android_app(
         yield app
         jobs.runner(app).stop()
         database(app).dispose()
-
-
-def count(app: Flask, model: type[Any]) -> int:
-    with database(app).transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def replies(app: Flask) -> list[Outbox]:
-    with database(app).transaction() as s:
-        return list(s.scalars(select(Outbox).where(Outbox.kind == "reply").order_by(Outbox.id)))
 
 
 # --- the whole way: an SMS in, a booking, the reply out, its delivery report -----------------

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from antre import database, jobs
 from antre.demo import seed
@@ -22,7 +22,7 @@ from gateways.contract import Outcome
 from gateways.kannel import KannelGateway
 from sms.models import InboundSms
 from tests.conftest import service_missing
-from tests.gateway_app import serving, wait_for
+from tests.gateway_app import count, replies, serving, wait_for
 from tests.kannel import Kannel, kannel_available, running_kannel
 from tests.test_sending import make_app
 
@@ -74,16 +74,6 @@ def kannel(kannel_app: Flask, tmp_path: Path) -> Iterator[Kannel]:
             kannel_app.config["KANNEL_SENDSMS_URL"] = running.sendsms_url
             kannel_app.config["KANNEL_PASSWORD"] = running.password
             yield running
-
-
-def count(app: Flask, model: type[Any]) -> int:
-    with database(app).transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def replies(app: Flask) -> list[Outbox]:
-    with database(app).transaction() as s:
-        return list(s.scalars(select(Outbox).where(Outbox.kind == "reply").order_by(Outbox.id)))
 
 
 def test_an_sms_to_the_facility_number_books_without_a_code_and_the_reply_is_delivered(
