@@ -21,8 +21,9 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.notices import in_quiet_hours, service_words
+from booking.notices import in_quiet_hours
 from booking.taking import check_bookable
+from booking.words import service_words
 
 
 @dataclass(frozen=True)

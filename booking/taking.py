@@ -32,6 +32,7 @@ from booking.models import (
     display_number,
 )
 from booking.phones import normalise
+from booking.words import session_words
 from texts import language_or_default
 
 MAX_NAME = 30
@@ -150,7 +151,7 @@ def _take(
 
 def _why_no_number(db: Session, session: ClinicSession, service: Service) -> Refused:
     """Full, or closed or cancelled since the look-up (the doctor is absent): say which."""
-    words = notices.session_words(session, service)
+    words = session_words(session, service)
     status = db.scalar(select(ClinicSession.status).where(ClinicSession.id == session.id))
     if status == SessionStatus.CANCELLED:
         return Refused(Reason.SESSION_CANCELLED, **words)
@@ -201,7 +202,7 @@ def check_bookable(
     session: ClinicSession, service: Service, facility: Facility, now: datetime
 ) -> None:
     """Refuse a session that cannot take a booking now (status, window, cut-off)."""
-    words = notices.session_words(session, service)
+    words = session_words(session, service)
     if not facility.active or not service.active:
         raise Refused(Reason.FACILITY_CLOSED, facility=facility.name)
     if session.status == SessionStatus.CANCELLED:
@@ -279,7 +280,7 @@ def _check_same_day_rules(facts: TakeFacts, phone: str | None) -> None:
             Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
             name=person.name,
             number=facts.already_booked,
-            **notices.session_words(facts.session, facts.service),
+            **session_words(facts.session, facts.service),
         )
     limit = facts.facility.people_per_phone_per_day
     if phone is not None and facts.other_people + 1 > limit:
