@@ -6,17 +6,17 @@ booking, and the outbox keeps that key unique.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking import records
-from booking.clock import local_now, local_today
-from booking.errors import N_, Reason, Refused
+from booking.clock import local_now
+from booking.errors import N_
 from booking.models import Booking, ClinicSession, Facility, Phone
 from booking.position import position
-from booking.words import date_words, day_words
+from booking.words import day_words
 from texts import language_or_default, translate
 from texts.gsm import SEGMENT_SEPTETS, septets
 
@@ -54,13 +54,6 @@ CANCELLED_WITH_NEXT = N_(
 CANCELLED_NO_NEXT = N_(
     "Sorry, {service} {day} at {facility} is cancelled: {reason}. No other session is open yet."
 )
-
-
-def outside_window(facility: Facility, now: datetime) -> Refused:
-    """The refusal for a day the facility does not book yet (or any more), naming the last day
-    it does book: facilities choose how many days ahead (design §3), so no fixed "tomorrow"."""
-    last = local_today(now, facility.timezone) + timedelta(days=facility.days_ahead)
-    return Refused(Reason.OUTSIDE_WINDOW, day=date_words(last))
 
 
 def phone_language(db: Session, phone: str) -> str:

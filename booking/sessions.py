@@ -1,10 +1,8 @@
-"""Sessions as patients and staff see them: what is open, what is mine, cancel, capacity."""
+"""Sessions as patients and staff see them: what is mine, cancel, capacity."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -22,14 +20,6 @@ from booking.models import (
     SessionStatus,
 )
 from booking.notices import in_quiet_hours
-from booking.taking import check_bookable
-from booking.words import service_words
-
-
-@dataclass(frozen=True)
-class Bookable:
-    session: ClinicSession
-    places_left: int
 
 
 def facility_by_code(db: Session, code: str) -> Facility:
@@ -49,62 +39,6 @@ def services_of(db: Session, facility: Facility) -> list[Service]:
             .order_by(Service.prefix)
         )
     )
-
-
-def booking_days(facility: Facility, now: datetime) -> list[date]:
-    """Today, tomorrow, … as far ahead as the facility books."""
-    today = local_today(now, facility.timezone)
-    return [date.fromordinal(today.toordinal() + n) for n in range(facility.days_ahead + 1)]
-
-
-def bookable_sessions(db: Session, service: Service, day: date, now: datetime) -> list[Bookable]:
-    """Sessions of a service on a day that could take a booking now, with the places left."""
-    return [bookable for _day, bookable in bookable_on(db, service, [day], now)]
-
-
-def bookable_on(
-    db: Session, service: Service, days: Sequence[date], now: datetime
-) -> list[tuple[date, Bookable]]:
-    """The same for several days in one query, day by day, earliest session first."""
-    facility = service.facility
-    found = []
-    for session in db.scalars(
-        select(ClinicSession)
-        .where(ClinicSession.service_id == service.id, ClinicSession.day.in_(days))
-        .order_by(ClinicSession.day, ClinicSession.start_time)
-    ):
-        try:
-            check_bookable(session, service, facility, now)
-        except Refused:
-            continue
-        found.append(
-            (session.day, Bookable(session, max(0, session.capacity - session.places_taken)))
-        )
-    return found
-
-
-def first_with_room(db: Session, service: Service, day: date, now: datetime) -> ClinicSession:
-    """The earliest session that day with a place left (what an SMS booking gets)."""
-    sessions = bookable_sessions(db, service, day, now)
-    for bookable in sessions:
-        if bookable.places_left > 0:
-            return bookable.session
-    words = {"service": service_words(service), "day": f"{day:%d/%m}"}
-    raise Refused(Reason.SESSION_FULL if sessions else Reason.NO_SESSION, **words)
-
-
-def next_open(
-    db: Session, service: Service, now: datetime, *, after: ClinicSession
-) -> ClinicSession | None:
-    """The first session of the service after `after` that could take a booking now."""
-    for day in booking_days(service.facility, now):
-        if day < after.day:
-            continue
-        for bookable in bookable_sessions(db, service, day, now):
-            later = day > after.day or bookable.session.start_time > after.start_time
-            if later and bookable.places_left > 0 and bookable.session.id != after.id:
-                return bookable.session
-    return None
 
 
 def active_bookings(db: Session, phone: str, now: datetime) -> list[Booking]:

@@ -1,4 +1,7 @@
-"""Take and cancel a queue number: the rules of design §3 in one place."""
+"""Take and cancel a queue number: the rules of design §3 for who books and how often.
+
+Whether a session takes a booking at all (status, window, cut-off) is booking/availability.py.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from booking import notices, records, reminders, writing
-from booking.clock import at_local, days_from_today, local_now, minutes
+from booking.availability import check_bookable
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.lookup import TakeFacts, read_take_facts
@@ -25,7 +28,6 @@ from booking.models import (
     BookingStatus,
     Channel,
     ClinicSession,
-    Facility,
     Person,
     Service,
     SessionStatus,
@@ -196,31 +198,6 @@ def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Bookin
     )
     reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
-
-
-def check_bookable(
-    session: ClinicSession, service: Service, facility: Facility, now: datetime
-) -> None:
-    """Refuse a session that cannot take a booking now (status, window, cut-off)."""
-    words = session_words(session, service)
-    if not facility.active or not service.active:
-        raise Refused(Reason.FACILITY_CLOSED, facility=facility.name)
-    if session.status == SessionStatus.CANCELLED:
-        raise Refused(Reason.SESSION_CANCELLED, **words)
-    if session.status == SessionStatus.CLOSED:
-        raise Refused(Reason.SESSION_CLOSED, **words)
-    ahead = days_from_today(session.day, now, facility.timezone)
-    if ahead < 0 or ahead > facility.days_ahead:
-        raise notices.outside_window(facility, now)
-    if now >= cutoff(session, facility):
-        closes = local_now(cutoff(session, facility), facility.timezone)
-        raise Refused(Reason.PAST_CUTOFF, service=words["service"], time=f"{closes:%H:%M}")
-
-
-def cutoff(session: ClinicSession, facility: Facility) -> datetime:
-    """The last moment a session takes bookings: a set time before it ends."""
-    ends = at_local(session.day, session.end_time, facility.timezone)
-    return ends - minutes(facility.cutoff_minutes)
 
 
 def clean_name(raw: str | None) -> str:
