@@ -21,8 +21,8 @@ from api.tokens import Client
 from booking.availability import booking_days
 from booking.clock import utcnow
 from booking.errors import Reason, Refused
+from booking.facilities import services_of
 from booking.models import ClinicSession, Facility, Service
-from booking.sessions import services_of
 
 
 def own_facility(db: Session, client: Client, code: str) -> Facility:

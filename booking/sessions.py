@@ -1,73 +1,17 @@
-"""Sessions as patients and staff see them: what is mine, cancel, capacity."""
+"""Staff changes to a clinic session: cancel it (the doctor is absent), change its capacity."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from booking import records, reminders
 from booking.clock import local_today
 from booking.errors import Reason, Refused
-from booking.models import (
-    ACTIVE,
-    Booking,
-    BookingStatus,
-    ClinicSession,
-    Facility,
-    Service,
-    SessionStatus,
-)
+from booking.models import ACTIVE, Booking, BookingStatus, ClinicSession, SessionStatus
 from booking.notices import in_quiet_hours
-
-
-def facility_by_code(db: Session, code: str) -> Facility:
-    facility = db.scalars(select(Facility).where(Facility.code == code.strip())).first()
-    if facility is None:
-        raise Refused(Reason.FACILITY_UNKNOWN, code=code.strip()[:8])
-    if not facility.active:
-        raise Refused(Reason.FACILITY_CLOSED, facility=facility.name)
-    return facility
-
-
-def services_of(db: Session, facility: Facility) -> list[Service]:
-    return list(
-        db.scalars(
-            select(Service)
-            .where(Service.facility_id == facility.id, Service.active.is_(True))
-            .order_by(Service.prefix)
-        )
-    )
-
-
-def active_bookings(db: Session, phone: str, now: datetime) -> list[Booking]:
-    """The phone's bookings still waiting or in the room, from today on, soonest first."""
-    rows = db.scalars(
-        select(Booking)
-        .options(joinedload(Booking.session).joinedload(ClinicSession.service))
-        .where(Booking.booked_by == phone, Booking.status.in_(ACTIVE))
-        .order_by(Booking.day, Booking.number)
-    ).all()
-    return [
-        booking
-        for booking in rows
-        if booking.day >= local_today(now, booking.session.service.facility.timezone)
-    ]
-
-
-def find_for_phone(db: Session, phone: str, ticket: str | None, now: datetime) -> Booking:
-    """The booking a patient means: the one with that ticket, or their only one."""
-    bookings = active_bookings(db, phone, now)
-    if ticket:
-        wanted = ticket.replace(" ", "").upper()
-        for booking in bookings:
-            if booking.display.replace("-", "") == wanted.replace("-", ""):
-                return booking
-        raise Refused(Reason.BOOKING_UNKNOWN)
-    if not bookings:
-        raise Refused(Reason.NO_ACTIVE_BOOKING)
-    return bookings[0]
 
 
 def cancel_session(

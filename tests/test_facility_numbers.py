@@ -10,8 +10,8 @@ from sqlalchemy import select
 from antre.cli import cli
 from antre.db import Database
 from booking import facility_numbers
+from booking.facilities import facility_by_code
 from booking.models import Booking
-from booking.sessions import facility_by_code
 from booking.validation import Invalid
 from tests.test_sms_incoming import Inbox
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from booking import availability, sessions
+from booking import availability, phone_bookings
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import Position, position
 from ussd.cache import FacilityCard, ServiceCard, load_card
@@ -62,7 +62,7 @@ def slots(turn: Turn, of: Service) -> list[tuple[date, availability.Bookable]]:
 
 def bookings(turn: Turn, phone: str) -> list[Booking]:
     return turn.remember(
-        ("bookings", phone), lambda: sessions.active_bookings(turn.db, phone, turn.now)
+        ("bookings", phone), lambda: phone_bookings.active_bookings(turn.db, phone, turn.now)
     )
 
 
