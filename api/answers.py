@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.schemas import BookingOut, PositionOut, ServiceOut, SessionOut
+from booking.availability import check_bookable
 from booking.clock import local_now
 from booking.errors import Refused
 from booking.models import ACTIVE, Booking, ClinicSession, Facility, Service, display_number
 from booking.position import position
-from booking.taking import check_bookable
 
 
 def service_out(service: Service) -> ServiceOut:

@@ -17,10 +17,11 @@ from api.schemas import (
 )
 from api.spec import operation
 from api.tokens import Client
+from booking.availability import booking_days
 from booking.clock import utcnow
 from booking.errors import Reason, Refused
+from booking.facilities import services_of
 from booking.models import ClinicSession, Facility, Service
-from booking.sessions import booking_days, services_of
 from plumbing.db import database
 
 

@@ -16,6 +16,7 @@ from api import jkn_input
 from api.jkn_input import Invalid, Msg
 from api.jkn_tokens import Caller
 from booking import cards, records
+from booking.availability import first_with_room
 from booking.clock import at_local, days_from_today, local_now
 from booking.commands import CancelBooking, TakeNumber
 from booking.models import (
@@ -32,7 +33,6 @@ from booking.models import (
 )
 from booking.phones import normalise
 from booking.position import Position, position
-from booking.sessions import first_with_room
 from booking.taking import cancel_booking, take_number
 
 

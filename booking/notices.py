@@ -6,16 +6,17 @@ booking, and the outbox keeps that key unique.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking import records
-from booking.clock import local_now, local_today
-from booking.errors import N_, Reason, Refused
-from booking.models import Booking, ClinicSession, Facility, Phone, Service
+from booking.clock import local_now
+from booking.errors import N_
+from booking.models import Booking, ClinicSession, Facility, Phone
 from booking.position import position
+from booking.words import day_words
 from texts import language_or_default, translate
 from texts.gsm import SEGMENT_SEPTETS, septets
 
@@ -27,11 +28,6 @@ MORNING_REMINDER = "reminder_morning"
 ALMOST_TURN = "almost_turn"
 SESSION_CANCELLED = "session_cancelled"
 REPLYABLE_KINDS = (EVENING_REMINDER, MORNING_REMINDER, ALMOST_TURN, SESSION_CANCELLED)
-
-WEEKDAYS = {
-    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 
 RECEIPT = N_(
     "{facility}: your number is {number} for {service}, {day}. {ahead} ahead of you, "
@@ -58,30 +54,6 @@ CANCELLED_WITH_NEXT = N_(
 CANCELLED_NO_NEXT = N_(
     "Sorry, {service} {day} at {facility} is cancelled: {reason}. No other session is open yet."
 )
-
-
-def day_words(session: ClinicSession) -> dict[str, str]:
-    """A session's day as people write it, per language: "Sen 24/11"."""
-    return date_words(session.day)
-
-
-def date_words(day: date) -> dict[str, str]:
-    return {lang: f"{names[day.weekday()]} {day:%d/%m}" for lang, names in WEEKDAYS.items()}
-
-
-def outside_window(facility: Facility, now: datetime) -> Refused:
-    """The refusal for a day the facility does not book yet (or any more), naming the last day
-    it does book: facilities choose how many days ahead (design §3), so no fixed "tomorrow"."""
-    last = local_today(now, facility.timezone) + timedelta(days=facility.days_ahead)
-    return Refused(Reason.OUTSIDE_WINDOW, day=date_words(last))
-
-
-def service_words(service: Service) -> dict[str, str]:
-    return {"id": service.name_id, "en": service.name_en}
-
-
-def session_words(session: ClinicSession, service: Service) -> dict[str, object]:
-    return {"service": service_words(service), "day": day_words(session)}
 
 
 def phone_language(db: Session, phone: str) -> str:

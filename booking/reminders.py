@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from booking import notices
+from booking.availability import next_open
 from booking.clock import at_local, local_now
 from booking.models import (
     WAITING,
@@ -69,8 +70,6 @@ def run_due(db: Session, now: datetime) -> Scan:
 
 def notify_cancelled(db: Session, booking: Booking, now: datetime) -> None:
     """The cancelled-session SMS, offering the next open session of the same service."""
-    from booking.sessions import next_open  # sessions imports taking, which imports us
-
     session = booking.session
     following = next_open(db, session.service, now, after=session)
     notices.session_cancelled(db, booking, session.cancel_reason or "-", following, now)

@@ -1,4 +1,7 @@
-"""Take and cancel a queue number: the rules of design §3 in one place."""
+"""Take and cancel a queue number: the rules of design §3 for who books and how often.
+
+Whether a session takes a booking at all (status, window, cut-off) is booking/availability.py.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from booking import notices, records, reminders, writing
-from booking.clock import at_local, days_from_today, local_now, minutes
+from booking.availability import check_bookable
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.lookup import TakeFacts, read_take_facts
@@ -28,13 +31,13 @@ from booking.models import (
     Channel,
     ClinicSession,
     Event,
-    Facility,
     Person,
     Service,
     SessionStatus,
     display_number,
 )
 from booking.phones import normalise
+from booking.words import session_words
 from texts import language_or_default
 
 MAX_NAME = 30
@@ -189,7 +192,7 @@ def _take(
 
 def _why_no_number(db: Session, session: ClinicSession, service: Service) -> Refused:
     """Full, or closed or cancelled since the look-up (the doctor is absent): say which."""
-    words = notices.session_words(session, service)
+    words = session_words(session, service)
     status = db.scalar(select(ClinicSession.status).where(ClinicSession.id == session.id))
     if status == SessionStatus.CANCELLED:
         return Refused(Reason.SESSION_CANCELLED, **words)
@@ -234,31 +237,6 @@ def cancel_booking(db: Session, command: CancelBooking, now: datetime) -> Bookin
     )
     reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
-
-
-def check_bookable(
-    session: ClinicSession, service: Service, facility: Facility, now: datetime
-) -> None:
-    """Refuse a session that cannot take a booking now (status, window, cut-off)."""
-    words = notices.session_words(session, service)
-    if not facility.active or not service.active:
-        raise Refused(Reason.FACILITY_CLOSED, facility=facility.name)
-    if session.status == SessionStatus.CANCELLED:
-        raise Refused(Reason.SESSION_CANCELLED, **words)
-    if session.status == SessionStatus.CLOSED:
-        raise Refused(Reason.SESSION_CLOSED, **words)
-    ahead = days_from_today(session.day, now, facility.timezone)
-    if ahead < 0 or ahead > facility.days_ahead:
-        raise notices.outside_window(facility, now)
-    if now >= cutoff(session, facility):
-        closes = local_now(cutoff(session, facility), facility.timezone)
-        raise Refused(Reason.PAST_CUTOFF, service=words["service"], time=f"{closes:%H:%M}")
-
-
-def cutoff(session: ClinicSession, facility: Facility) -> datetime:
-    """The last moment a session takes bookings: a set time before it ends."""
-    ends = at_local(session.day, session.end_time, facility.timezone)
-    return ends - minutes(facility.cutoff_minutes)
 
 
 def clean_name(raw: str | None) -> str:
@@ -318,7 +296,7 @@ def _check_same_day_rules(facts: TakeFacts, phone: str | None) -> None:
             Reason.ALREADY_BOOKED_FOR if person.name else Reason.ALREADY_BOOKED,
             name=person.name,
             number=facts.already_booked,
-            **notices.session_words(facts.session, facts.service),
+            **session_words(facts.session, facts.service),
         )
     limit = facts.facility.people_per_phone_per_day
     if phone is not None and facts.other_people + 1 > limit:

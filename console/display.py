@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from booking.clock import local_today, utcnow
 from booking.errors import Refused
+from booking.facilities import facility_by_code, services_of
 from booking.models import WAITING, Booking, ClinicSession, SessionStatus, display_number
-from booking.sessions import facility_by_code, services_of
 from plumbing.db import database
 
 blueprint = Blueprint("display", __name__, template_folder="templates")

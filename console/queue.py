@@ -31,8 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from booking import availability, sessions
 from booking import queue as engine
-from booking import sessions
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
 from booking.errors import Reason, Refused
@@ -127,7 +127,7 @@ def _page(
         if place is None:
             abort(404)
         require_facility(place.id)
-        days = sessions.booking_days(place, now)
+        days = availability.booking_days(place, now)
         day = next((d for d in days if d.isoformat() == day_asked), days[0])
         cards = board.session_cards(db, place, day)
         ticket = _ticket(db, place, request.args.get("ticket"))

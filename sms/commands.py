@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from booking import facility_numbers
 from booking.clock import utcnow
 from booking.errors import Refused
-from booking.sessions import facility_by_code
+from booking.facilities import facility_by_code
 from booking.validation import Invalid
 from gateways import GATEWAYS
 from gateways.android import LINE

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import records
+from booking.availability import next_open
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import ACTIVE, Booking, BookingStatus, Channel, Outbox
 from booking.notices import REPLYABLE_KINDS, SESSION_CANCELLED
-from booking.sessions import next_open
 from booking.taking import cancel_booking, take_number
 from sms import replies
 from sms.replies import Reply

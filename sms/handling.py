@@ -13,21 +13,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from booking.availability import bookable_sessions, booking_days, first_with_room, outside_window
 from booking.clock import local_today
 from booking.commands import TakeNumber
 from booking.errors import Reason, Refused
+from booking.facilities import facility_by_code, services_of
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
-from booking.notices import outside_window
+from booking.phone_bookings import active_bookings, find_for_phone
 from booking.queue import check_in
-from booking.sessions import (
-    active_bookings,
-    bookable_sessions,
-    booking_days,
-    facility_by_code,
-    find_for_phone,
-    first_with_room,
-    services_of,
-)
 from booking.taking import take_number
 from sms import digits, replies
 from sms.digits import cancel_one

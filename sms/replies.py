@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from booking.clock import local_now
 from booking.errors import N_, Refused
 from booking.models import Booking, BookingStatus
-from booking.notices import day_words
 from booking.position import position
+from booking.words import day_words
 from texts import translate
 from texts.gsm import SEGMENT_SEPTETS, septets
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from antre.cli import cli
 from booking import facility_numbers
+from booking.facilities import facility_by_code
 from booking.models import Booking
-from booking.sessions import facility_by_code
 from booking.validation import Invalid
 from plumbing.db import Database
 from tests.test_sms_incoming import Inbox

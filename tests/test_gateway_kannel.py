@@ -16,8 +16,8 @@ from sqlalchemy import select
 from antre import database, jobs
 from antre.demo import seed
 from booking import facility_numbers
+from booking.facilities import facility_by_code
 from booking.models import Booking, Facility, Outbox, OutboxStatus
-from booking.sessions import facility_by_code
 from gateways.contract import Outcome
 from gateways.kannel import KannelGateway
 from sms.models import InboundSms

@@ -31,7 +31,7 @@ from booking.models import (
     UtcDateTime,
     display_number,
 )
-from booking.notices import day_words
+from booking.words import day_words
 from menus.screens import End, ListScreen, Screen, TextInput
 from menus.tree import TREE
 from plumbing.db import Database

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
+from booking.facilities import facility_by_code
 from booking.models import Channel, Phone
-from booking.sessions import facility_by_code
 from booking.taking import cancel_booking as engine_cancel
 from booking.taking import clean_name, take_number
 from texts import translate

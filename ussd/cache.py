@@ -134,7 +134,7 @@ def load_card(db: Session, facility_id: int) -> FacilityCard | None:
     name = db.scalar(select(Facility.name).where(Facility.id == facility_id))
     if name is None:
         return None
-    # The same list as booking.sessions.services_of: active services, by prefix.
+    # The same list as booking.facilities.services_of: active services, by prefix.
     rows = db.execute(
         select(Service.id, Service.name_id, Service.name_en)
         .where(Service.facility_id == facility_id, Service.active.is_(True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from booking.clock import local_today
 from booking.models import ClinicSession, Facility
-from booking.notices import day_words
+from booking.words import day_words
 from menus.screens import N_
 from texts import translate
 from texts.gsm import to_gsm7

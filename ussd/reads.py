@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from booking import sessions
+from booking import availability, phone_bookings
 from booking.models import Booking, ClinicSession, Facility, Phone, Service
 from booking.position import Position, position
 from ussd.cache import FacilityCard, ServiceCard, load_card
@@ -50,19 +50,19 @@ def booking(turn: Turn, booking_id: int | None) -> Booking | None:
     return turn.remember(("booking", booking_id), lambda: turn.db.get(Booking, booking_id))
 
 
-def slots(turn: Turn, of: Service) -> list[tuple[date, sessions.Bookable]]:
+def slots(turn: Turn, of: Service) -> list[tuple[date, availability.Bookable]]:
     """Every session of a service that takes bookings now, today first."""
 
-    def load() -> list[tuple[date, sessions.Bookable]]:
-        days = sessions.booking_days(of.facility, turn.now)
-        return sessions.bookable_on(turn.db, of, days, turn.now)
+    def load() -> list[tuple[date, availability.Bookable]]:
+        days = availability.booking_days(of.facility, turn.now)
+        return availability.bookable_on(turn.db, of, days, turn.now)
 
     return turn.remember(("slots", of.id), load)
 
 
 def bookings(turn: Turn, phone: str) -> list[Booking]:
     return turn.remember(
-        ("bookings", phone), lambda: sessions.active_bookings(turn.db, phone, turn.now)
+        ("bookings", phone), lambda: phone_bookings.active_bookings(turn.db, phone, turn.now)
     )
 
 
