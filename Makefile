@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test check lint types imports migrations-check format messages bench
+.PHONY: run test check lint types imports structure migrations-check format messages bench
 
 run: $(VENV)/.installed
 	$(BIN)/antre serve
@@ -25,6 +25,16 @@ types: $(VENV)/.installed
 
 imports: $(VENV)/.installed
 	$(BIN)/lint-imports
+
+# Which top-level package imports which (grimp: the graph import-linter checks).
+PACKAGES = antre api figures console ussd sms simulator plumbing gateways menus booking texts
+structure: $(VENV)/.installed
+	$(BIN)/python -c 'import grimp, sys; top = sys.argv[1:]; g = grimp.build_graph(*top); \
+	  deps = {p: set() for p in top}; \
+	  [deps[m.split(".")[0]].add(n.split(".")[0]) for m in g.modules \
+	    for n in g.find_modules_directly_imported_by(m) if n.split(".")[0] in deps]; \
+	  [print(f"{p:10} imports", ", ".join(q for q in top if q in deps[p] - {p}) or "-") \
+	    for p in top]' $(PACKAGES)
 
 # Models and migrations must agree: migrate a scratch SQLite file, then ask Alembic for a diff.
 migrations-check: $(VENV)/.installed
