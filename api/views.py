@@ -23,10 +23,10 @@ from api.errors import (
 from api.openapi import document
 from api.spec import OPERATIONS, flask_view
 from booking.errors import Refused
+from texts import LANGUAGES
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("api", __name__)
-LANGUAGES = ["en", "id"]
 
 for _op in OPERATIONS:
     blueprint.add_url_rule(_op.rule, _op.name, flask_view(_op), methods=[_op.method])

@@ -9,10 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction into the message catalog without translating it here."""
-    return message
+from texts import N_
 
 
 class Reason(enum.Enum):

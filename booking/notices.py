@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from booking import records
 from booking.clock import local_now
-from booking.errors import N_
 from booking.models import Booking, ClinicSession, Facility, Phone
 from booking.position import position
 from booking.words import day_words
-from texts import language_or_default, translate
+from texts import N_, language_or_default, translate
 from texts.gsm import SEGMENT_SEPTETS, septets
 
 # Outbox kinds. A patient's digit reply ("1" coming / rebook, "9" cancel) refers to the latest

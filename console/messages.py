@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from booking.errors import N_, Refused
-from texts import catalog, localised
-
-CONSOLE_LANGUAGES = ("id", "en")
+from booking.errors import Refused
+from texts import LANGUAGES, N_, catalog, localised
 
 CALLED = N_("Called {number} ({name}).")
 SERVED = N_("{number} is served.")
@@ -36,7 +34,7 @@ BOOKING_UNKNOWN = N_("That queue number does not exist.")
 
 def bilingual(msgid: str, **params: Any) -> str:
     """The message in Indonesian, then in English: "Nomor A-003 dipanggil. Called A-003."."""
-    return " ".join(_in(language, msgid, params) for language in CONSOLE_LANGUAGES)
+    return " ".join(_in(language, msgid, params) for language in LANGUAGES)
 
 
 def refusal(refused: Refused) -> str:

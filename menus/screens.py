@@ -12,11 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 
-def N_(message: str) -> str:
-    """Mark a string for the message catalog without translating it here."""
-    return message
-
-
 @dataclass(frozen=True)
 class Option:
     """One numbered line of a menu or a confirm screen."""

@@ -7,7 +7,6 @@ tables of `ussd.actions`, `ussd.lists` and `ussd.words`; `menus.validate` checks
 from __future__ import annotations
 
 from menus.screens import (
-    N_,
     Confirm,
     End,
     ListScreen,
@@ -17,6 +16,7 @@ from menus.screens import (
     TextInput,
     Tree,
 )
+from texts import N_
 
 _SCREENS: tuple[Screen, ...] = (
     Menu(

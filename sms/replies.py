@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from booking.clock import local_now
-from booking.errors import N_, Refused
+from booking.errors import Refused
 from booking.models import Booking, BookingStatus
 from booking.position import position
 from booking.words import day_words
-from texts import translate
+from texts import N_, translate
 from texts.gsm import SEGMENT_SEPTETS, septets
 
 

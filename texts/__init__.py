@@ -16,8 +16,15 @@ from babel.messages.pofile import read_po
 from texts.gsm import to_gsm7
 
 LOCALE_DIR = Path(__file__).parent / "locale"
+# The one table of languages: every channel speaks these, the first by default. A new language
+# is a line here and its catalogs.
 LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
+DEFAULT_LANGUAGE = LANGUAGES[0]
+
+
+def N_(message: str) -> str:
+    """Mark a string for the message catalog without translating it here (`make messages`)."""
+    return message
 
 
 @cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from menus.screens import N_
+from texts import N_
 
 INVALID = N_("Not a choice, try again.")
 FULL = N_("That time is full.")

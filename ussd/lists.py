@@ -5,8 +5,7 @@ from __future__ import annotations
 from booking.clock import local_today
 from booking.models import ClinicSession, Facility
 from booking.words import day_words
-from menus.screens import N_
-from texts import translate
+from texts import N_, translate
 from texts.gsm import to_gsm7
 from ussd import reads
 from ussd.context import Context, Item, Items, Turn

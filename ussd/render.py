@@ -5,8 +5,8 @@ The views add `CON `/`END `; everything here fits in what is left of 160 charact
 
 from __future__ import annotations
 
-from menus.screens import N_, Confirm, End, ListScreen, Menu, Screen, TextInput, Tree
-from texts import translate
+from menus.screens import Confirm, End, ListScreen, Menu, Screen, TextInput, Tree
+from texts import N_, translate
 from ussd.context import Context, Item, Turn
 from ussd.hints import LIST_HINTS
 from ussd.lists import ITEMS

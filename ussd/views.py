@@ -13,11 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from booking.clock import utcnow
 from booking.errors import Refused
 from booking.phones import normalise
-from menus.screens import N_
 from menus.tree import TREE
 from menus.validate import Names, check
 from plumbing.callbacks import require_callback_key
-from texts import translate
+from texts import N_, translate
 from texts.gsm import to_gsm7
 from ussd.actions import ACTIONS
 from ussd.conversation import Request, respond

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from booking.clock import local_now
 from booking.models import Booking
-from menus.screens import N_
-from texts import translate
+from texts import N_, translate
 from ussd import reads
 from ussd.context import Context, Turn, Words
 from ussd.lists import day_of, hours
