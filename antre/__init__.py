@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plumbing import config as settings
 from plumbing import logs
+from plumbing.bodies import AbandonedBodies
 from plumbing.db import Database, database
 
 __all__ = ["create_app", "database"]
@@ -73,6 +74,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     gateways.register_blueprint(sms_views.blueprint)
     gateways.register_error_handler(DataError, _unstorable_input)
     app.wsgi_app = ByPath(app.wsgi_app, gateways)  # type: ignore[method-assign]
+    # A body the client stopped sending is its fault: a 400, not a traceback, on every path.
+    app.wsgi_app = AbandonedBodies(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PROXIES"]:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

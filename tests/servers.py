@@ -57,12 +57,12 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
         server.wait(timeout=20)
 
 
-def wait_for(log: Path, text: str, timeout: float = 10.0) -> str:
-    """The log's text once it holds `text` (a server writes its lines a moment later)."""
+def wait_for(log: Path, text: str, timeout: float = 10.0, count: int = 1) -> str:
+    """The log's text once it holds `text` `count` times (a server writes a moment later)."""
     deadline = time.monotonic() + timeout
     while True:
         found = log.read_text()
-        if text in found or time.monotonic() > deadline:
+        if found.count(text) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
 
