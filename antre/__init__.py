@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,8 @@ from sqlalchemy.exc import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plumbing import config as settings
+from plumbing import logs
+from plumbing.bodies import AbandonedBodies
 from plumbing.db import Database, database
 
 __all__ = ["create_app", "database"]
@@ -25,9 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path, overrides))
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # INFO to stderr, the callback key masked in every line
 
     app.extensions["antre.db"] = Database(app.config["DATABASE_URL"])
 
@@ -75,6 +74,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     gateways.register_blueprint(sms_views.blueprint)
     gateways.register_error_handler(DataError, _unstorable_input)
     app.wsgi_app = ByPath(app.wsgi_app, gateways)  # type: ignore[method-assign]
+    # A body the client stopped sending is its fault: a 400, not a traceback, on every path.
+    app.wsgi_app = AbandonedBodies(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PROXIES"]:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

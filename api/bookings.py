@@ -34,10 +34,36 @@ from plumbing.db import database
 
 CHANNEL = Channel.API
 
+KEY_REUSED = (
+    422,
+    "IDEMPOTENCY_KEY_REUSED: the idempotency key was already used for a different request; "
+    "send a new request with a new key.",
+)
+
 
 def request_key(client: Client, action: str, key: str | None) -> str | None:
     """Keys are the client's own: per token and per action, so no one else's key can match."""
     return f"api:{client.token_id}:{action}:{key}" if key else None
+
+
+def answered_for(
+    booking: Booking, *, booking_id: int | None = None, session_id: int | None = None
+) -> Booking:
+    """The booking the engine answered with, if it is the one the request named.
+
+    The engine answers a key it has seen with the booking that key's first request changed,
+    whatever this request names: a channel's own retries (an SMS "BATAL" sent again) must replay
+    so. A key is the API client's own choice, though, and one it reused on another booking or
+    session is its error (as for take): answering would hand it another patient and leave the
+    one it named untouched. The engine writes nothing when it replays, so refusing here (which
+    rolls the transaction back) changes nothing, and it holds for a twin that committed while
+    this request waited too.
+    """
+    if (booking_id is not None and booking.id != booking_id) or (
+        session_id is not None and booking.session_id != session_id
+    ):
+        raise Refused(Reason.IDEMPOTENCY_KEY_REUSED)
+    return booking
 
 
 def own_session(db: Session, client: Client, session_id: int) -> ClinicSession:
@@ -121,11 +147,15 @@ def booking_status(client: Client, path: BookingPath) -> BookingOut:
     "POST",
     "/api/bookings/{booking_id}/cancel",
     summary="Cancel a booking (its place is freed; cancelling twice is cancelling once)",
+    description="The same idempotency key sent again for the same booking answers as the first "
+    "cancel did; sent for another booking, the key is refused with 422 IDEMPOTENCY_KEY_REUSED "
+    "and nothing is cancelled.",
     response=BookingOut,
     path_model=BookingPath,
     body=KeyedActionIn,
     idempotent=True,
     refusals=(409,),
+    notes=(KEY_REUSED,),
 )
 def cancel(client: Client, path: BookingPath, body: KeyedActionIn, key: str | None) -> BookingOut:
     now = utcnow()
@@ -139,7 +169,8 @@ def cancel(client: Client, path: BookingPath, body: KeyedActionIn, key: str | No
 
     def work(db: Session) -> BookingOut:
         own_booking(db, client, path.booking_id)
-        return booking_out(db, cancel_booking(db, command, now), now)
+        cancelled = answered_for(cancel_booking(db, command, now), booking_id=path.booking_id)
+        return booking_out(db, cancelled, now)
 
     return database(current_app).run(work)
 
@@ -175,11 +206,15 @@ def list_bookings(client: Client, path: SessionPath) -> BookingsOut:
     "POST",
     "/api/sessions/{session_id}/call-next",
     summary="Call the next number (whoever was in the room is marked served)",
+    description="The same idempotency key sent again for the same session answers with the "
+    "number that first call called; sent for another session, the key is refused with 422 "
+    "IDEMPOTENCY_KEY_REUSED and no one is called.",
     response=BookingOut,
     path_model=SessionPath,
     body=KeyedActionIn,
     idempotent=True,
     refusals=(409,),
+    notes=(KEY_REUSED,),
 )
 def call_next(
     client: Client, path: SessionPath, body: KeyedActionIn, key: str | None
@@ -196,7 +231,7 @@ def call_next(
             now=now,
             request_key=request_key(client, "call-next", key),
         )
-        return booking_out(db, called, now)
+        return booking_out(db, answered_for(called, session_id=path.session_id), now)
 
     return database(current_app).run(work)
 

@@ -91,3 +91,11 @@ def test_the_document_says_a_key_reused_for_another_booking_is_a_422() -> None:
     take = document()["paths"]["/api/bookings"]["post"]
     assert "IDEMPOTENCY_KEY_REUSED" in take["responses"]["422"]["description"]
     assert "422 IDEMPOTENCY_KEY_REUSED" in take["description"]
+
+
+def test_the_document_says_a_key_reused_for_another_booking_or_session_is_a_422() -> None:
+    paths = document()["paths"]
+    for path in ("/api/bookings/{booking_id}/cancel", "/api/sessions/{session_id}/call-next"):
+        described = paths[path]["post"]
+        assert "IDEMPOTENCY_KEY_REUSED" in described["responses"]["422"]["description"], path
+        assert "422 IDEMPOTENCY_KEY_REUSED" in described["description"], path

@@ -261,6 +261,69 @@ def test_a_retried_call_next_calls_one_number(simrs: Simrs, demo: Database, now:
     assert [b["position"]["ahead"] for b in listing] == [0, 1, 2]
 
 
+def test_a_cancel_key_reused_for_another_booking_is_refused_and_cancels_neither(
+    simrs: Simrs, demo: Database, now: datetime
+) -> None:
+    sid = session_id(demo, service="KIA", day=today(now))
+    siti = simrs.post("/api/bookings", json={"session_id": sid, "phone": "+6281234567890"}).json
+    budi = simrs.post("/api/bookings", json={"session_id": sid, "phone": "+6281298765432"}).json
+    key = {"Idempotency-Key": "cancel-77"}
+    first = simrs.post(f"/api/bookings/{siti['id']}/cancel", headers=key)
+    assert first.status_code == 200 and first.json["status"] == "cancelled"
+
+    for sent in ({"headers": key}, {"json": {"idempotency_key": "cancel-77"}}):
+        reused = simrs.post(f"/api/bookings/{budi['id']}/cancel", **sent)
+        assert reused.status_code == 422, (sent, reused.json)
+        assert reused.json == {
+            "error": {
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": "That idempotency key was already used for a different request; "
+                "send this one with a new key.",
+            }
+        }
+        assert siti["phone"] not in reused.get_data(as_text=True)  # never the other patient's
+    assert simrs.get(f"/api/bookings/{budi['id']}").json["status"] == "booked"
+    retried = simrs.post(f"/api/bookings/{siti['id']}/cancel", headers=key)  # its own: a replay
+    assert retried.status_code == 200 and retried.json == first.json
+    with demo.transaction() as s:
+        assert list(s.scalars(select(Event.kind).order_by(Event.id))) == [
+            "booked",
+            "booked",
+            "cancelled",
+        ]
+
+
+def test_a_call_next_key_reused_for_another_session_is_refused_and_calls_no_one(
+    simrs: Simrs, demo: Database, now: datetime
+) -> None:
+    umum = session_id(demo, service="UMUM", day=today(now))
+    gigi = session_id(demo, service="GIGI", day=today(now))
+    simrs.post("/api/bookings", json={"session_id": umum, "phone": "+6281234567890"})
+    waiting = simrs.post("/api/bookings", json={"session_id": gigi, "name": "Pak Budi"}).json
+    key = {"Idempotency-Key": "round-1"}
+    called = simrs.post(f"/api/sessions/{umum}/call-next", headers=key)
+    assert called.status_code == 200 and called.json["display"] == "A-001"
+
+    for sent in ({"headers": key}, {"json": {"idempotency_key": "round-1"}}):
+        reused = simrs.post(f"/api/sessions/{gigi}/call-next", **sent)
+        assert reused.status_code == 422, (sent, reused.json)
+        assert reused.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+        assert "+6281234567890" not in reused.get_data(as_text=True)
+    assert simrs.get(f"/api/bookings/{waiting['id']}").json["status"] == "booked"
+    again = simrs.post(f"/api/sessions/{umum}/call-next", headers=key)
+    assert again.status_code == 200 and again.json == called.json
+
+    # /served and /no-show take no key: whatever header is sent, each acts on its own booking.
+    in_gigi = simrs.post(f"/api/sessions/{gigi}/call-next", headers={"Idempotency-Key": "g-1"})
+    assert in_gigi.status_code == 200 and in_gigi.json["id"] == waiting["id"]
+    no_show = simrs.post(f"/api/bookings/{waiting['id']}/no-show", headers=key)
+    assert no_show.status_code == 200
+    assert (no_show.json["id"], no_show.json["status"]) == (waiting["id"], "no_show")
+    served = simrs.post(f"/api/bookings/{called.json['id']}/served", headers=key)
+    assert served.status_code == 200
+    assert (served.json["id"], served.json["status"]) == (called.json["id"], "served")
+
+
 def test_two_different_keys_in_header_and_body_are_refused(
     simrs: Simrs, demo: Database, now: datetime
 ) -> None:
@@ -543,6 +606,35 @@ def test_racing_requests_with_one_key_for_different_patients_book_one_and_refuse
             assert winner["phone"] not in answer.get_data(as_text=True)
     with demo.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+@pytest.mark.slow
+def test_racing_call_nexts_with_one_key_in_different_sessions_call_one_and_refuse_the_rest(
+    simrs: Simrs, app: Flask, demo: Database, now: datetime
+) -> None:
+    sessions = [session_id(demo, service=code, day=today(now)) for code in ("UMUM", "GIGI", "KIA")]
+    for sid in sessions:
+        simrs.post("/api/bookings", json={"session_id": sid, "name": "Pasien"})
+    barrier = threading.Barrier(len(sessions))
+
+    def send(sid: int) -> Any:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            f"/api/sessions/{sid}/call-next",
+            headers={**simrs.headers, "Idempotency-Key": "one-key"},
+        )
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        answers = list(pool.map(send, sessions))
+    assert sorted(answer.status_code for answer in answers) == [200, 422, 422]
+    for sid, answer in zip(sessions, answers, strict=True):
+        if answer.status_code == 200:
+            assert answer.json["session_id"] == sid
+        else:
+            assert answer.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    with demo.transaction() as s:
+        assert list(s.scalars(select(Event.kind).where(Event.kind == "called"))) == ["called"]
 
 
 def test_a_chunked_body_is_read_no_further_than_the_limit(simrs: Simrs) -> None:
