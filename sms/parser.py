@@ -175,7 +175,7 @@ def parse(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -
         start += 1
     kind = keyword(words[start])
     if kind is None:
-        request = read_request(found[start:], vocabulary)
+        request = read_request(found, vocabulary)
         if request.service is not None:
             return request
         language = _language_alone(words)
@@ -468,3 +468,34 @@ def _language_alone(words: list[str]) -> Literal["id", "en"] | None:
     if len(words) == 1 and words[0] in ("english", "inggris", "indonesia"):
         return "en" if lexicon.LANGUAGES[words[0]] == "en" else "id"
     return None
+
+
+def read_answer(
+    text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES
+) -> Book | Digit | None:
+    """The text read as the answer to a question about a booking: a digit, or the slots it
+    fills (a day, a service, a code), with or without a booking keyword; None for another
+    command."""
+    vocabulary = vocabulary_of(services)
+    found = words_of(text[:MAX_TEXT], vocabulary)
+    words = [token.text for token in found]
+    if not words:
+        return None
+    if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 2:
+        return Digit(int(words[0]))
+    start = 0
+    while start < len(words) - 1 and words[start] in FILLER:
+        start += 1
+    kind = keyword(words[start])
+    if kind is None:
+        return read_request(found, vocabulary)
+    return read_request(found[start + 1 :], vocabulary) if kind == "book" else None
+
+
+def has_keyword(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -> bool:
+    """Whether the text begins (after politeness) with a command keyword."""
+    words = [token.text for token in words_of(text[:MAX_TEXT], vocabulary_of(services))]
+    start = 0
+    while start < len(words) - 1 and (words[start] in FILLER or words[start] in lexicon.LEADING):
+        start += 1
+    return bool(words) and keyword(words[start]) is not None
