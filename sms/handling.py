@@ -83,8 +83,15 @@ def _answer(db: Session, sender: Sender, text: str, now: datetime) -> Reply | No
     pending = questions.waiting(db, sender.phone, now)
     if pending is not None:
         facility = db.get(Facility, pending.facility_id) if pending.facility_id else None
+        words = service_words(db, facility)
+        try:
+            done = questions.complete(db, pending, text, words)
+        except Refused as refused:  # an unknown facility code: the question still stands
+            pending.created_at = now
+            return Reply(replies.refusal(sender.language, refused))
+        if done is None and not _another_command(text, words):
+            return questions.ask_again(pending, now)
         questions.forget(db, sender.phone)
-        done = questions.complete(db, pending, text, service_words(db, facility))
         if done is not None:
             if done.facility is not None and pending.asked == "facility":
                 sender.settings(db).facility_id = done.facility.id
@@ -98,6 +105,14 @@ def _answer(db: Session, sender: Sender, text: str, now: datetime) -> Reply | No
         if reply is not None:
             return reply
     return None
+
+
+def _another_command(text: str, words: Mapping[str, Sequence[str]]) -> bool:
+    """Whether a text that does not answer our question asks for something else instead."""
+    command = parse(text, words)
+    if isinstance(command, Unknown | Digit):
+        return False
+    return not isinstance(command, Book) or has_keyword(text, words)
 
 
 def read(db: Session, sender: Sender, text: str) -> Any:

@@ -59,4 +59,5 @@ class PendingRequest(Base):
     unclear: Mapped[str] = mapped_column(String(120), default="")  # words still unplaced
     for_name: Mapped[str] = mapped_column(String(30), default="")
     choices: Mapped[str] = mapped_column(String(240), default="")  # what digit n means
+    question: Mapped[str] = mapped_column(String(160), default="")  # asked again if need be
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

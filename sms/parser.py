@@ -481,8 +481,11 @@ def read_answer(
     words = [token.text for token in found]
     if not words:
         return None
-    if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 2:
-        return Digit(int(words[0]))
+    content = [word for word in words if word not in FILLER and word not in lexicon.AFTER_NAME]
+    if content and content[0].isdigit() and len(content[0]) <= 2:
+        if sum(word.isdigit() and len(word) <= 2 for word in content) == 1:
+            return Digit(int(content[0]))  # "2 aja", "1 ya", "no 1"
+        return Book(None, None, None, None, unclear=tuple(content))  # "1, 2": which?
     start = 0
     while start < len(words) - 1 and words[start] in FILLER:
         start += 1

@@ -89,11 +89,18 @@ def complete(
 
 
 def ask_facility(db: Session, sender: Sender, request: Book, now: datetime) -> Reply:
-    _keep(db, sender.phone, "facility", request, None, [], now)
     summary = " ".join(["ANTRE", request.service or "", _day_label(request.day, sender.language)])
-    return Reply(
+    reply = Reply(
         replies.render(sender.language, replies.ASK_FACILITY, request=" ".join(summary.split()))
     )
+    _keep(db, sender.phone, "facility", request, None, [], reply, now)
+    return reply
+
+
+def ask_again(row: PendingRequest, now: datetime) -> Reply:
+    """The same question once more, for a reply that answers nothing (and is no command)."""
+    row.created_at = now
+    return Reply(row.question, understood=False)
 
 
 def ask_service(
@@ -109,15 +116,16 @@ def ask_service(
     the attempt at naming one, so it no longer makes the day unclear."""
     codes = [service.code for service in services]
     asked = replace(request, unclear=request.unclear[1:])
-    _keep(db, sender.phone, "service", asked, facility, codes, now)
     language = sender.language
     items = [f"{n} {code}" for n, code in enumerate(codes, start=1)]
     when = date_words(day)[language] if day else replies.translate_word(language, replies.ANY_DAY)
-    return Reply(
+    reply = Reply(
         replies.with_list(
             language, replies.ASK_SERVICE, "choices", items, facility=facility.name, day=when
         )
     )
+    _keep(db, sender.phone, "service", asked, facility, codes, reply, now)
+    return reply
 
 
 def ask_day(
@@ -125,11 +133,9 @@ def ask_day(
 ) -> Reply:
     language = sender.language
     days = booking_days(facility, now)[:MAX_DAY_CHOICES]
-    _keep(db, sender.phone, "day", replace(request, service=service.code), facility,
-          [day.isoformat() for day in days], now)  # fmt: skip
     labels = [_date_label(day, days[0], language) for day in days]
     items = [f"{n} {label}" for n, label in enumerate(labels, start=1)]
-    return Reply(
+    reply = Reply(
         replies.with_list(
             language,
             replies.ASK_DAY,
@@ -139,6 +145,10 @@ def ask_day(
             facility=facility.name,
         )
     )
+    choices = [day.isoformat() for day in days]
+    _keep(db, sender.phone, "day", replace(request, service=service.code), facility, choices,
+          reply, now)  # fmt: skip
+    return reply
 
 
 def _date_label(day: date, today: date, language: str) -> str:
@@ -171,6 +181,7 @@ def _keep(
     request: Book,
     facility: Facility | None,
     choices: Sequence[str],
+    question: Reply,
     now: datetime,
 ) -> None:
     forget(db, phone)
@@ -184,6 +195,7 @@ def _keep(
             unclear=" ".join(request.unclear)[:120],
             for_name=(request.for_name or "")[:30],
             choices=",".join(choices)[:240],
+            question=question.body[:160],
             created_at=now,
         )
     )

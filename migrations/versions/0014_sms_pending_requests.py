@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('unclear', sa.String(length=120), nullable=False),
     sa.Column('for_name', sa.String(length=30), nullable=False),
     sa.Column('choices', sa.String(length=240), nullable=False),
+    sa.Column('question', sa.String(length=160), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_sms_pending_requests_facility_id_facilities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_pending_requests')),
