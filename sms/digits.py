@@ -20,7 +20,7 @@ from booking.errors import Reason, Refused
 from booking.models import ACTIVE, Booking, BookingStatus, Channel, Outbox
 from booking.notices import REPLYABLE_KINDS, SESSION_CANCELLED
 from booking.taking import cancel_booking, take_number
-from sms import replies
+from sms import answers, replies
 from sms.replies import Reply
 from sms.sender import Sender
 
@@ -58,6 +58,25 @@ def answer(db: Session, sender: Sender, value: int, now: datetime) -> Reply:
         return _coming(db, sender, booking, notice, now)
     if value == CANCEL:
         return Reply(cancel_one(db, sender, booking, now))
+    return hint(db, sender, notice)
+
+
+def in_words(db: Session, sender: Sender, notice: Outbox, text: str, now: datetime) -> Reply | None:
+    """A free-text answer to `notice` ("iya insya Allah", "ga jadi"); None if it is none."""
+    said = answers.meaning(text)
+    if said is None or notice.booking_id is None:
+        return None
+    booking = db.get_one(Booking, notice.booking_id)
+    if said == "cancel":
+        return Reply(cancel_one(db, sender, booking, now))
+    if said == "yes" or (said == "rebook" and notice.kind == SESSION_CANCELLED):
+        return _coming(db, sender, booking, notice, now)
+    return hint(db, sender, notice)
+
+
+def hint(db: Session, sender: Sender, notice: Outbox) -> Reply:
+    """Which digits answer `notice`: for a text we will not act on while it waits."""
+    booking = db.get_one(Booking, notice.booking_id)
     if notice.kind == SESSION_CANCELLED:
         words = replies.booking_words(booking, sender.language)
         return Reply(replies.render(sender.language, replies.REBOOK_HINT, **words))

@@ -22,7 +22,7 @@ from booking.models import Booking, Channel, ClinicSession, Facility, Service
 from booking.phone_bookings import active_bookings, find_for_phone
 from booking.queue import check_in
 from booking.taking import take_number
-from sms import digits, replies
+from sms import digits, questions, replies
 from sms.digits import cancel_one
 from sms.parser import (
     DEFAULT_SERVICES,
@@ -39,6 +39,7 @@ from sms.parser import (
     Status,
     Stop,
     Unknown,
+    has_keyword,
     parse,
 )
 from sms.replies import Reply
@@ -50,14 +51,61 @@ _LAST_YEAR_AFTER_DAYS = 180
 
 
 def answer(db: Session, sender: Sender, text: str, now: datetime) -> tuple[str, Reply]:
-    """Run one SMS; returns the command's kind (for the inbound record) and the reply."""
-    command = read(db, sender, text)
-    handler = _HANDLERS[type(command)]
+    """Run one SMS; returns the command's kind (for the inbound record) and the reply.
+
+    An SMS is read first as the answer to the question we just asked this phone, then as the
+    answer to the reminder we sent it, and only then as a command of its own."""
+    kind = "answer"
     try:
-        reply = handler(db, sender, command, now)
+        found = _answer(db, sender, text, now)
+        if found is not None:
+            return kind, found
+        command = read(db, sender, text)
+        kind = type(command).__name__.lower()
+        notice = digits.latest_notice(db, sender.phone, now)
+        if isinstance(command, Book) and notice is not None and not has_keyword(text):
+            # A service word in a reply to a reminder is no new booking: say what works.
+            return "answer", digits.hint(db, sender, notice)
+        reply = _HANDLERS[type(command)](db, sender, command, now)
     except Refused as refused:
-        reply = Reply(replies.refusal(sender.language, refused))
-    return type(command).__name__.lower(), reply
+        return kind, Reply(replies.refusal(sender.language, refused))
+    return kind, reply
+
+
+def _answer(db: Session, sender: Sender, text: str, now: datetime) -> Reply | None:
+    pending = questions.waiting(db, sender.phone, now)
+    if pending is not None:
+        facility = db.get(Facility, pending.facility_id) if pending.facility_id else None
+        words = service_words(db, facility)
+        try:
+            done = questions.complete(db, pending, text, words)
+        except Refused as refused:  # an unknown facility code: the question still stands
+            pending.created_at = now
+            return Reply(replies.refusal(sender.language, refused))
+        if done is None and not _another_command(text, words):
+            return questions.ask_again(pending, now)
+        questions.forget(db, sender.phone)
+        if done is not None:
+            if done.facility is not None and pending.asked == "facility":
+                sender.settings(db).facility_id = done.facility.id
+            where = done.facility or facility
+            if where is None:
+                return questions.ask_facility(db, sender, done.request, now)
+            return book_at(db, sender, where, done.request, now, on=done.on)
+    notice = digits.latest_notice(db, sender.phone, now)
+    if notice is not None and not text.strip().isdigit():
+        reply = digits.in_words(db, sender, notice, text, now)
+        if reply is not None:
+            return reply
+    return None
+
+
+def _another_command(text: str, words: Mapping[str, Sequence[str]]) -> bool:
+    """Whether a text that does not answer our question asks for something else instead."""
+    command = parse(text, words)
+    if isinstance(command, Unknown | Digit):
+        return False
+    return not isinstance(command, Book) or has_keyword(text, words)
 
 
 def read(db: Session, sender: Sender, text: str) -> Any:
@@ -93,20 +141,33 @@ def _words(service: Service) -> list[str]:
 
 
 def book(db: Session, sender: Sender, command: Book, now: datetime) -> Reply:
-    language = sender.language
     facility = facility_for(db, sender, command.facility_code)
     if facility is None:
-        return Reply(
-            replies.render(language, replies.ASK_FACILITY, service=command.service or "UMUM")
-        )
+        return questions.ask_facility(db, sender, command, now)
+    return book_at(db, sender, facility, command, now)
+
+
+def book_at(
+    db: Session,
+    sender: Sender,
+    facility: Facility,
+    command: Book,
+    now: datetime,
+    on: date | None = None,
+) -> Reply:
+    """Book what the request names, or ask the one thing it leaves unclear. `on`: the day
+    the patient chose by digit. Never a day the text did not name: with no day word at all
+    the first bookable day, with a word we could not place a question."""
+    language = sender.language
     services = services_of(db, facility)
+    named = {day_of(facility, word, now) for word in (command.day, *command.other_days) if word}
+    day = on if on is not None else (named.pop() if len(named) == 1 else None)
     if command.service is None and len(services) != 1:
-        codes = [service.code for service in services]
-        return Reply(
-            replies.with_list(language, replies.ASK_SERVICE, "codes", codes, facility=facility.name)
-        )
+        return questions.ask_service(db, sender, facility, command, services, day, now)
     service = services[0] if command.service is None else _service(services, command.service)
-    session = _session(db, service, day_of(facility, command.day, now), now)
+    if on is None and (len(named) > 1 or (day is None and command.unclear)):
+        return questions.ask_day(db, sender, facility, service, command, now)
+    session = _session(db, service, day, now)
     with db.begin_nested():
         booking = take_number(
             db,

@@ -42,3 +42,22 @@ class EarlyDeliveryReport(Base):
     word: Mapped[str] = mapped_column(String(32))  # the gateway's own word, e.g. "Success"
     failure_reason: Mapped[str] = mapped_column(String(100), default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class PendingRequest(Base):
+    """A booking request from one phone waiting for the answer to the one question we asked
+    (which day, which service, which facility); the answer completes it, for a few minutes."""
+
+    __tablename__ = "sms_pending_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    asked: Mapped[str] = mapped_column(String(10))  # "day", "service" or "facility"
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    service: Mapped[str] = mapped_column(String(24), default="")  # a service code, or ""
+    day: Mapped[str] = mapped_column(String(24), default="")  # a day word (sms.questions)
+    unclear: Mapped[str] = mapped_column(String(120), default="")  # words still unplaced
+    for_name: Mapped[str] = mapped_column(String(30), default="")
+    choices: Mapped[str] = mapped_column(String(240), default="")  # what digit n means
+    question: Mapped[str] = mapped_column(String(160), default="")  # asked again if need be
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -1,17 +1,22 @@
 """Keyword SMS → a command: a pure function of the text and the facility's service words.
 
-People text in a hurry: any case, extra spaces, `#*.,:;` as separators, filler words
-("mau", "tolong", "poli"), abbreviations ("bsk", "utk") and one-letter typos. The parser
-never raises and never looks at the calendar: days come back as words for the caller.
+People text in a hurry: any case, extra spaces, separators, glued words, filler ("mau",
+"tolong", "poli"), regional words, abbreviations and typos; what each word means is in
+`sms.lexicon`. The parser never raises and never looks at the calendar: days come back as
+words for the caller. It never guesses either: a word it cannot place comes back in
+`Book.unclear`, so that the caller asks instead of booking a day nobody named.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
+
+from sms import lexicon
+from sms.words import Token, closest, segment, tokens
 
 MAX_TEXT = 1000  # longer messages are cut: nobody's real keyword SMS is longer
 MAX_NAME = 30
@@ -29,10 +34,15 @@ class DayWord:
 
 @dataclass(frozen=True)
 class Book:
+    """A booking request: what the text named. `other_days`: further day words, which the
+    caller checks mean the same date; `unclear`: words we could not place (the caller asks)."""
+
     service: str | None
     day: DayWord | None
     facility_code: str | None
     for_name: str | None
+    other_days: tuple[DayWord, ...] = ()
+    unclear: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,120 +127,93 @@ DEFAULT_SERVICES: Mapping[str, Sequence[str]] = {
     "MTBS": ["mtbs", "balita", "anak sakit"],
 }
 
-# The first word of a message says what it is. Each keyword maps to the command kind.
-KEYWORDS: Mapping[str, str] = {
-    **dict.fromkeys(
-        [
-            "antre",
-            "antri",
-            "antrean",
-            "antrian",
-            "antreyan",
-            "ngantri",
-            "ngantre",
-            "daftar",
-            "book",
-            "booking",
-            "queue",
-            "ambil",
-            "antrenya",
-            "antriannya",
-        ],
-        "book",
-    ),
-    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal"], "cancel"),
-    **dict.fromkeys(["cek", "check", "status", "posisi", "check", "stat"], "status"),
-    **dict.fromkeys(["jadwal", "info", "jdwl", "schedule"], "schedule"),
-    **dict.fromkeys(["hadir", "sampai", "datang", "checkin", "tiba", "arrived"], "checkin"),
-    # YA/YES per the design; "ok"/"oke"/"iya" are how many people answer a reminder.
-    **dict.fromkeys(["ya", "yes", "y", "iya", "ok", "oke", "okay", "siap"], "confirm"),
-    **dict.fromkeys(["bahasa", "lang", "language", "bhs"], "language"),
-    **dict.fromkeys(["stop", "berhenti", "unsubscribe", "unreg", "henti"], "stop"),
-    **dict.fromkeys(["mulai", "start", "subscribe", "reg"], "start"),
-    **dict.fromkeys(["bantuan", "help", "?", "menu", "tolong", "bantu", "caranya"], "help"),
-}
-# Words people put before or around the keyword that carry no meaning for us.
-_FILLER_WORDS = (
-    "saya sy aku aq mau mo ingin pengen pingin tolong tlg mohon minta please pls plz pak bu "
-    "bapak kak mas mbak dok halo hallo hai hi hello selamat pagi siang sore malam ya dong "
-    "donk deh nih ke di dan poli puskesmas pkm klinik at the a an to my no nomor nmr "
-    "antrian antrean queue number"
-)
-FILLER = frozenset(_FILLER_WORDS.split())
-# Words that are a command alone but only politeness before another one ("tolong antre …").
-LEADING = frozenset({"tolong", "tlg", "ya", "ok", "oke", "halo"})
-FOR_WORDS = frozenset({"untuk", "utk", "buat", "bwt", "for"})
-TODAY = frozenset({"hariini", "skrg", "sekarang", "today", "now", "hr ini", "hari ini", "td"})
-TOMORROW = frozenset(
-    {"besok", "bsk", "besuk", "esok", "tomorrow", "tmrw", "tmr", "tomorow", "bsok", "bso"}
-)
-DAY_AFTER = frozenset({"lusa"})
-WEEKDAYS: Mapping[str, int] = {
-    **dict.fromkeys(["senin", "sen", "monday", "mon"], 0),
-    **dict.fromkeys(["selasa", "sel", "tuesday", "tue", "tues"], 1),
-    **dict.fromkeys(["rabu", "rab", "wednesday", "wed"], 2),
-    **dict.fromkeys(["kamis", "kam", "thursday", "thu", "thurs"], 3),
-    **dict.fromkeys(["jumat", "jum'at", "jmt", "jum", "friday", "fri"], 4),
-    **dict.fromkeys(["sabtu", "sab", "saturday", "sat"], 5),
-    **dict.fromkeys(["minggu", "ahad", "mgg", "sunday", "sun"], 6),
-}
-LANGUAGES: Mapping[str, Literal["id", "en"]] = {
-    **dict.fromkeys(["en", "eng", "english", "inggris", "ing"], "en"),
-    **dict.fromkeys(["id", "ind", "indo", "indonesia", "indonesian", "bahasa"], "id"),
-}
+KEYWORDS = lexicon.KEYWORDS
+FILLER = lexicon.FILLER
 
-_SEPARATORS = re.compile(r"[#*,;:!()\[\]{}<>\"_=+|~`^]+")
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
-# A date keeps its dots and slashes; a year after a dot must look like one ("24.11.2026"),
-# since "24/11.1001" is a date and then a facility code.
-_PIECES = re.compile(r"\d{1,2}[/.-]\d{1,2}(?:[/-](?:\d{4}|\d{2})|\.20\d\d)?(?!\d)|[^./\\]+")
 _TICKET = re.compile(r"^([a-z])\s*-?\s*(\d{1,4})$")
 _FACILITY_CODE = re.compile(r"^\d{4,6}$")
 _NAME_DROP = re.compile(r"[^\w .'\-]|[\d_]")
+# Numbers this long are card or phone numbers: not a day, not a code, nothing to ask about.
+_LONG_NUMBER = 7
+_SECOND_COMMAND = frozenset({"book", "cancel", "status", "schedule"})
+
+
+@dataclass(frozen=True)
+class Sense:
+    """What one word or phrase means: a day, a service, a month, filler or a known non-day."""
+
+    kind: Literal["day", "service", "month", "filler", "not_day"]
+    day: DayWord | None = None
+    service: str | None = None
+    rank: int = 0  # for services: 3 for the service's own code, 1 for a synonym
+    month: int = 0
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    exact: Mapping[str, Sense]  # words and phrases
+    fuzzy: Mapping[str, Sense]  # single words long enough to carry a typo
+    glue: frozenset[str]  # the words a glued run may be made of
+    longest: int  # words in the longest phrase
 
 
 def parse(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -> Command:
     """The command a text message asks for; `Unknown` when we cannot tell."""
     original = text[:MAX_TEXT].strip()
-    words = _words(original)
+    if original and set(original.replace(" ", "")) == {"?"}:
+        return Help()
+    vocabulary = vocabulary_of(services)
+    found = words_of(original, vocabulary)
+    words = [token.text for token in found]
     if not words:
         return Unknown(original)
     if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 2:
         return Digit(int(words[0]))
-    if all(set(word) == {"?"} for word in words):
-        return Help()
     start = 0
-    while start < len(words) - 1 and (words[start] in FILLER or words[start] in LEADING):
+    while start < len(words) - 1 and (words[start] in FILLER or words[start] in lexicon.LEADING):
         start += 1
-    kind, rest = _split_keyword(words[start:], services)
+    kind = keyword(words[start])
     if kind is None:
-        if _find_service(words[start:], services) is not None:
-            return _book(words[start:], original, services)
+        request = read_request(found, vocabulary)
+        if request.service is not None:
+            return request
         language = _language_alone(words)
         return SetLanguage(language) if language else Unknown(original)
-    return _command(kind, rest, original, services)
+    rest = found[start + 1 :]
+    if rest and rest[0].joined and rest[0].text.isdigit() and len(rest[0].text) == 1:
+        rest = rest[1:]  # "antre2 gigi": a key pressed twice
+    return _command(kind, rest, vocabulary)
 
 
-def _command(
-    kind: str, rest: list[str], original: str, services: Mapping[str, Sequence[str]]
-) -> Command:
-    content = [word for word in rest if word not in FILLER]
+def words_of(text: str, vocabulary: Vocabulary) -> list[Token]:
+    return tokens(text, lambda run: _unglue(run, vocabulary))
+
+
+def _unglue(run: str, vocabulary: Vocabulary) -> list[str] | None:
+    if run in vocabulary.exact or run in KEYWORDS or run in lexicon.FOR_WORDS:
+        return [run]
+    return segment(run, vocabulary.glue)
+
+
+def _command(kind: str, rest: list[Token], vocabulary: Vocabulary) -> Command:
+    content = [token.text for token in rest if token.text not in FILLER]
     if kind == "book":
-        return _book(rest, original, services)
+        return read_request(rest, vocabulary)
     if kind == "cancel":
-        return Cancel(_ticket(rest))
+        return Cancel(_ticket([token.text for token in rest]))
     if kind == "status":
         return Status()
     if kind == "schedule":
-        return Schedule(_facility_code(content))
+        return Schedule(next((word for word in content if _FACILITY_CODE.match(word)), None))
     if kind == "checkin":
         return CheckIn()
     if kind == "confirm":
         return Confirm()
     if kind == "language":
         for word in content:
-            if word in LANGUAGES:
-                return SetLanguage(LANGUAGES[word])
+            if word in lexicon.LANGUAGES:
+                return SetLanguage("en" if lexicon.LANGUAGES[word] == "en" else "id")
         return Help()
     if kind == "stop":
         return Stop()
@@ -239,136 +222,169 @@ def _command(
     return Help()
 
 
-def _words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
-    text = _SEPARATORS.sub(" ", text)
-    words = []
-    for word in text.split():
-        # A dot or slash between words is a separator; inside a date it is not.
-        words.extend(_PIECES.findall(word))
-    return [word.strip("'-") or word for word in words]
+def keyword(word: str) -> str | None:
+    """The command kind a first word names, allowing typos in the longer keywords."""
+    return closest(word, KEYWORDS, shortest=4)
 
 
-def _keyword(word: str) -> str | None:
-    if word in KEYWORDS:
-        return KEYWORDS[word]
-    bare = word.rstrip("0123456789")  # "antre2", "antri1"
-    if bare in KEYWORDS and len(bare) >= 4:
-        return KEYWORDS[bare]
-    if len(word) >= 5:  # one typo in a long keyword; short words collide with real ones
-        for keyword, kind in KEYWORDS.items():
-            if len(keyword) >= 5 and _one_edit(word, keyword):
-                return kind
-    return None
+# --- a booking request -----------------------------------------------------------------------
 
 
-def _split_keyword(
-    words: list[str], services: Mapping[str, Sequence[str]]
-) -> tuple[str | None, list[str]]:
-    """The command kind and the words after the keyword (handles "antregigi" too)."""
-    first = words[0]
-    kind = _keyword(first)
-    if kind is not None:
-        return kind, words[1:]
-    if first.startswith("cek") and len(first) > 3:  # "cekantrian"
-        return "status", words[1:]
-    for keyword, glued_kind in KEYWORDS.items():
-        if glued_kind == "book" and len(keyword) >= 5 and first.startswith(keyword):
-            tail = first[len(keyword) :]
-            if _find_service([tail], services) is not None:
-                return "book", [tail, *words[1:]]
-    return None, words
+class _Reading:
+    """The slots of a booking request, filled word by word."""
+
+    def __init__(self) -> None:
+        self.days: list[DayWord] = []
+        self.services: list[tuple[str, int, str]] = []  # (code, rank, words)
+        self.code: str | None = None
+        self.name: str | None = None
+        self.unclear: list[str] = []
+
+    def day(self, day: DayWord) -> None:
+        if day not in self.days:
+            self.days.append(day)
+
+    def request(self) -> Book:
+        service = None
+        unclear = list(self.unclear)
+        if self.services:
+            best = max(rank for _, rank, _ in self.services)
+            codes = {code for code, rank, _ in self.services if rank == best}
+            if len(codes) == 1:
+                service = codes.pop()
+            else:  # two services named as plainly as each other: ask, do not pick one
+                unclear += [words for _, rank, words in self.services if rank == best]
+        return Book(
+            service=service,
+            day=self.days[0] if self.days else None,
+            facility_code=self.code,
+            for_name=self.name,
+            other_days=tuple(self.days[1:]),
+            unclear=tuple(unclear),
+        )
 
 
-def _book(rest: list[str], original: str, services: Mapping[str, Sequence[str]]) -> Book:
-    name = None
-    for index, word in enumerate(rest):
-        if word in FOR_WORDS and index < len(rest) - 1:
-            name = _name_after(original, word, rest[index + 1 :])
-            rest = rest[:index]
-            break
-    day, rest = _find_day(rest)
-    code = _facility_code(rest)
-    found = _find_service(rest, services)
-    return Book(service=found, day=day, facility_code=code, for_name=name)
+def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
+    """The booking slots (service, day, facility code, name) the words fill, in any order."""
+    reading = _Reading()
+    words = [token.text for token in found]
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in lexicon.FOR_WORDS:
+            index = _for_someone(found, index + 1, vocabulary, reading)
+            continue
+        if index > 0 and KEYWORDS.get(word) in _SECOND_COMMAND and word not in FILLER:
+            break  # a second command: not ours to read as part of this one
+        size, sense = _phrase(words, index, vocabulary)
+        if sense is not None:
+            _fill(reading, sense, " ".join(words[index : index + size]))
+            index += size
+            continue
+        index = _number(words, index, reading)
+    return reading.request()
 
 
-def _find_day(words: list[str]) -> tuple[DayWord | None, list[str]]:
-    for size in (2, 1):
-        for index in range(len(words) - size + 1):
-            phrase = " ".join(words[index : index + size])
-            day = _day_word(phrase)
-            if day is not None:
-                return day, words[:index] + words[index + size :]
-    return None, words
+def _phrase(words: list[str], index: int, vocabulary: Vocabulary) -> tuple[int, Sense | None]:
+    for size in range(min(vocabulary.longest, len(words) - index), 0, -1):
+        phrase = " ".join(words[index : index + size])
+        if phrase in vocabulary.exact:
+            return size, vocabulary.exact[phrase]
+    word = words[index]
+    if word.isdigit() or _DATE.match(word):
+        return 1, None
+    return 1, closest(word, vocabulary.fuzzy, shortest=1)
 
 
-def _day_word(phrase: str) -> DayWord | None:
-    if phrase in TODAY or phrase in ("hr ini", "hari ini", "hri ini"):
-        return DayWord("today")
-    if phrase in TOMORROW or phrase in ("besok pagi", "hari besok"):
-        return DayWord("tomorrow")
-    if phrase in DAY_AFTER:
-        return DayWord("day_after")
-    if phrase in WEEKDAYS:
-        return DayWord("weekday", weekday=WEEKDAYS[phrase])
-    match = _DATE.match(phrase)
+def _fill(reading: _Reading, sense: Sense, words: str) -> None:
+    if sense.kind == "day" and sense.day is not None:
+        reading.day(sense.day)
+    elif sense.kind == "service" and sense.service is not None:
+        reading.services.append((sense.service, sense.rank, words))
+    elif sense.kind in ("not_day", "month"):
+        reading.unclear.append(words)
+
+
+def _number(words: list[str], index: int, reading: _Reading) -> int:
+    """Read the number-ish word at `index` (a code, a date, a time); the index after it."""
+    word = words[index]
+    before = words[index - 1] if index else ""
+    after = words[index + 1] if index + 1 < len(words) else ""
+    if before in lexicon.TIME_WORDS and word[:1].isdigit():
+        return index + 1  # "jam 8": a time of day, not a day
+    match = _DATE.match(word)
     if match:
         day, month = int(match.group(1)), int(match.group(2))
         if 1 <= day <= 31 and 1 <= month <= 12:
-            return DayWord("date", day=day, month=month)
-    return None
+            reading.day(DayWord("date", day=day, month=month))
+        else:
+            reading.unclear.append(word)
+        return index + 1
+    if word.isdigit() and len(word) <= 2:
+        named = lexicon.MONTHS.get(after) or closest(after, lexicon.MONTHS, shortest=5)
+        if named and 1 <= int(word) <= 31:
+            reading.day(DayWord("date", day=int(word), month=named))
+            following = words[index + 2] if index + 2 < len(words) else ""
+            year = following.isdigit() and len(following) == 4 and following.startswith("20")
+            return index + (3 if year else 2)
+        if before in lexicon.DATE_WORDS and 1 <= int(word) <= 31:
+            reading.day(DayWord("date", day=int(word)))
+            return index + 1
+        reading.unclear.append(word)
+        return index + 1
+    if _FACILITY_CODE.match(word):
+        if reading.code is None:
+            reading.code = word
+        elif reading.code != word:
+            reading.unclear.append(word)
+        return index + 1
+    if word.isdigit() and len(word) >= _LONG_NUMBER:
+        return index + 1
+    if word not in lexicon.DATE_WORDS and word not in lexicon.TIME_WORDS:
+        reading.unclear.append(word)
+    return index + 1
 
 
-def _facility_code(words: Iterable[str]) -> str | None:
-    for word in words:
-        if _FACILITY_CODE.match(word):
-            return word
-    return None
+def _for_someone(
+    found: Sequence[Token], index: int, vocabulary: Vocabulary, reading: _Reading
+) -> int:
+    """UNTUK <name>: the name runs until a day, a code, a command or a closing politeness;
+    before a day ("untuk besok", "buat bsk") it is no name at all. The index after the name."""
+    words = [token.text for token in found]
+    if index < len(words) and _names_a_day(words, index, vocabulary):
+        return index
+    end = index
+    while end < len(words):
+        word = words[end]
+        if (
+            _names_a_day(words, end, vocabulary)
+            or _FACILITY_CODE.match(word)
+            or word in lexicon.AFTER_NAME
+            or KEYWORDS.get(word) in _SECOND_COMMAND
+            or word in lexicon.FOR_WORDS
+        ):
+            break
+        end += 1
+    name = _name([token.raw for token in found[index:end]])
+    if name is not None and reading.name is None:
+        reading.name = name
+    return end
 
 
-def _find_service(words: list[str], services: Mapping[str, Sequence[str]]) -> str | None:
-    """The service code the words name: the longest exact phrase, else one typo away."""
-    table = _service_table(services)
-    for size in (3, 2, 1):
-        for index in range(len(words) - size + 1):
-            phrase = " ".join(words[index : index + size])
-            if phrase in table:
-                return table[phrase]
-    for word in words:
-        if len(word) >= 4:
-            for synonym, code in table.items():
-                if len(synonym) >= 4 and " " not in synonym and _one_edit(word, synonym):
-                    return code
-    return None
+def _names_a_day(words: list[str], index: int, vocabulary: Vocabulary) -> bool:
+    word = words[index]
+    if word in lexicon.DATE_WORDS or word in lexicon.TIME_WORDS or _DATE.match(word):
+        return True
+    for size in range(min(vocabulary.longest, len(words) - index), 0, -1):
+        sense = vocabulary.exact.get(" ".join(words[index : index + size]))
+        if sense is not None and sense.kind == "day":
+            return True
+    return False
 
 
-def _service_table(services: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for code, names in services.items():
-        for name in (code, *names):
-            key = " ".join(_words(name))
-            if key:
-                table.setdefault(key, code)
-    return table
-
-
-def _ticket(words: list[str]) -> str | None:
-    joined = " ".join(words)
-    for candidate in (joined, *words):
-        match = _TICKET.match(candidate)
-        if match:
-            return f"{match.group(1).upper()}-{int(match.group(2)):03d}"
-    return None
-
-
-def _name_after(original: str, for_word: str, fallback: list[str]) -> str | None:
-    """The name as typed (its case kept), from the text after UNTUK/FOR."""
-    folded = unicodedata.normalize("NFKC", original)
-    found = re.search(rf"(?i)(?<![^\W\d_]){re.escape(for_word)}(?![^\W\d_])(.*)$", folded)
-    raw = found.group(1) if found else " ".join(fallback)
-    name = " ".join(_NAME_DROP.sub(" ", raw).split()).strip(" .'-")
+def _name(raw: list[str]) -> str | None:
+    """The name as typed (its case kept)."""
+    name = " ".join(_NAME_DROP.sub(" ", " ".join(raw)).split()).strip(" .'-")
     if len(name) < 2 or not any(ch.isalpha() for ch in name):
         return None
     name = name[:MAX_NAME].strip(" .'-")
@@ -380,26 +396,109 @@ def capitalised(name: str) -> str:
     return " ".join(word[:1].upper() + word[1:].lower() for word in name.split())
 
 
-def _language_alone(words: list[str]) -> Literal["id", "en"] | None:
-    if len(words) == 1 and words[0] in ("english", "inggris", "indonesia"):
-        return LANGUAGES[words[0]]
+# --- the vocabulary --------------------------------------------------------------------------
+
+
+def vocabulary_of(services: Mapping[str, Sequence[str]]) -> Vocabulary:
+    return _vocabulary(tuple((code, tuple(names)) for code, names in services.items()))
+
+
+@lru_cache(maxsize=256)
+def _vocabulary(services: tuple[tuple[str, tuple[str, ...]], ...]) -> Vocabulary:
+    exact: dict[str, Sense] = {}
+    for word in FILLER:
+        exact[word] = Sense("filler")
+    for word in lexicon.NOT_DAYS:
+        exact[word] = Sense("not_day")
+    for word, month in lexicon.MONTHS.items():
+        exact[word] = Sense("month", month=month)
+    service_senses: dict[str, Sense] = {}
+    for code, names in services:
+        folded_code = _folded(code)
+        for name in (code, *names):
+            key = _folded(name)
+            rank = 3 if key == folded_code else 1
+            known = service_senses.get(key)
+            if key and (known is None or known.rank < rank):
+                service_senses[key] = Sense("service", service=code, rank=rank)
+    exact.update(service_senses)
+    for word, weekday in lexicon.WEEKDAYS.items():
+        exact[word] = Sense("day", DayWord("weekday", weekday=weekday))
+    for word, kind in lexicon.RELATIVE_DAYS.items():
+        exact[word] = Sense("day", DayWord(_day_kind(kind)))
+    fuzzy: dict[str, Sense] = {}
+    for word, sense in exact.items():
+        # Short day words are one typo from names and common words ("ahad"/"ahmad",
+        # "lusa"/"lupa"): only days of five letters or more are read through a typo.
+        shortest = {"day": 5, "service": 4, "filler": 5, "not_day": 4, "month": 99}[sense.kind]
+        if len(word) >= shortest and " " not in word and word.isalpha():
+            fuzzy[word] = Sense("service", service=sense.service) if sense.service else sense
+    glue = frozenset(
+        word
+        for word, sense in exact.items()
+        if " " not in word
+        and word.isalpha()
+        and (sense.kind in ("day", "service") and (len(word) >= 3 or sense.kind == "service"))
+    ) | frozenset(word for word in KEYWORDS if len(word) >= 3)
+    longest = max(len(phrase.split()) for phrase in exact)
+    return Vocabulary(exact=exact, fuzzy=fuzzy, glue=glue, longest=longest)
+
+
+def _folded(name: str) -> str:
+    return " ".join(token.text for token in tokens(name))
+
+
+def _day_kind(kind: str) -> DayKind:
+    if kind == "today":
+        return "today"
+    return "tomorrow" if kind == "tomorrow" else "day_after"
+
+
+def _ticket(words: list[str]) -> str | None:
+    content = [word for word in words if word not in FILLER]
+    pairs = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]
+    for candidate in (" ".join(content), *words, *pairs):
+        match = _TICKET.match(candidate)
+        if match:
+            return f"{match.group(1).upper()}-{int(match.group(2)):03d}"
     return None
 
 
-def _one_edit(word: str, target: str) -> bool:
-    """Whether `word` is one insertion, deletion, substitution or swap away from `target`."""
-    if word == target or abs(len(word) - len(target)) > 1:
-        return False
-    if len(word) == len(target):
-        diffs = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
-        if len(diffs) == 1:
-            return True
-        first, second = diffs[0], diffs[-1]
-        return (
-            len(diffs) == 2
-            and second == first + 1
-            and word[first] == target[second]
-            and word[second] == target[first]
-        )
-    shorter, longer = (word, target) if len(word) < len(target) else (target, word)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+def _language_alone(words: list[str]) -> Literal["id", "en"] | None:
+    if len(words) == 1 and words[0] in ("english", "inggris", "indonesia"):
+        return "en" if lexicon.LANGUAGES[words[0]] == "en" else "id"
+    return None
+
+
+def read_answer(
+    text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES
+) -> Book | Digit | None:
+    """The text read as the answer to a question about a booking: a digit, or the slots it
+    fills (a day, a service, a code), with or without a booking keyword; None for another
+    command."""
+    vocabulary = vocabulary_of(services)
+    found = words_of(text[:MAX_TEXT], vocabulary)
+    words = [token.text for token in found]
+    if not words:
+        return None
+    content = [word for word in words if word not in FILLER and word not in lexicon.AFTER_NAME]
+    if content and content[0].isdigit() and len(content[0]) <= 2:
+        if sum(word.isdigit() and len(word) <= 2 for word in content) == 1:
+            return Digit(int(content[0]))  # "2 aja", "1 ya", "no 1"
+        return Book(None, None, None, None, unclear=tuple(content))  # "1, 2": which?
+    start = 0
+    while start < len(words) - 1 and words[start] in FILLER:
+        start += 1
+    kind = keyword(words[start])
+    if kind is None:
+        return read_request(found, vocabulary)
+    return read_request(found[start + 1 :], vocabulary) if kind == "book" else None
+
+
+def has_keyword(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -> bool:
+    """Whether the text begins (after politeness) with a command keyword."""
+    words = [token.text for token in words_of(text[:MAX_TEXT], vocabulary_of(services))]
+    start = 0
+    while start < len(words) - 1 and (words[start] in FILLER or words[start] in lexicon.LEADING):
+        start += 1
+    return bool(words) and keyword(words[start]) is not None

@@ -41,11 +41,16 @@ BOOKED_FOR = N_(
     "{name}: {number}, {service}, {day}, {facility}. {ahead} ahead, about {time}. "
     "Cancel: BATAL {number}"
 )
+# --- the one question about a request we could not fully read ---------------------------------
 ASK_FACILITY = N_(
-    "Which health centre? Add its code, e.g. ANTRE {service} 1001. Your puskesmas can tell "
-    "you its code."
+    "{request}: which health centre? Reply with just its code, e.g. 1001. Your puskesmas can "
+    "tell you its code."
 )
-ASK_SERVICE = N_("{facility}: which service? Send ANTRE and one of: {codes}")
+ASK_SERVICE = N_("{facility}, {day}: which service? Reply {choices}")
+ASK_DAY = N_("{service}, {facility}: which day? Reply {choices}")
+TODAY = N_("today")
+TOMORROW = N_("tomorrow")
+ANY_DAY = N_("first free day")
 
 # --- cancel ----------------------------------------------------------------------------------
 CANCELLED = N_("Number {number}, {service}, {day} is cancelled. Thank you for telling us.")
@@ -111,6 +116,11 @@ def render(language: str, msgid: str, **params: Any) -> str:
     while septets(text) > SEGMENT_SEPTETS:
         text = text[: min(len(text), SEGMENT_SEPTETS) - 4].rstrip() + "..."
     return text
+
+
+def translate_word(language: str, msgid: str) -> str:
+    """A word for a reply's field ("today"), in `language`."""
+    return translate(language, msgid)
 
 
 def refusal(language: str, refused: Refused) -> str:

@@ -112,11 +112,18 @@ def test_without_a_facility_code_the_phone_last_facility_is_used(inbox: Inbox) -
     assert TUESDAY in reply
 
 
-def test_a_first_timer_without_a_facility_code_is_asked_for_it(inbox: Inbox) -> None:
-    reply = inbox.send("ANTRE GIGI")
-    assert reply is not None and reply.startswith("Puskesmas mana?")
-    assert "ANTRE GIGI 1001" in reply
+def test_a_first_timer_without_a_facility_code_is_asked_for_it_and_the_code_alone_books(
+    inbox: Inbox,
+) -> None:
+    reply = inbox.send("ANTRE GIGI BESOK")
+    assert reply is not None and reply.startswith("ANTRE GIGI besok: puskesmas mana?")
+    assert "Balas kodenya saja, mis. 1001" in reply
     assert bookings(inbox) == []
+    reply = inbox.send("1001")
+    assert reply is not None and reply.startswith("Puskesmas Cipocok Jaya: nomor antrean Anda B-")
+    assert TUESDAY in reply
+    # The facility is remembered, and the question was answered once only.
+    assert (inbox.send("ANTRE UMUM") or "").startswith("Puskesmas Cipocok Jaya: nomor antrean")
 
 
 def test_the_window_refusal_names_the_last_day_the_facility_books(inbox: Inbox) -> None:
@@ -131,12 +138,13 @@ def test_an_unknown_facility_code_gets_the_engines_refusal(inbox: Inbox) -> None
     assert inbox.send("ANTRE UMUM 9999") == "Kode puskesmas 9999 tidak kami kenal."
 
 
-def test_without_a_service_the_reply_lists_the_facility_services(inbox: Inbox) -> None:
-    reply = inbox.send("ANTRE 1001")
-    assert (
-        reply == "Puskesmas Cipocok Jaya: layanan apa? Kirim ANTRE dan salah satu: UMUM, GIGI, KIA"
-    )
+def test_without_a_service_the_reply_offers_the_services_by_digit(inbox: Inbox) -> None:
+    reply = inbox.send("ANTRE BESOK 1001")
+    assert reply == "Puskesmas Cipocok Jaya, Sel 24/11: layanan apa? Balas 1 UMUM, 2 GIGI, 3 KIA"
     assert bookings(inbox) == []
+    reply = inbox.send("2")
+    assert reply is not None and reply.startswith("Puskesmas Cipocok Jaya: nomor antrean Anda B-")
+    assert TUESDAY in reply
 
 
 def test_besok_books_tomorrow_and_a_date_books_that_date(inbox: Inbox) -> None:

@@ -43,6 +43,9 @@ LONGEST: dict[str, object] = {
     "codes": "IMUNISASI_BALITA",
     "tickets": "A-9999 Magdalena",
     "numbers": "A-9999",
+    # The one question: what was understood, then digit choices (as many as fit).
+    "request": "ANTRE IMUNISASI_BALITA Kam 31/12",
+    "choices": "1 hari ini, 2 besok",
     "today": "IMUNISASI_BALITA 999",
     "tomorrow": "IMUNISASI_BALITA 999",
 }

@@ -1,0 +1,197 @@
+"""The words of keyword SMS, as plain tables: what each word people text means to us.
+
+Indonesian, Sundanese and Javanese (as written in Banten), English, slang, abbreviations.
+Every entry is folded (lower case, no accents) and tested one by one
+(tests/test_sms_lexicon.py). Multi-word entries are phrases, matched before single words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# --- days ------------------------------------------------------------------------------------
+# Relative days: the word → "today" | "tomorrow" | "day_after".
+RELATIVE_DAYS: Mapping[str, str] = {
+    **dict.fromkeys(
+        [
+            # Indonesian and slang
+            "hari ini", "hr ini", "hri ini", "hariini", "hrini", "hr ni", "hari ni", "ini hari",
+            "sekarang", "skrg", "skrng", "skr", "skrang", "sekarng", "sekrang", "sekarang ini",
+            # Sundanese: "ayeuna" (now), "dinten ieu"/"poe ieu" (this day)
+            "ayeuna", "ayena", "dinten ieu", "poe ieu", "poe ayeuna",
+            # Javanese: "saiki"/"siki" (now), "dina iki"/"dino iki" (this day)
+            "saiki", "siki", "dina iki", "dino iki", "dinten niki",
+            # English
+            "today", "tdy", "now", "2day",
+        ],
+        "today",
+    ),
+    **dict.fromkeys(
+        [
+            # Indonesian and slang
+            "besok", "bsk", "besuk", "esok", "bsok", "besk", "bsuk", "besog", "bsog", "bezok",
+            "besoq", "bsq", "beso", "bso", "bsk pagi", "besok pagi", "hari besok", "esok hari",
+            "besoknya", "bsknya", "bsok pagi", "hr besok",
+            # Sundanese: "isukan" (tomorrow), "enjing" (tomorrow, polite); not "isuk", which is
+            # "morning" in Serang Javanese
+            "isukan", "isukna", "enjing",
+            # Javanese: "sesuk"/"sesok" (tomorrow), "mbesuk", "benjing"/"mbenjang" (polite)
+            "sesuk", "sesok", "ssk", "mbesuk", "mbesok", "benjing", "mbenjing", "benjang",
+            "mbenjang",
+            # English
+            "tomorrow", "tmrw", "tmr", "tmrow", "tomorow", "tommorow", "tommorrow", "tomoro",
+            "2moro", "2morow", "2mrw", "tomorrow morning",
+        ],
+        "tomorrow",
+    ),
+    **dict.fromkeys(
+        [
+            "lusa", "lsa",
+            # Sundanese "pageto"
+            "pageto", "pagetona",
+            "day after tomorrow",
+        ],
+        "day_after",
+    ),
+}  # fmt: skip
+
+WEEKDAYS: Mapping[str, int] = {
+    **dict.fromkeys(["senin", "sen", "snn", "senen", "monday", "mon"], 0),
+    **dict.fromkeys(["selasa", "sel", "slasa", "slsa", "salasa", "seloso", "tuesday", "tue",
+                     "tues"], 1),
+    **dict.fromkeys(["rabu", "rab", "rebo", "wednesday", "wed"], 2),
+    **dict.fromkeys(["kamis", "kam", "kms", "kemis", "thursday", "thu", "thurs"], 3),
+    **dict.fromkeys(["jumat", "jum'at", "jmt", "jum", "jumah", "jemuah", "jumaah", "juma'ah",
+                     "friday", "fri"], 4),
+    **dict.fromkeys(["sabtu", "sab", "sbt", "saptu", "setu", "saturday", "sat"], 5),
+    **dict.fromkeys(["minggu", "ahad", "mgg", "mingu", "sunday", "sun"], 6),
+}  # fmt: skip
+
+MONTHS: Mapping[str, int] = {
+    **dict.fromkeys(["jan", "januari", "january"], 1),
+    **dict.fromkeys(["feb", "peb", "februari", "pebruari", "february"], 2),
+    **dict.fromkeys(["mar", "maret", "march"], 3),
+    **dict.fromkeys(["apr", "april"], 4),
+    **dict.fromkeys(["mei", "may"], 5),
+    **dict.fromkeys(["jun", "juni", "june"], 6),
+    **dict.fromkeys(["jul", "juli", "july"], 7),
+    **dict.fromkeys(["agu", "agt", "agus", "agustus", "aug", "august"], 8),
+    **dict.fromkeys(["sep", "sept", "september"], 9),
+    **dict.fromkeys(["okt", "oct", "oktober", "october"], 10),
+    **dict.fromkeys(["nov", "nop", "nopember", "november"], 11),
+    **dict.fromkeys(["des", "dec", "desember", "december"], 12),
+}
+
+# Words that say "the number after me is a day of the month": "tgl 3", "tanggal 3/12".
+DATE_WORDS = frozenset({"tgl", "tg", "tggl", "tanggal", "tangal", "tanggl", "date"})
+# Words that say "the number after me is a time of day", not a day: "jam 8", "pukul 08.00".
+TIME_WORDS = frozenset({"jam", "jm", "pukul", "pkl", "pk"})
+
+# Words that sit where a day would and are known NOT to name one we can book: they are
+# never read as a day, not even as a typo of one ("satu" is one letter from "sabtu").
+NOT_DAYS = frozenset(
+    {
+        "minggu depan", "next week", "bulan depan", "nanti", "ntar", "entar", "kapan",
+        "kapan2", "kapan saja", "kapan aja", "selama", "satu", "dua", "tiga", "lupa",
+        "besok lusa", "kemarin", "kmrn", "kemaren", "kamu", "kami",
+    }
+)  # fmt: skip
+
+# --- commands --------------------------------------------------------------------------------
+# The first word of a message says what it is: keyword → command kind.
+KEYWORDS: Mapping[str, str] = {
+    **dict.fromkeys(
+        [
+            "antre", "antri", "antrean", "antrian", "antreyan", "antrien", "ngantri", "ngantre",
+            "daftar", "daptar", "ndaftar", "book", "booking", "queue", "ambil", "antrenya",
+            "antriannya", "reservasi",
+        ],
+        "book",
+    ),
+    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal"], "cancel"),
+    **dict.fromkeys(["cek", "check", "status", "posisi", "stat"], "status"),
+    **dict.fromkeys(["jadwal", "info", "jdwl", "schedule", "kuota"], "schedule"),
+    **dict.fromkeys(["hadir", "sampai", "datang", "checkin", "tiba", "arrived"], "checkin"),
+    # YA/YES per the design; "ok"/"oke"/"iya" are how many people answer a reminder.
+    **dict.fromkeys(["ya", "yes", "y", "iya", "ok", "oke", "okay", "siap"], "confirm"),
+    **dict.fromkeys(["bahasa", "lang", "language", "bhs"], "language"),
+    **dict.fromkeys(["stop", "berhenti", "unsubscribe", "unreg", "henti"], "stop"),
+    **dict.fromkeys(["mulai", "start", "subscribe", "reg"], "start"),
+    **dict.fromkeys(["bantuan", "help", "menu", "tolong", "bantu", "caranya"], "help"),
+}  # fmt: skip
+
+LANGUAGES: Mapping[str, str] = {
+    **dict.fromkeys(["en", "eng", "english", "inggris", "ing"], "en"),
+    **dict.fromkeys(["id", "ind", "indo", "indonesia", "indonesian", "bahasa"], "id"),
+}
+
+# Words that begin "for someone": UNTUK <name>. Before a day they only mean "for" ("untuk besok").
+FOR_WORDS = frozenset({"untuk", "utk", "untk", "unt", "buat", "bwt", "for", "kanggo"})
+
+# --- politeness and filler -------------------------------------------------------------------
+# Words around the request that carry no meaning for us.
+FILLER = frozenset(
+    {
+        # who and wanting
+        "saya", "sy", "aku", "aq", "gue", "gw", "abdi", "kula", "mau", "mo", "ingin", "pengen",
+        "pingin", "pgn", "hoyong", "arep", "ajeng", "minta", "mohon", "tolong", "tlg", "please",
+        "pls", "plz", "plis", "dong", "donk", "deh", "nih", "sih", "ya", "yah", "yaa", "aja",
+        "saja", "ajah", "lah", "kah", "nya", "kan", "kok", "mah", "teh", "euy", "atuh", "nggih",
+        # addressing people
+        "pak", "bu", "bapak", "ibu", "kak", "kakak", "mas", "mbak", "mba", "dok", "min", "admin",
+        "gan", "sus", "suster", "bidan", "teteh", "akang", "kang", "aa",
+        # greetings and thanks
+        "halo", "hallo", "hai", "hi", "hello", "selamat", "pagi", "siang", "sore", "malam",
+        "assalamualaikum", "assalamu'alaikum", "ass", "wr", "wb", "punten", "sampurasun",
+        "terima", "kasih", "makasih", "mksh", "trims", "thx", "thanks", "nuhun", "hatur",
+        "matur", "nuwun", "suwun",
+        # places and things
+        "ke", "di", "dan", "poli", "puskesmas", "pkm", "klinik", "at", "the", "a", "an", "to",
+        "my", "no", "nomor", "nmr", "nomer", "antrian", "antrean", "queue", "number", "kode",
+        "periksa", "berobat", "dokter", "sakit", "pada", "on", "in", "hari", "hr", "depan",
+        "yang", "yg", "ini", "itu", "ada", "bisa", "bs", "gimana", "jadi",
+    }
+)  # fmt: skip
+# Words that are a command alone but only politeness before another one ("tolong antre …").
+LEADING = frozenset({"tolong", "tlg", "ya", "ok", "oke", "halo"})
+# Words that end a name typed after UNTUK: politeness after it, not part of it.
+AFTER_NAME = frozenset(
+    {"ya", "yah", "dong", "deh", "nih", "ok", "oke", "terima", "makasih", "mksh", "thx",
+     "thanks", "trims", "nuhun", "suwun", "please", "pls", "tolong", "tlg", "mohon"}
+)  # fmt: skip
+
+# Symbols people use for words.
+EMOJI_WORDS: Mapping[str, str] = {"👍": "ok", "👌": "ok", "🆗": "ok", "✅": "ok"}
+
+# --- answers to a reminder -------------------------------------------------------------------
+# A reminder invites 1 (coming) or 9 (cancel); people also answer in words.
+YES_WORDS = frozenset(
+    {
+        "ya", "iya", "iyaa", "iyah", "iye", "yes", "y", "yup", "yap", "ok", "oke", "okey",
+        "okay", "okee", "okeh", "siap", "sip", "baik", "baiklah", "insyaallah", "insya allah",
+        "insyallah", "inshaallah", "insha allah", "inshallah", "in sya allah", "datang",
+        "dateng", "jadi", "jd", "tentu", "pasti", "bisa", "muhun", "sumuhun", "enya", "nggih",
+        "inggih", "injih", "enggeh", "leres", "mangga", "otw", "sure", "coming", "will come",
+        "hadir insya allah",
+    }
+)  # fmt: skip
+CANCEL_WORDS = frozenset(
+    {
+        "batal", "batalkan", "batalin", "btl", "cancel", "gajadi", "gakjadi", "gkjd", "tdkjd",
+        "berhalangan", "halangan", "moal", "moal sumping", "teu tiasa", "teu bisa",
+        "ora sido", "ora iso", "ora teko", "mboten saged", "mboten sios", "not coming",
+    }
+)  # fmt: skip
+# "tidak"/"ga" before a yes-word turns it into a cancel: "ga jadi", "tdk bisa datang".
+NEGATIONS = frozenset(
+    {
+        "ga", "gak", "gk", "g", "ngga", "nggak", "ngak", "enggak", "engga", "gag", "tidak",
+        "tdk", "tak", "ndak", "nda", "ndag", "ora", "mboten", "teu", "henteu", "no", "not",
+        "dont", "don't", "cant", "can't", "cannot", "usah",
+    }
+)  # fmt: skip
+# After a session the facility cancelled: a new number in the next open session.
+REBOOK_WORDS = frozenset(
+    {"ganti", "pindah", "daftar lagi", "daftar ulang", "nomor baru", "jadwal baru", "mau",
+     "rebook", "new number"}
+)  # fmt: skip
