@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from booking.availability import booking_days
+from booking.facilities import facility_by_code
 from booking.models import Facility, Service
-from booking.notices import date_words
-from booking.sessions import booking_days, facility_by_code
+from booking.words import date_words
 from sms import replies
 from sms.models import PendingRequest
 from sms.parser import Book, DayWord, Digit, read_answer
