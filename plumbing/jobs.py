@@ -20,6 +20,8 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.scheduler import RQScheduler
 from rq.worker import SimpleWorker
 from sqlalchemy import event
 
@@ -188,15 +190,67 @@ def run_worker(
         stop.set()
 
 
+class _Scheduler(RQScheduler):
+    """RQ's scheduler process, which stops once the worker that started it is gone.
+
+    RQ's loops for ever: after a `kill -9` of the worker it goes on alone, holding the
+    scheduler lock, so that no new worker's scheduler moves the retries that wait their turn.
+    Its heartbeat, once a second, now sees that its parent has changed and asks it to stop:
+    it releases the lock and exits on its next turn."""
+
+    _worker_pid = 0
+
+    def start(self) -> Any:
+        self._worker_pid = os.getpid()
+        return super().start()  # type: ignore[no-untyped-call]
+
+    def heartbeat(self) -> None:
+        if self._worker_pid and os.getppid() != self._worker_pid:
+            log.warning("the worker that started this scheduler is gone: stopping")
+            self.request_stop()  # type: ignore[no-untyped-call]
+        super().heartbeat()  # type: ignore[no-untyped-call]
+
+
 class _Worker(SimpleWorker):
-    """RQ's SimpleWorker that remembers a stop was asked for (SIGTERM, SIGINT): RQ's own loop
-    just returns both after a stop and after quitting on an error."""
+    """RQ's SimpleWorker that remembers a stop was asked for (SIGTERM, SIGINT), since RQ's own
+    loop returns the same way after a stop and after quitting on an error; and whose scheduler
+    stops when the worker dies (`_Scheduler`)."""
 
     stop_asked = False
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         self.stop_asked = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        # RQ's own steps (rq 3.0, Worker._start_scheduler) with our scheduler class: RQ names
+        # its class inside this method and offers no other way to choose it.
+        self.scheduler = _Scheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+        finally:
+            self.scheduler.release_locks()  # type: ignore[no-untyped-call]
+            self.scheduler.register_death()
 
 
 def _sweep_once(sweep: Callable[[], object]) -> None:

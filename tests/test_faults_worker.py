@@ -142,3 +142,50 @@ def test_healthz_says_when_no_worker_has_swept_and_when_one_has(
         assert client.get("/healthz/worker").status_code == 503
     finally:
         database(app).dispose()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+def test_a_worker_killed_with_sigkill_leaves_no_scheduler_behind(
+    database_url: str, tmp_path: Path, fake: FakeAfricasTalking, redis_server: ThrowawayRedis
+) -> None:
+    every = settings(fake, redis_server, database_url)
+    app: Flask = make_app(database_url, tmp_path, **every)
+    worker = start_worker(every, tmp_path)
+    redis = jobs.worker_connection(app)
+    scheduler = 0
+    try:
+        lock = "rq:scheduler-lock:sms"
+        wait_for(lambda: redis.exists(lock), timeout=20, what="the worker's scheduler")
+        [scheduler] = wait_for(lambda: children(worker.pid), what="the scheduler's process")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        wait_for(lambda: not alive(scheduler), timeout=10, what="the orphaned scheduler to stop")
+        wait_for(lambda: not redis.exists(lock), timeout=5, what="the scheduler lock released")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if scheduler and alive(scheduler):  # left behind: never outlive the test
+            os.kill(scheduler, signal.SIGKILL)
+        redis.close()
+        database(app).dispose()
