@@ -1,8 +1,10 @@
 """Staff login, roles and CSRF: who may open the console, and which facility they may run.
 
-Flask-Login keeps the account in a signed session cookie; Flask-WTF's CSRFProtect guards every
-form of the app. The gateway callbacks and the token-authenticated APIs are exempted by the
-app factory: they are not forms, and their callers hold no session cookie to abuse.
+Flask-Login keeps the account and its session version in a signed session cookie, and the
+user loader refuses a version that logging out (or a new password, or a deactivation) has moved
+on from (console/models.py). Flask-WTF's CSRFProtect guards every form of the app. The
+gateway callbacks and the token-authenticated APIs are exempted by the app factory: they are
+not forms, and their callers hold no session cookie to abuse.
 """
 
 from __future__ import annotations
@@ -56,12 +58,16 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> StaffUser | None:
-    if not user_id.isdigit():
-        return None
+def _load(session_id: str) -> StaffUser | None:
+    """The account a session names ("id:version"), unless that session has since been ended."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None  # a session from before sessions had versions: log in again
     with database(current_app).transaction() as db:
         user = db.get(StaffUser, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -101,6 +107,10 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 @blueprint.post("/console/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        user = db.get(StaffUser, staff().id)
+        if user is not None:
+            user.end_sessions()  # and so every copy of this cookie, wherever it went
     logout_user()
     return redirect(url_for("auth.login"))
 
