@@ -35,6 +35,9 @@ published examples of its requests and answers):
   tidak ditemukan", "Format tanggal tidak sesuai, format yang benar adalah yyyy-mm-dd",
   "Nomor antrean hanya dapat diambil 1 kali pada tanggal dan poli yang sama", "Antrean tidak
   ditemukan"); all are in api/jkn_input.py, and engine refusals come from the id catalog.
+- Wrong passwords at `GET /auth` spend from the console's budget (console/throttle.py): ten per
+  account and fifty per address in 15 minutes, here and at the console's login together, then
+  HTTP 429.
 - Counts are JSON numbers (totalantrean, sisaantrean, angkaantrean); nomorantrean is the
   ticket as printed ("A-012"); antreanpanggil is the number now called, "" before the first
   call (null shows as the word "null" in some clients). kodedokter is null: Antre keeps no
@@ -114,20 +117,25 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 
 
 @blueprint.get("/auth")
-@throttle.login_attempts(lambda: request.headers.get("x-username", ""))
 def auth() -> ResponseReturnValue:
     from plumbing.db import database
 
     username = request.headers.get("x-username", "").strip()
     password = request.headers.get("x-password", "")
+    # The console's budget of wrong passwords, spent before the check (429 once it is spent).
+    attempt = throttle.spend(username)
     try:
         with database(current_app).transaction() as db:
             user = jkn_tokens.log_in(db, username[:64], password)
             token = jkn_tokens.issue(current_app.config["SECRET_KEY"], user)
     except jkn_tokens.Denied as denied:
+        if denied.problem == jkn_tokens.Problem.NO_FACILITY:
+            attempt.refund()  # the password was right
         return _denied(denied)
     except SQLAlchemyError as error:
+        attempt.refund()  # no password was checked
         return _unavailable(error)
+    attempt.refund()
     return envelope({"token": token})
 
 

@@ -2,9 +2,10 @@
 
 Flask-Login keeps the account and its session version in a signed session cookie, and the
 user loader refuses a version that logging out (or a new password, or a deactivation) has moved
-on from (console/models.py). Flask-WTF's CSRFProtect guards every form of the app. The
-gateway callbacks and the token-authenticated APIs are exempted by the app factory: they are
-not forms, and their callers hold no session cookie to abuse.
+on from (console/models.py). Wrong passwords spend from the budget in console/throttle.py,
+which the bridge's `GET /auth` shares. Flask-WTF's CSRFProtect guards every form of the app.
+The gateway callbacks and the token-authenticated APIs are exempted by the app factory: they
+are not forms, and their callers hold no session cookie to abuse.
 """
 
 from __future__ import annotations
@@ -79,17 +80,19 @@ class LoginForm(FlaskForm):
 
 
 @blueprint.route("/console/login", methods=["GET", "POST"])
-@throttle.login_attempts(throttle.form_username)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = check_credentials(form.username.data or "", form.password.data or "")
+        username = form.username.data or ""
+        attempt = throttle.spend(username)  # before the password is checked: 429 when spent
+        user = check_credentials(username, form.password.data or "")
         if user is not None:
+            attempt.refund()
             login_user(user)
             log.info("console login: %s", user.username)
             return redirect(_safe_next(request.args.get("next")))
-        log.info("console login refused for %r", (form.username.data or "")[:64])
+        log.info("console login refused for %r", username[:64])
         error = "Nama pengguna atau kata sandi salah. Wrong username or password."
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error), status
