@@ -92,7 +92,8 @@ def login() -> ResponseReturnValue:
             login_user(user)
             log.info("console login: %s", user.username)
             return redirect(_safe_next(request.args.get("next")))
-        log.info("console login refused for %r", username[:64])
+        # Masked: what was typed as the name is sometimes the password.
+        log.info("console login refused for %s", throttle.masked(username))
         error = "Nama pengguna atau kata sandi salah. Wrong username or password."
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error), status

@@ -1,5 +1,5 @@
 """Wrong passwords at both doors (the console's login form, the bridge's `GET /auth`): one
-budget per account and per address, spent before the password is checked.
+budget per account and per address, spent before the password is checked; names masked.
 
 The race runs real threads against the app served over real HTTP with its Redis, and counts
 the password checks where they happen, in `StaffUser.check_password`.
@@ -7,6 +7,7 @@ the password checks where they happen, in `StaffUser.check_password`.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import Counter
@@ -17,6 +18,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 
 from antre import create_app, database
 from console.models import Role, StaffUser
@@ -115,6 +117,26 @@ def test_right_passwords_give_their_attempt_back(app: Flask, demo: Database) -> 
         assert _console(app.test_client(), "siti", staff.PASSWORD) == 302
     assert [_bridge(client, "siti", f"guess-{n}") for n in range(10)] == [401] * 10
     assert _bridge(client, "siti", staff.PASSWORD) == 429
+
+
+def test_a_password_typed_as_the_username_reaches_neither_the_log_nor_redis_in_clear(
+    redis_app: Flask, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    typed = "Kuda-Lumping-77"
+    client = redis_app.test_client()
+    caplog.set_level(logging.DEBUG)
+    for _ in range(11):  # the eleventh is refused for too many attempts, and logged too
+        _console(client, typed, "whatever")
+        _bridge(client, typed, "whatever")
+    logged = caplog.text
+    keys = b" ".join(Redis.from_url(redis_url).keys("*")).decode()
+    for clear in (typed, typed.casefold(), typed[:6]):
+        assert clear not in logged
+        assert clear not in keys
+    assert keys  # the budget was counted in Redis
+    assert "console login refused for Ku" in logged  # a masked name: staff can still tell
+    assert "JKN bridge refused GET /auth for Ku" in logged
+    assert "too many attempts" in logged
 
 
 def test_without_redis_logging_in_goes_on_and_wrong_passwords_are_counted_in_memory(
