@@ -35,6 +35,9 @@ published examples of its requests and answers):
   tidak ditemukan", "Format tanggal tidak sesuai, format yang benar adalah yyyy-mm-dd",
   "Nomor antrean hanya dapat diambil 1 kali pada tanggal dan poli yang sama", "Antrean tidak
   ditemukan"); all are in api/jkn_input.py, and engine refusals come from the id catalog.
+- Wrong passwords at `GET /auth` spend from the console's budget (console/throttle.py): ten per
+  account and fifty per address in 15 minutes, here and at the console's login together, then
+  HTTP 429. A refused x-username is logged masked: it is sometimes the password.
 - Counts are JSON numbers (totalantrean, sisaantrean, angkaantrean); nomorantrean is the
   ticket as printed ("A-012"); antreanpanggil is the number now called, "" before the first
   call (null shows as the word "null" in some clients). kodedokter is null: Antre keeps no
@@ -114,20 +117,25 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 
 
 @blueprint.get("/auth")
-@throttle.login_attempts(lambda: request.headers.get("x-username", ""))
 def auth() -> ResponseReturnValue:
     from plumbing.db import database
 
     username = request.headers.get("x-username", "").strip()
     password = request.headers.get("x-password", "")
+    # The console's budget of wrong passwords, spent before the check (429 once it is spent).
+    attempt = throttle.spend(username)
     try:
         with database(current_app).transaction() as db:
             user = jkn_tokens.log_in(db, username[:64], password)
             token = jkn_tokens.issue(current_app.config["SECRET_KEY"], user)
     except jkn_tokens.Denied as denied:
-        return _denied(denied)
+        if denied.problem == jkn_tokens.Problem.NO_FACILITY:
+            attempt.refund()  # the password was right
+        return _denied(denied, throttle.masked(username))
     except SQLAlchemyError as error:
+        attempt.refund()  # no password was checked
         return _unavailable(error)
+    attempt.refund()
     return envelope({"token": token})
 
 
@@ -210,9 +218,11 @@ def _unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
     return envelope(None, Msg.UNAVAILABLE, 201, 503)
 
 
-def _denied(denied: jkn_tokens.Denied) -> ResponseReturnValue:
+def _denied(denied: jkn_tokens.Denied, who: str = "") -> ResponseReturnValue:
     message, status_code = _DENIED[denied.problem]
-    # The route and the reason only: never the password, the token or a card number.
+    # The route, the reason and a masked name only: never the password, the token, a name in
+    # clear (it is sometimes the password) or a card number.
     rule = request.url_rule.rule if request.url_rule is not None else "?"
-    log.info("JKN bridge refused %s %s: %s", request.method, rule, denied.problem.name)
+    speaker = f" for {who}" if who else ""
+    log.info("JKN bridge refused %s %s%s: %s", request.method, rule, speaker, denied.problem.name)
     return envelope(None, message, 201, status_code)

@@ -7,6 +7,11 @@ signature proves we made it, the stamp says how old it is, and the fingerprint m
 token of a user void the moment their password changes. A user made inactive, or moved out of
 every facility, loses access on the next request, whatever tokens they hold.
 
+A token does not carry the console's session version (console/models.py): that moves on each
+time someone logs out of the console, and a facility system that shares the account would then
+lose its token in the middle of a working day. So a token made before a deactivation works again
+if the account is made active again, within its 12 hours and with the same password.
+
 Passwords and tokens are never logged.
 """
 

@@ -1,8 +1,11 @@
 """Staff login, roles and CSRF: who may open the console, and which facility they may run.
 
-Flask-Login keeps the account in a signed session cookie; Flask-WTF's CSRFProtect guards every
-form of the app. The gateway callbacks and the token-authenticated APIs are exempted by the
-app factory: they are not forms, and their callers hold no session cookie to abuse.
+Flask-Login keeps the account and its session version in a signed session cookie, and the
+user loader refuses a version that logging out (or a new password, or a deactivation) has moved
+on from (console/models.py). Wrong passwords spend from the budget in console/throttle.py,
+which the bridge's `GET /auth` shares. Flask-WTF's CSRFProtect guards every form of the app.
+The gateway callbacks and the token-authenticated APIs are exempted by the app factory: they
+are not forms, and their callers hold no session cookie to abuse.
 """
 
 from __future__ import annotations
@@ -56,12 +59,16 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> StaffUser | None:
-    if not user_id.isdigit():
-        return None
+def _load(session_id: str) -> StaffUser | None:
+    """The account a session names ("id:version"), unless that session has since been ended."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None  # a session from before sessions had versions: log in again
     with database(current_app).transaction() as db:
         user = db.get(StaffUser, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -73,17 +80,20 @@ class LoginForm(FlaskForm):
 
 
 @blueprint.route("/console/login", methods=["GET", "POST"])
-@throttle.login_attempts(throttle.form_username)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = check_credentials(form.username.data or "", form.password.data or "")
+        username = form.username.data or ""
+        attempt = throttle.spend(username)  # before the password is checked: 429 when spent
+        user = check_credentials(username, form.password.data or "")
         if user is not None:
+            attempt.refund()
             login_user(user)
             log.info("console login: %s", user.username)
             return redirect(_safe_next(request.args.get("next")))
-        log.info("console login refused for %r", (form.username.data or "")[:64])
+        # Masked: what was typed as the name is sometimes the password.
+        log.info("console login refused for %s", throttle.masked(username))
         error = "Nama pengguna atau kata sandi salah. Wrong username or password."
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error), status
@@ -101,6 +111,10 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 @blueprint.post("/console/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        user = db.get(StaffUser, staff().id)
+        if user is not None:
+            user.end_sessions()  # and so every copy of this cookie, wherever it went
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -1,4 +1,11 @@
-"""Staff accounts. Passwords are stored only as salted hashes."""
+"""Staff accounts. Passwords are stored only as salted hashes.
+
+A login session names the account and its `session_version` ("id:version", Flask-Login's
+`get_id`). Logging out, a new password and a change of `active` move the version on, and a
+session naming an older one is refused at its next request: every copy of the cookie ends at
+once, wherever it was copied to. The version is the account's, not the session's, so logging
+out on one computer also ends the account's sessions on every other.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,8 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.models import Base, UtcDateTime
@@ -33,13 +40,29 @@ class StaffUser(UserMixin, Base):
     district: Mapped[str | None] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses a deactivated account at every request
         return bool(self.active)
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Refuse every login session of this account from its next request on."""
+        self.session_version = (self.session_version or 0) + 1
+
+    @validates("active")
+    def _active_changed(self, _key: str, active: bool) -> bool:
+        # Both ways: a session of a deactivated account must not come back with the account.
+        if self.active is not None and bool(self.active) != bool(active):
+            self.end_sessions()
+        return active
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,60 +1,130 @@
-"""Password guessing: an account or an address that keeps failing to log in must wait.
+"""Password guessing: each account and each address has one budget of password checks.
 
-Flask-Limiter counts failed attempts (only answers of 401 are deducted) in Redis when there
-is one, so every web worker sees the same count, and in memory in the embedded default. If
-Redis stops answering, logging in goes on without the limit rather than stopping.
+Both doors that take a password, the console's login form and the bridge's `GET /auth`, spend
+from the same budget, and spend *before* the password is checked: `spend` counts the attempt
+(an atomic increment in Redis when there is one, so that every worker and thread sees one
+count; in memory in the embedded default) and refuses it once the budget is spent. However
+many requests arrive at once, no more passwords are checked than the budget holds.
+
+A right password gives its attempt back (`Attempt.refund`), so that only wrong ones stay
+counted: a facility system that asks for a token before every request, or a front desk that
+logs in all day, is never held up by its own successes. While a right password is being
+checked it holds its place in the budget like any other; once given back, what stays counted
+is the wrong passwords, and no more of those than the budget holds are ever checked. The
+windows are fixed: they start at an account's (or address's) first counted attempt and end 15
+minutes later.
+
+A name is counted and logged only as a keyed digest (`masked`), since a password typed into the
+username field would otherwise reach Redis and the log in clear.
+
+If Redis stops answering, logging in goes on, counted in this process's memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
 
-from flask import Flask, Response, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, abort, current_app, request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 # Per account: a person who forgot their password gets ten tries; a script gets no more.
-PER_ACCOUNT = "10 per 15 minutes"
+PER_ACCOUNT = parse("10 per 15 minutes")
 # Per address: higher, because a whole facility may sit behind one address.
-PER_ADDRESS = "50 per 15 minutes"
+PER_ADDRESS = parse("50 per 15 minutes")
+# One key space for both doors: a wrong password costs the same wherever it is tried.
+SPACE = "antre-login"
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-limiter = Limiter(
-    get_remote_address,
-    key_prefix="antre-login",
-    headers_enabled=False,
-    swallow_errors=True,
-    in_memory_fallback_enabled=True,
-)
+@dataclass(frozen=True)
+class _Counters:
+    main: FixedWindowRateLimiter
+    fallback: FixedWindowRateLimiter  # this process's memory, while Redis does not answer
 
 
 def init_app(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
-    limiter.init_app(app)
+    memory = FixedWindowRateLimiter(MemoryStorage())
+    main = memory
+    if app.config.get("REDIS_URL"):  # no connection is made until the first attempt
+        storage = storage_from_string(
+            app.config["REDIS_URL"], socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+        main = FixedWindowRateLimiter(storage)
+    app.extensions["antre.login-budget"] = _Counters(main, memory)
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
+@dataclass
+class Attempt:
+    """A password check paid for in advance, in each budget it was counted in."""
+
+    counter: FixedWindowRateLimiter
+    counted: list[tuple[RateLimitItem, tuple[str, ...]]] = field(default_factory=list)
+
+    def refund(self) -> None:
+        """Give the attempt back (the password was right, or never checked)."""
+        try:
+            for limit, key in self.counted:
+                # Should the window end in between, the key starts at -1: one try more, once.
+                self.counter.storage.incr(limit.key_for(*key), limit.get_expiry(), amount=-1)
+        except RedisError as error:
+            log.warning("login attempts: Redis did not answer (%s)", type(error).__name__)
+        self.counted = []
 
 
-def login_attempts(username: Callable[[], str]) -> Callable[[F], F]:
-    """Limit failed logins per account name (as `username()` reads it) and per address."""
+def spend(username: str) -> Attempt:
+    """Count one password check for this account name and the client's address, or 429."""
+    counters: _Counters = current_app.extensions["antre.login-budget"]
+    account = ("account", _digest(username))
+    address = ("address", request.remote_addr or "-")
+    try:
+        attempt = _spend(counters.main, account, address)
+    except RedisError as error:
+        log.warning(
+            "login attempts: Redis did not answer (%s); counting in memory",
+            type(error).__name__,
+        )
+        attempt = _spend(counters.fallback, account, address)
+    if attempt is None:
+        log.info("login refused for %s from %s: too many attempts", masked(username), address[1])
+        abort(429)
+    return attempt
 
-    def account() -> str:
-        return "account:" + username().strip().casefold()[:64]
 
-    per_address = limiter.limit(PER_ADDRESS, methods=["POST", "GET"], deduct_when=_failed)
-    per_account = limiter.limit(
-        PER_ACCOUNT, key_func=account, methods=["POST", "GET"], deduct_when=_failed
-    )
+def _spend(
+    counter: FixedWindowRateLimiter, account: tuple[str, str], address: tuple[str, str]
+) -> Attempt | None:
+    attempt = Attempt(counter)
+    for limit, key in ((PER_ACCOUNT, (SPACE, *account)), (PER_ADDRESS, (SPACE, *address))):
+        allowed = counter.hit(limit, *key)
+        attempt.counted.append((limit, key))
+        if not allowed:
+            # A refused request checks no password: it costs neither budget, so that an
+            # address already refused cannot go on to use up the budgets of other accounts.
+            attempt.refund()
+            return None
+    return attempt
 
-    def decorate(view: F) -> F:
-        return cast(F, per_account(per_address(view)))
 
-    return decorate
+def masked(username: str) -> str:
+    """A name as the log may show it: at most its first two characters and a keyed digest."""
+    name = username.strip()
+    shown = "".join(c if c.isprintable() else "?" for c in name[: min(2, len(name) // 2)])
+    return f"{shown}…#{_digest(username)[:8]}"
 
 
-def form_username() -> str:
-    return str(request.form.get("username", ""))
+def _normal(username: str) -> str:
+    return username.strip().casefold()[:64]
+
+
+def _digest(username: str) -> str:
+    # Keyed, so that the digest of a password typed as a name cannot be looked up in a list.
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    name = _normal(username).encode("utf-8", "surrogatepass")
+    return hmac.new(key, name, hashlib.sha256).hexdigest()[:32]

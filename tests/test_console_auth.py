@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from antre import create_app, database
@@ -235,3 +236,59 @@ def test_behind_a_proxy_each_client_address_has_its_own_login_limit(
     assert attempt("203.0.113.7", "siti") == 429
     assert attempt("198.51.100.9", "siti") == (401 if proxies else 429)
     database(app).dispose()
+
+
+def _copy_of_the_session(client: FlaskClient, app: Flask) -> FlaskClient:
+    """Another browser holding a copy of this one's session cookie (copied off a shared PC)."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value)
+    return copy
+
+
+def test_a_copied_session_cookie_stops_working_when_its_owner_logs_out(
+    app: Flask, demo: Database
+) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    copy = _copy_of_the_session(client, app)
+    assert copy.get("/console/figures").status_code == 200  # a copy works while the session does
+    token = staff.csrf_token(client, "/console/login")
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    assert copy.get("/console/figures").status_code == 302
+    again = staff.log_in(app.test_client(), "siti")  # logging in again opens a new session
+    assert again.get("/console/figures").status_code == 200
+    assert copy.get("/console/figures").status_code == 302
+
+
+def test_a_new_password_ends_every_session_of_the_account(app: Flask, demo: Database) -> None:
+    user_id = staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    with demo.transaction() as s:
+        s.get_one(StaffUser, user_id).set_password("another-pass-2")
+    assert client.get("/console/figures").status_code == 302
+    staff.log_in(app.test_client(), "siti", "another-pass-2")
+
+
+def test_a_session_ended_by_deactivation_stays_ended_when_the_account_comes_back(
+    app: Flask, demo: Database
+) -> None:
+    user_id = staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    with demo.transaction() as s:
+        s.get_one(StaffUser, user_id).active = False
+    with demo.transaction() as s:
+        s.get_one(StaffUser, user_id).active = True
+    assert client.get("/console/figures").status_code == 302
+    staff.log_in(app.test_client(), "siti")
+
+
+def test_a_session_from_before_sessions_had_versions_must_log_in_again(
+    app: Flask, demo: Database
+) -> None:
+    user_id = staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    client = staff.log_in(app.test_client(), "siti")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)  # as Flask-Login stored it before
+    assert client.get("/console/figures").status_code == 302
