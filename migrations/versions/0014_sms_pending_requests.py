@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-03
+Create Date: 2026-12-02
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,7 @@ from alembic import op
 
 
 revision: str = '0014'
-# 0013 is another branch's; until it is merged here this follows 0012 (see the report).
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
