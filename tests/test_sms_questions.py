@@ -6,35 +6,19 @@ The demo puskesmas 1001 books today (Monday 23/11) and tomorrow; the clock says 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
-from flask import Flask
 from sqlalchemy import select
 
-from booking import notices
 from booking.models import BookingStatus, Outbox
-from plumbing.db import Database
 from sms.models import InboundSms, PendingRequest
 from tests.helpers import today
-from tests.test_sms_incoming import PHONE, Inbox
-from tests.test_sms_replies import MONDAY, TUESDAY, bookings, reminder
+from tests.test_sms_incoming import PHONE, Inbox, clock, inbox
 
-
-@pytest.fixture
-def clock(now: datetime) -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(now, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def inbox(app: Flask, demo: Database, clock: time_machine.Coordinates) -> Iterator[Inbox]:
-    yield Inbox(app, demo)
-    from antre import jobs
-
-    jobs.runner(app).drain()
+__all__ = ["clock", "inbox"]  # the fixtures these tests use
+from tests.test_sms_replies import MONDAY, TUESDAY, bookings, cancel_by_the_facility, reminder
 
 
 def sms_from_patient(box: Inbox) -> int:
@@ -137,15 +121,6 @@ def test_a_service_word_in_a_reply_to_a_reminder_makes_no_new_booking(inbox: Inb
 def test_pindah_after_a_cancelled_session_rebooks(inbox: Inbox) -> None:
     inbox.send("ANTRE UMUM 1001 UNTUK Siti Aminah")
     [cancelled] = bookings(inbox)
-    from booking.clock import utcnow
-    from booking.sessions import cancel_session
-
-    inbox.db.run(
-        lambda s: cancel_session(
-            s, cancelled.session_id, reason="dokter sakit", actor="nurse", channel="staff",
-            now=utcnow(),
-        )
-    )  # fmt: skip
-    reminder(inbox, cancelled, notices.SESSION_CANCELLED)
+    cancel_by_the_facility(inbox, cancelled, "dokter sakit")
     assert (inbox.send("iya mau pindah") or "").startswith("Siti Aminah: A-001, Poli Umum")
     assert inbox.count(Outbox) >= 2

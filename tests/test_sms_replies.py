@@ -77,6 +77,16 @@ def reminder(inbox: Inbox, booking: Booking, kind: str = notices.EVENING_REMINDE
     )
 
 
+def cancel_by_the_facility(inbox: Inbox, booking: Booking, reason: str) -> None:
+    """Staff cancel the session of `booking`, and its SMS is in the outbox."""
+    inbox.db.run(
+        lambda s: cancel_session(
+            s, booking.session_id, reason=reason, actor="nurse", channel="staff", now=utcnow()
+        )
+    )
+    reminder(inbox, booking, notices.SESSION_CANCELLED)
+
+
 # --- ANTRE -----------------------------------------------------------------------------------
 
 
@@ -411,13 +421,7 @@ def test_another_digit_after_a_reminder_says_which_digits_work(inbox: Inbox) -> 
 def test_1_after_a_cancelled_session_books_the_next_open_session(inbox: Inbox) -> None:
     inbox.send("ANTRE UMUM 1001 UNTUK Siti Aminah")
     [cancelled] = bookings(inbox)
-    inbox.db.run(
-        lambda s: cancel_session(
-            s, cancelled.session_id, reason="dokter sakit", actor="nurse", channel="staff",
-            now=utcnow(),
-        )
-    )  # fmt: skip
-    reminder(inbox, cancelled, notices.SESSION_CANCELLED)
+    cancel_by_the_facility(inbox, cancelled, "dokter sakit")
     reply = inbox.send("1")
     assert reply is not None and reply.startswith("Siti Aminah: A-001, Poli Umum, Sen 23/11")
     old, new = bookings(inbox)
@@ -430,13 +434,7 @@ def test_1_after_a_cancelled_session_books_the_next_open_session(inbox: Inbox) -
 def test_1_after_a_cancelled_session_with_none_open_says_so(inbox: Inbox) -> None:
     inbox.send("ANTRE GIGI BESOK 1001")
     [cancelled] = bookings(inbox)
-    inbox.db.run(
-        lambda s: cancel_session(
-            s, cancelled.session_id, reason="libur", actor="nurse", channel="staff",
-            now=utcnow(),
-        )
-    )  # fmt: skip
-    reminder(inbox, cancelled, notices.SESSION_CANCELLED)
+    cancel_by_the_facility(inbox, cancelled, "libur")
     assert inbox.send("1") == (
         "Maaf, belum ada jadwal Poli Gigi yang buka. Kirim JADWAL untuk melihat sisa kuota."
     )
