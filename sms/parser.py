@@ -275,7 +275,10 @@ def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
             index = _for_someone(found, index + 1, vocabulary, reading)
             continue
         if index > 0 and KEYWORDS.get(word) in _SECOND_COMMAND and word not in FILLER:
-            break  # a second command: not ours to read as part of this one
+            # A second command: not ours to read as part of this one, and not silently
+            # dropped either. What follows it is unread, so a booking that names no day asks.
+            reading.unclear.append(" ".join(words[index:]))
+            break
         size, sense = _phrase(words, index, vocabulary)
         if sense is not None:
             _fill(reading, sense, " ".join(words[index : index + size]))
@@ -340,8 +343,11 @@ def _number(words: list[str], index: int, reading: _Reading) -> int:
         return index + 1
     if word.isdigit() and len(word) >= _LONG_NUMBER:
         return index + 1
-    if word not in lexicon.DATE_WORDS and word not in lexicon.TIME_WORDS:
-        reading.unclear.append(word)
+    if word in lexicon.DATE_WORDS or word in lexicon.TIME_WORDS:
+        if not after[:1].isdigit():  # "tgl" or "jam" with no number: the day is not said
+            reading.unclear.append(word)
+        return index + 1
+    reading.unclear.append(word)
     return index + 1
 
 
