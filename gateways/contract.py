@@ -138,6 +138,13 @@ class Registration:
     callbacks: tuple[Callback, ...] = field(default=())
 
 
+def require(settings: Mapping[str, Any], gateway: str, names: tuple[str, ...]) -> None:
+    """Raise ValueError naming every one of `names` (without `ANTRE_`) the settings lack."""
+    missing = [f"ANTRE_{name}" for name in names if not settings.get(name)]
+    if missing:
+        raise ValueError(f"SMS_GATEWAY={gateway} needs {', '.join(missing)}")
+
+
 def mask(secret: str | None) -> str:
     """A secret as logs may show it: enough to tell two keys apart, never enough to use one."""
     if not secret:

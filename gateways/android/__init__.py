@@ -12,7 +12,7 @@ from typing import Any
 
 from gateways.android.callbacks import LINE, NAME, events
 from gateways.android.send import AndroidGateway
-from gateways.contract import Callback, Registration
+from gateways.contract import Callback, Registration, require
 
 __all__ = ["LINE", "REGISTRATION", "AndroidGateway"]
 
@@ -35,9 +35,7 @@ def configured(settings: Mapping[str, Any]) -> bool:
 
 
 def build(settings: Mapping[str, Any]) -> AndroidGateway:
-    missing = [f"ANTRE_{name}" for name in _REQUIRED if not settings.get(name)]
-    if missing:
-        raise ValueError(f"SMS_GATEWAY=android needs {', '.join(missing)}")
+    require(settings, NAME, _REQUIRED)
     return AndroidGateway(
         str(settings["ANDROID_URL"]),
         str(settings["ANDROID_USERNAME"]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateways.contract import Callback, Registration
+from gateways.contract import Callback, Registration, require
 from gateways.kannel.callbacks import NAME, delivery, incoming
 from gateways.kannel.send import KannelGateway
 
@@ -30,10 +30,7 @@ def configured(settings: Mapping[str, Any]) -> bool:
 
 
 def build(settings: Mapping[str, Any]) -> KannelGateway:
-    needed = ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD")
-    missing = [f"ANTRE_{name}" for name in needed if not settings.get(name)]
-    if missing:
-        raise ValueError(f"SMS_GATEWAY=kannel needs {', '.join(missing)}")
+    require(settings, NAME, ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD"))
     return KannelGateway(
         str(settings["KANNEL_SENDSMS_URL"]),
         str(settings["KANNEL_USERNAME"]),
