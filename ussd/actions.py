@@ -18,8 +18,30 @@ from booking.taking import cancel_booking as engine_cancel
 from booking.taking import clean_name, take_number
 from texts import translate
 from ussd import reads
-from ussd.context import Action, Again, Context, Go, Refuse, Result, Step, Turn
-from ussd.hints import CODE_INVALID, FULL, INVALID, NOT_DONE
+from ussd.context import Action, Again, Changed, Context, Go, Refuse, Result, Step, Turn
+from ussd.hints import (
+    CHANGED,
+    CODE_INVALID,
+    FULL,
+    INVALID,
+    NOT_DONE,
+    NUMBER_CALLED,
+    NUMBER_GONE,
+    SLOT_GONE,
+)
+
+# Refusals that mean the session or number the caller saw changed since: said in one line
+# above the list it was picked from, shown afresh.
+_CHANGED = {
+    Reason.SESSION_FULL: FULL,
+    Reason.SESSION_CANCELLED: SLOT_GONE,
+    Reason.SESSION_CLOSED: SLOT_GONE,
+    Reason.SESSION_UNKNOWN: SLOT_GONE,
+    Reason.PAST_CUTOFF: SLOT_GONE,
+    Reason.BOOKING_UNKNOWN: NUMBER_GONE,
+    Reason.NO_ACTIVE_BOOKING: NUMBER_GONE,
+    Reason.TOO_LATE_TO_CANCEL: NUMBER_CALLED,
+}
 
 CODE = re.compile(r"\d{3,8}")
 
@@ -27,7 +49,9 @@ CODE = re.compile(r"\d{3,8}")
 def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
     service = reads.service(turn, _number(step.value))
     if service is None or service.facility_id != ctx.facility_id:
-        return Again(translate(ctx.language, INVALID))
+        return Again(translate(ctx.language, CHANGED))
+    if service.id not in {card.id for card in reads.service_cards(turn, ctx.facility_id)}:
+        return Again(translate(ctx.language, CHANGED))
     return Go(replace(ctx, service_id=service.id, session_id=None))
 
 
@@ -40,7 +64,7 @@ def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
             if bookable.places_left <= 0:
                 return Again(translate(ctx.language, FULL))
             return Go(replace(ctx, session_id=bookable.session.id))
-    return Again(translate(ctx.language, INVALID))
+    return Again(translate(ctx.language, SLOT_GONE))
 
 
 def book(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -61,7 +85,7 @@ def choose_booking(turn: Turn, ctx: Context, step: Step) -> Result:
     for booking in reads.bookings(turn, ctx.phone):
         if str(booking.id) == step.value:
             return Go(replace(ctx, booking_id=booking.id))
-    return Again(translate(ctx.language, INVALID))
+    return Again(translate(ctx.language, NUMBER_GONE))
 
 
 def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -76,7 +100,7 @@ def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
         with turn.db.begin_nested():
             engine_cancel(turn.db, command, turn.now)
     except Refused as refused:
-        return Refuse(_said(ctx, refused))
+        return _refused(ctx, refused)
     turn.changed = True
     turn.forget()
     return Go(ctx)
@@ -95,7 +119,7 @@ def facility_code(turn: Turn, ctx: Context, step: Step) -> Result:
 
 def choose_district(turn: Turn, ctx: Context, step: Step) -> Result:
     if step.value not in reads.districts(turn):
-        return Again(translate(ctx.language, INVALID))
+        return Again(translate(ctx.language, CHANGED))
     return Go(replace(ctx, district=step.value))
 
 
@@ -103,7 +127,7 @@ def choose_facility(turn: Turn, ctx: Context, step: Step) -> Result:
     for facility in reads.facilities_in(turn, ctx.district):
         if str(facility.id) == step.value:
             return _settle(turn, ctx, step, facility_id=facility.id)
-    return Again(translate(ctx.language, INVALID))
+    return Again(translate(ctx.language, CHANGED))
 
 
 def set_language(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -147,7 +171,7 @@ def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
         with turn.db.begin_nested():
             booking = take_number(turn.db, command, turn.now)
     except Refused as refused:
-        return Refuse(_said(ctx, refused))
+        return _refused(ctx, refused)
     turn.changed = True
     turn.forget()
     turn.memo[("booking", booking.id)] = booking  # the END screen describes it
@@ -169,6 +193,11 @@ def _settle(
     if facility_id is not None:
         changed = Context(phone=ctx.phone, language=changed.language, facility_id=facility_id)
     return Go(changed)
+
+
+def _refused(ctx: Context, refused: Refused) -> Result:
+    hint = _CHANGED.get(refused.reason)
+    return Refuse(_said(ctx, refused)) if hint is None else Changed(translate(ctx.language, hint))
 
 
 def _said(ctx: Context, refused: Refused) -> str:

@@ -41,6 +41,9 @@ class Turn:
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     changed: bool = False  # a booking, a cancellation or a setting was written
     catalog: Catalog | None = None  # the process's facility cards; None: read the database
+    # An earlier input picked an item by its place in today's list, not by the one the caller
+    # saw (the store lost what the screen showed): a confirm must ask again, not act on it.
+    guessed: bool = False
 
     def remember(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Read once per request: walking a long path asks the same questions again."""
@@ -95,7 +98,14 @@ class Refuse:
     notice: str
 
 
-Result = Go | Again | Refuse
+@dataclass(frozen=True)
+class Changed:
+    """What the caller confirmed changed meanwhile: say so above the list it was picked from."""
+
+    hint: str
+
+
+Result = Go | Again | Refuse | Changed
 Action = Callable[[Turn, Context, Step], Result]
 Items = Callable[[Turn, Context], list[Item]]
 Words = Callable[[Turn, Context], dict[str, object]]

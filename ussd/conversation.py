@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from ussd.context import Context, Turn
 from ussd.hints import RESUMED
 from ussd.render import render
 from ussd.store import Put, store_of
-from ussd.walker import Outcome, split, walk
+from ussd.walker import Kept, Outcome, split, walk
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class Start:
     facility_id: int | None
     prefix: tuple[str, ...] = ()
     resumed: bool = False
+    kept: Kept = field(default_factory=Kept)  # what the screens so far showed, as stored
 
 
 def respond(app: Flask, request: Request, now: datetime) -> Reply:
@@ -98,7 +99,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
             loaded.append(settings)
         start, live_from = _start(request, inputs, record, resume, known, settings)
         ctx = Context(request.phone, start.language, start.facility_id)
-        outcome = walk(TREE, turn, ctx, [*start.prefix, *inputs], live_from)
+        outcome = walk(TREE, turn, ctx, [*start.prefix, *inputs], live_from, start.kept)
         hint = outcome.hint
         if start.resumed and not inputs and not hint:
             hint = translate(outcome.place.context.language, RESUMED)
@@ -164,13 +165,15 @@ def _start(
     `settings`: the phone's remembered ones; None only when the store holds the session.
     """
     if record is not None:
+        prefix = tuple(record.get("prefix", ()))
+        seen = _common(record.get("last", []), inputs)
+        walked = len(prefix) + len(inputs)
         start = Start(
             language_or_default(record.get("language")),
             record.get("facility_id"),
-            tuple(record.get("prefix", ())),
+            prefix,
+            kept=_kept_of(record, len(prefix) + seen),
         )
-        seen = _common(record.get("last", []), inputs)
-        walked = len(start.prefix) + len(inputs)
         return start, min(len(start.prefix) + seen, max(walked - 1, 0))
     assert settings is not None
     remembered = Start(language_or_default(settings.language), settings.facility_id)
@@ -197,6 +200,9 @@ def _kept(
         "facility_id": start.facility_id,
         "prefix": list(start.prefix),
         "last": inputs,
+        "shown": {str(index): list(values) for index, values in outcome.kept.shown.items()},
+        "again": sorted(outcome.kept.again),
+        "skip": sorted(outcome.kept.skip),
     }
     puts: list[Put] = [(f"ussd:session:{request.session_id}", record, _ttl(app))]
     resume_key = f"ussd:resume:{request.phone}"
@@ -211,6 +217,18 @@ def _kept(
     }
     puts.append((resume_key, resume, float(app.config["USSD_RESUME_SECONDS"])))
     return puts, []
+
+
+def _kept_of(record: dict[str, Any], upto: int) -> Kept:
+    """What the record says of the inputs that are still the same (`upto` of them)."""
+    shown = {
+        int(index): tuple(str(value) for value in values)
+        for index, values in dict(record.get("shown", {})).items()
+        if int(index) <= upto
+    }
+    again = frozenset(int(index) for index in record.get("again", ()) if int(index) < upto)
+    skip = frozenset(int(index) for index in record.get("skip", ()) if int(index) < upto)
+    return Kept(shown, again, skip)
 
 
 def _resumable(resume: dict[str, Any] | None, app: Flask, now: datetime) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from booking import availability, phone_bookings
-from booking.models import Booking, ClinicSession, Facility, Phone, Service
+from booking.models import Booking, ClinicSession, Event, Facility, Phone, Service
 from booking.position import Position, position
 from ussd.cache import FacilityCard, ServiceCard, load_card
 from ussd.context import Turn
@@ -91,3 +91,9 @@ def facilities_in(turn: Turn, district: str | None) -> list[Facility]:
         )
 
     return turn.remember(("facilities", district), load)
+
+
+def done(turn: Turn, request_key: str) -> bool:
+    """Whether a change with this idempotency key was made already (a retried confirm)."""
+    found = turn.db.scalar(select(Event.id).where(Event.request_key == request_key).limit(1))
+    return found is not None
