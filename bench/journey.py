@@ -1,0 +1,179 @@
+"""The USSD journey people make, under gunicorn, beside a bare Flask endpoint, in one run.
+
+    python -m bench.journey [--postgres-url URL] [--redis-url redis://127.0.0.1:6379/13]
+                            [--clients 64] [--processes 2] [--seconds 10] [--workers 2]
+
+A first-time phone dials `*123*<code>#`, then presses four keys to a number (take a number,
+a service, the first time offered, for me): five requests, a new session and a new phone each
+journey, spread over the demo's facilities and services (bench.ussd's scratch database). One
+operation is one whole journey; the bare endpoint's operation is one request, so the target
+reads bookings/s against (bare requests/s ÷ 5). Before the load, one journey in-process counts
+each step's SQL statements and Redis round trips. After it, the database is checked: no number
+given twice, places_taken right, no session over its capacity, one number per phone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from redis.connection import Connection
+from sqlalchemy import event
+
+from antre import create_app, database
+from bench.common import HEADER, Factory, ScratchDatabase, row, run
+from bench.ussd import check_one_dial, dial_factory, gunicorn, post, prepare
+from ussd.phone import Handset, through_app
+
+STEPS = ("dial", "take a number", "service", "time", "for me")
+
+
+def steps_of(path: str) -> list[str]:
+    """`1001*1*2*1*1` as the gateway sends it over five requests: `1001`, `1001*1`, …"""
+    parts = path.split("*")
+    return ["*".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+def journey_factory(port: int, paths: list[str], prefix: str, folder: Path) -> Factory:
+    """Clients that each make whole journeys; each step's latency goes to a file per client."""
+
+    def factory(process: int, thread: int) -> object:
+        counter = itertools.count()
+        out = (folder / f"{process}-{thread}.txt").open("a", buffering=1)
+
+        def operation() -> bool:
+            n = next(counter)
+            session = f"ATUid_{uuid.uuid4().hex}"
+            phone = f"{prefix}{process % 10}{thread:02d}{n:04d}"
+            times = []
+            answer = ""
+            for text in steps_of(paths[(process * 997 + thread * 31 + n) % len(paths)]):
+                form = {
+                    "sessionId": session,
+                    "serviceCode": "*123#",
+                    "phoneNumber": phone,
+                    "text": text,
+                    "networkCode": "51010",
+                }
+                began = time.perf_counter()
+                status, answer = post(port, form)
+                times.append((time.perf_counter() - began) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}: {answer[:80]}")
+            out.write(" ".join(f"{t:.2f}" for t in times) + "\n")
+            if answer.startswith("END Nomor Anda:"):
+                return True
+            print(f"unexpected answer: {answer[:70]!r}", file=sys.stderr)
+            return False
+
+        return operation
+
+    return factory  # type: ignore[return-value]
+
+
+def counted_journey(url: str, redis_url: str, path: str) -> list[tuple[int, int]]:
+    """One journey in-process: (SQL statements, Redis round trips) per step."""
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench"})
+    statements = [0]
+    trips = [0]
+
+    @event.listens_for(database(app).engine, "before_cursor_execute")
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
+    send = Connection.send_packed_command
+
+    def counted(self: Connection, *args: Any, **kwargs: Any) -> None:
+        trips[0] += 1
+        send(self, *args, **kwargs)
+
+    Connection.send_packed_command = counted  # type: ignore[method-assign]
+    try:
+        phone = Handset(through_app(app), "+6281399990000")
+        found = []
+        parts = path.split("*")
+        for n, typed in enumerate(parts):
+            statements[0] = trips[0] = 0
+            phone.dial(f"*123*{typed}#") if n == 0 else phone.press(typed)
+            found.append((statements[0], trips[0]))
+        assert phone.finished, "the journey did not end with a number"
+    finally:
+        Connection.send_packed_command = send  # type: ignore[method-assign]
+        database(app).dispose()
+    return found
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
+    redis = Redis.from_url(args.redis_url)
+    redis.flushdb()
+    prefix = f"+62813{os.getpid() % 100:02d}"
+    with ScratchDatabase(args.postgres_url) as scratch, tempfile.TemporaryDirectory() as tmp:
+        paths, phones = prepare(scratch.url)
+        counts = counted_journey(scratch.url, args.redis_url, paths[0])
+        env = {
+            "DATABASE_URL": scratch.url,
+            "REDIS_URL": args.redis_url,
+            "ANTRE_SECRET_KEY": "bench",
+            "ANTRE_SIMULATOR": "false",
+        }
+        with gunicorn("bench.ussd:bare_app()", args.workers, 1, env) as port:
+            bare = run(
+                "bare Flask endpoint",
+                dial_factory(port, lambda *_: "", lambda *_: phones[0], "CON "),
+                **load,
+            )
+        with gunicorn("wsgi:app", args.workers, 1, env) as port:
+            journeys = run(
+                f"USSD journey, 5 requests, {len(paths)} sessions",
+                journey_factory(port, paths, prefix, Path(tmp)),
+                **load,
+            )
+        lines = [line.split() for file in Path(tmp).glob("*.txt") for line in file.open()]
+        checks = check_one_dial(scratch.url, prefix)
+    redis.flushdb()
+    print(f"load: {args.clients} clients in {args.processes} processes, {args.seconds:g} s each;")
+    print(f"gunicorn {args.workers} sync workers; one journey operation = 5 requests")
+    print(HEADER)
+    print(row(bare))
+    print(row(journeys))
+    ratio = journeys.rate / (bare.rate / 5)
+    print(f"bookings/s {journeys.rate:.1f} = {ratio:.2f} of (bare {bare.rate:.0f}/s ÷ 5)")
+    print("step            p50 ms  p99 ms  statements  redis round trips")
+    for n, name in enumerate(STEPS):
+        times = [float(line[n]) for line in lines if len(line) == len(STEPS)]
+        sql, trips = counts[n]
+        print(
+            f"{name:<15} {percentile(times, 0.5):6.1f}  {percentile(times, 0.99):6.1f}"
+            f"  {sql:10d}  {trips:17d}"
+        )
+    print("checks:", checks)
+    ok = ratio >= 0.40 and not any(checks[k] for k in checks if k != "bookings")
+    print(f"journey ≥ 0.40 of (bare ÷ 5), checks clean: {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
