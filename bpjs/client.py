@@ -11,6 +11,7 @@ value or a body (they hold the secret's signature and card numbers).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,15 @@ from bpjs import crypto
 from bpjs.settings import Credentials
 
 log = logging.getLogger(__name__)
+
+
+_LONG_NUMBER = re.compile(r"\d{10,}")  # a card number (13), a NIK (16), a phone
+
+
+def masked(text: str) -> str:
+    """BPJS's words as a log may show them: BPJS repeats card numbers back ("kartu … tidak
+    aktif"), and only their last four digits may appear."""
+    return _LONG_NUMBER.sub(lambda found: "*" * (len(found[0]) - 4) + found[0][-4:], text)
 
 
 class Unreachable(Exception):
@@ -68,7 +78,7 @@ class Client:
             log.warning("BPJS %s %s: no answer (%s)", method, path, type(error).__name__)
             raise Unreachable(f"no answer ({type(error).__name__})") from error
         answer = self._answer(reply, timestamp)
-        log.info("BPJS %s %s: %s %s", method, path, answer.code, answer.message[:80])
+        log.info("BPJS %s %s: %s %s", method, path, answer.code, masked(answer.message[:80]))
         return answer
 
     def _answer(self, reply: requests.Response, timestamp: str) -> Answer:
