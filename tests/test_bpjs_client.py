@@ -104,3 +104,33 @@ def test_bpjs_down_or_hanging_is_unreachable_within_the_timeout() -> None:
         with pytest.raises(Unreachable, match="Timeout"):
             client.poli("2026-12-03")
         assert time.monotonic() - started < 2.5
+
+
+def test_antre_bpjs_poli_and_dokter_print_bpjs_codes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from antre import create_app
+    from antre.cli import cli
+
+    with fake_bpjs.running() as fake:
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                "TESTING": True,
+                "SECRET_KEY": "t",
+                **fake_bpjs.settings(fake),
+            }
+        )
+        info = ScriptInfo(create_app=lambda: app)
+
+        def run(*args: str):
+            return CliRunner().invoke(cli, list(args), obj=info)
+
+        poli = run("bpjs", "poli", "--day", "2026-12-03")
+        dokter = run("bpjs", "dokter", "001", "--day", "2026-12-03")
+        fake.down = True
+        down = run("bpjs", "poli")
+    assert poli.exit_code == 0 and poli.output.splitlines() == ["001\tUMUM", "003\tKIA"]
+    assert "123\tdr. Śri Wahyuni\t08:00-12:00" in dokter.output
+    assert down.exit_code == 1 and "BPJS did not answer" in down.output
