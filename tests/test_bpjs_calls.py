@@ -237,3 +237,36 @@ def test_no_log_line_holds_the_secret_or_a_full_card_number(
     assert "BPJS POST antrean/add" in text
     for secret in (fake_bpjs.SECRET, fake_bpjs.USER_KEY, CARD, "0001234567891", "0001234567892"):
         assert secret not in text
+
+
+@pytest.mark.redis
+def test_with_redis_the_worker_sends_the_calls_queued_at_commit(
+    database_url: str, redis_url: str, tmp_path, fake: fake_bpjs.FakeBpjs, now: datetime
+) -> None:
+    from antre import jobs
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": redis_url,
+            **fake_bpjs.settings(fake),
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    db = database(app)
+    try:
+        db.run(lambda s: seed(s, now))
+        sid = session_id(db, day=today(now))
+        with db.transaction() as s:
+            session = s.get_one(ClinicSession, sid)
+            s.get_one(Service, session.service_id).bpjs_poli_code = "001"
+        booking = take(db, sid, now)
+        db.run(lambda s: check_in(s, booking.id, now=now, **STAFF))
+        assert fake.calls == []  # queued, not sent from the request
+        jobs.run_worker(app, burst=True)
+        assert fake.paths() == ["antrean/add", "antrean/panggil"]
+        assert statuses(db) == [("antrean/add", "sent"), ("antrean/panggil", "sent")]
+    finally:
+        db.dispose()
