@@ -31,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["antre.db"] = Database(app.config["DATABASE_URL"])
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
-    from antre import health, jobs
+    from antre import bpjs, health, jobs
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from ussd import views as ussd_views
 
     jobs.init_app(app)
+    bpjs.init_app(app)
     ussd_cache.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.blueprint)

@@ -37,6 +37,48 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@cli.group("bpjs")
+def bpjs_group() -> None:
+    """BPJS Antrean FKTP: the codes to map services and sessions to."""
+
+
+def _bpjs_list(read: str, *args: str) -> None:
+    from bpjs.client import Client, Unreachable
+    from bpjs.settings import credentials
+
+    found = credentials(current_app.config)
+    if found is None:
+        raise click.ClickException(
+            "BPJS is not set up: set ANTRE_BPJS_URL, _CONS_ID, _SECRET, _USER_KEY"
+        )
+    try:
+        answer = getattr(Client(found), read)(*args)
+    except Unreachable as error:
+        raise click.ClickException(f"BPJS did not answer: {error}") from error
+    if not answer.ok:
+        raise click.ClickException(f"BPJS refused: {answer.code} {answer.message}")
+    rows = (answer.response or {}).get("list", []) if isinstance(answer.response, dict) else []
+    for row in rows:
+        click.echo("\t".join(str(value) for value in row.values()))
+
+
+@bpjs_group.command("poli")
+@click.option("--day", default=lambda: datetime.now(UTC).date().isoformat(), help="YYYY-MM-DD")
+@with_appcontext
+def bpjs_poli(day: str) -> None:
+    """BPJS's poli codes on a day (kodepoli, namapoli): for each service's BPJS poli code."""
+    _bpjs_list("poli", day)
+
+
+@bpjs_group.command("dokter")
+@click.argument("kodepoli")
+@click.option("--day", default=lambda: datetime.now(UTC).date().isoformat(), help="YYYY-MM-DD")
+@with_appcontext
+def bpjs_dokter(kodepoli: str, day: str) -> None:
+    """BPJS's doctors of a poli on a day: for each session's BPJS doctor code."""
+    _bpjs_list("dokter", kodepoli, day)
+
+
 @cli.command("seed-demo")
 @click.option(
     "--capacity",

@@ -36,6 +36,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from redis import Redis
 
+from antre import bpjs
 from booking.clock import utcnow
 from gateways import Switchboard
 from plumbing import config
@@ -99,6 +100,11 @@ def send_sms(outbox_id: int) -> str:
     return outbox.send_or_raise(_context(), outbox_id)
 
 
+def send_bpjs(booking_id: int) -> str:
+    """RQ job: send one booking's BPJS calls in order, each once (antre.bpjs)."""
+    return bpjs.send_or_raise(_context(), booking_id)
+
+
 def sweep_outbox() -> int:
     """RQ job (for RQ's cron): `sweep` with what the environment's settings build."""
     return _sweep(_context(), utcnow())
@@ -113,6 +119,10 @@ def sweep(app: HasSettings, now: datetime | None = None) -> int:
 def _sweep(context: Context, now: datetime) -> int:
     try:
         ids = outbox.sweep(context, now)  # first: reminders and SMS wait for no record
+        try:
+            bpjs.sweep(context)
+        except Exception:  # the calls wait in their table for the next sweep
+            log.exception("handing the waiting BPJS calls over failed")
         if context.config.get("REDIS_URL"):
             machinery.beat(context, now)
         if not ids:
@@ -176,6 +186,7 @@ def from_environment() -> Context:
     extensions: dict[str, object] = {"antre.db": db}
     context = Context(settings, extensions, db)
     extensions["sms.outbox"] = outbox.HandOff(db, lambda ids: hand_over(context, ids))
+    bpjs.init_app(context)
     return context
 
 

@@ -240,6 +240,7 @@ class ClinicSession(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.OPEN)
     cancel_reason: Mapped[str | None] = mapped_column(String(160))
+    bpjs_doctor_code: Mapped[str | None] = mapped_column(String(16))  # BPJS's kodedokter
     # The counter row: numbers come from last_number, capacity is checked against places_taken,
     # both moved by one atomic UPDATE so that no number is given twice and capacity holds.
     last_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -366,5 +367,25 @@ class Outbox(Base):
     route_number: Mapped[str | None] = mapped_column(String(32))
     cost: Mapped[str | None] = mapped_column(String(24))
     error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BpjsCall(Base):
+    """A call to BPJS's Antrean FKTP service (antrean/add, /panggil, /batal), written in the same
+    transaction as the change that causes it and sent in id order per booking, once."""
+
+    __tablename__ = "bpjs_calls"
+    __table_args__ = (Index("ix_bpjs_calls_booking_status", "booking_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    path: Mapped[str] = mapped_column(String(32))  # "antrean/add"
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending → sending (claimed by a sender) → sent, or refused (BPJS's code ≠ 200: final).
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[int | None] = mapped_column(Integer)  # BPJS's metadata.code
+    message: Mapped[str | None] = mapped_column(String(200))  # BPJS's words, or why not sent
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

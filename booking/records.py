@@ -14,6 +14,8 @@ from texts.gsm import SEGMENT_SEPTETS, septets, to_gsm7
 # Session.info key under which the ids of outbox rows written by a transaction are kept, so that
 # the sender is told about them once that transaction has committed (see antre.db).
 NEW_OUTBOX_IDS = "new_outbox_ids"
+# ... and the ids of bookings inserted without the ORM, for parts that react to new numbers.
+NEW_BOOKING_IDS = "new_booking_ids"
 
 
 def event(
@@ -137,3 +139,8 @@ def one_segment(body: str) -> str:
 def outbox_written(db: Session, ids: list[int]) -> None:
     """Note outbox rows written without the ORM, so that the sender hears of them on commit."""
     db.info.setdefault(NEW_OUTBOX_IDS, set()).update(ids)
+
+
+def booking_written(db: Session, booking_id: int) -> None:
+    """Note a booking inserted without the ORM, for listeners that react to new numbers."""
+    db.info.setdefault(NEW_BOOKING_IDS, set()).add(booking_id)

@@ -183,6 +183,7 @@ def _take(
     written = writing.insert_booking(db, row, event, receipt, new_person)
     if written.outbox_id is not None:
         records.outbox_written(db, [written.outbox_id])
+    records.booking_written(db, written.booking_id)
     if new_person is not None:
         person.id = written.person_id
         _attached(db, person)

@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bpjs import settings as bpjs_settings
 from gateways import GATEWAYS, Switchboard, settings_defaults
 
 
@@ -48,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
     # Each gateway's own settings (ANTRE_AT_USERNAME, ANTRE_KANNEL_SENDSMS_URL …): its folder.
     **settings_defaults(),
+    # BPJS Antrean FKTP (ANTRE_BPJS_URL, _CONS_ID, _SECRET, _USER_KEY): none of them → off.
+    **bpjs_settings.DEFAULTS,
 }
 
 
@@ -98,6 +101,11 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         raise ConfigError(f"ANTRE_SMS_GATEWAY must be one of {known}, not {gateway!r}")
     try:
         Switchboard(settings)  # each gateway in use says which of its settings are missing
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    try:
+        bpjs_settings.credentials(settings)
+        bpjs_settings.retry_intervals(settings)
     except ValueError as error:
         raise ConfigError(str(error)) from error
     settings["PUBLIC_URL"] = public_url(settings["PUBLIC_URL"])
