@@ -23,6 +23,11 @@ RELATIVE_DAYS: Mapping[str, str] = {
             "saiki", "siki", "dina iki", "dino iki", "dinten niki",
             # English
             "today", "tdy", "now", "2day",
+            # A time of day with "ini"/"nanti" is later today: "nanti sore", "pagi ini"
+            "pagi ini", "siang ini", "sore ini", "malam ini", "nanti siang", "nanti sore",
+            "ntar siang", "ntar sore", "ntr siang", "ntr sore", "entar siang", "entar sore",
+            "hr nie", "hari nie", "sakniki", "mengko sore", "mengko awan", "engke sonten",
+            "engke siang", "engke sore",
         ],
         "today",
     ),
@@ -31,12 +36,12 @@ RELATIVE_DAYS: Mapping[str, str] = {
             # Indonesian and slang
             "besok", "bsk", "besuk", "esok", "bsok", "besk", "bsuk", "besog", "bsog", "bezok",
             "besoq", "bsq", "beso", "bso", "bsk pagi", "besok pagi", "hari besok", "esok hari",
-            "besoknya", "bsknya", "bsok pagi", "hr besok",
+            "bsok pagi", "hr besok", "hari esok",
             # Sundanese: "isukan" (tomorrow), "enjing" (tomorrow, polite); not "isuk", which is
             # "morning" in Serang Javanese
             "isukan", "isukna", "enjing",
             # Javanese: "sesuk"/"sesok" (tomorrow), "mbesuk", "benjing"/"mbenjang" (polite)
-            "sesuk", "sesok", "ssk", "mbesuk", "mbesok", "benjing", "mbenjing", "benjang",
+            "sesuk", "sesok", "ssk", "benjing", "mbenjing", "benjang",
             "mbenjang",
             # English
             "tomorrow", "tmrw", "tmr", "tmrow", "tomorow", "tommorow", "tommorrow", "tomoro",
@@ -94,6 +99,8 @@ NOT_DAYS = frozenset(
         "minggu depan", "next week", "bulan depan", "nanti", "ntar", "entar", "kapan",
         "kapan2", "kapan saja", "kapan aja", "selama", "satu", "dua", "tiga", "lupa",
         "besok lusa", "kemarin", "kmrn", "kemaren", "kamu", "kami",
+        # "the day after (some day)", "some day later": not plainly tomorrow
+        "besoknya", "bsknya", "besok besok", "bsk bsk", "mbesuk", "mbesok",
     }
 )  # fmt: skip
 
@@ -140,6 +147,9 @@ FILLER = frozenset(
         # addressing people
         "pak", "bu", "bapak", "ibu", "kak", "kakak", "mas", "mbak", "mba", "dok", "min", "admin",
         "gan", "sus", "suster", "bidan", "teteh", "akang", "kang", "aa",
+        # asking politely, and "I" / "want" in Sundanese and Javanese
+        "permisi", "maaf", "mohon maaf", "bade", "badhe", "nyuwun", "nyuhunkeun", "nyong",
+        "kulo", "isun", "ngiring", "pengin", "ka",
         # greetings and thanks
         "halo", "hallo", "hai", "hi", "hello", "selamat", "pagi", "siang", "sore", "malam",
         "assalamualaikum", "assalamu'alaikum", "ass", "wr", "wb", "punten", "sampurasun",
