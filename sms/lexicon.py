@@ -115,7 +115,8 @@ KEYWORDS: Mapping[str, str] = {
         ],
         "book",
     ),
-    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal"], "cancel"),
+    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal", "batalkeun",
+                     "hapus"], "cancel"),
     **dict.fromkeys(["cek", "check", "status", "posisi", "stat"], "status"),
     **dict.fromkeys(["jadwal", "info", "jdwl", "schedule", "kuota"], "schedule"),
     **dict.fromkeys(["hadir", "sampai", "datang", "checkin", "tiba", "arrived"], "checkin"),
@@ -162,6 +163,17 @@ FILLER = frozenset(
         "yang", "yg", "ini", "itu", "ada", "bisa", "bs", "gimana", "jadi",
     }
 )  # fmt: skip
+# A message of only these (and politeness) is someone saying hello or asking how it works:
+# it gets the help reply. A question word with no booking keyword is a question, not a booking.
+GREETINGS = frozenset(
+    {"halo", "hallo", "hai", "hi", "hello", "selamat", "pagi", "siang", "sore", "malam",
+     "assalamualaikum", "assalamu'alaikum", "ass", "punten", "sampurasun", "permisi", "p",
+     "ping", "min", "admin"}
+)  # fmt: skip
+QUESTION_WORDS = frozenset(
+    {"tanya", "nanya", "siapa", "berapa", "brp", "gimana", "bagaimana", "bgmn", "cara",
+     "apakah", "kenapa"}
+)  # fmt: skip
 # Words that are a command alone but only politeness before another one ("tolong antre …").
 LEADING = frozenset({"tolong", "tlg", "ya", "ok", "oke", "halo"})
 # Words that end a name typed after UNTUK: politeness after it, not part of it.
@@ -189,7 +201,8 @@ CANCEL_WORDS = frozenset(
     {
         "batal", "batalkan", "batalin", "btl", "cancel", "gajadi", "gakjadi", "gkjd", "tdkjd",
         "berhalangan", "halangan", "moal", "moal sumping", "teu tiasa", "teu bisa",
-        "ora sido", "ora iso", "ora teko", "mboten saged", "mboten sios", "not coming",
+        "ora sido", "ora sida", "ora iso", "ora teko", "mboten saged", "mboten sios",
+        "not coming", "batalkeun",
     }
 )  # fmt: skip
 # "tidak"/"ga" before a yes-word turns it into a cancel: "ga jadi", "tdk bisa datang".

@@ -41,13 +41,13 @@ REMINDED_TICKET = "A-012"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # What this parser reaches today, per class: a regression below it fails the test.
 FLOORS: dict[str, int] = {
-    "cancel-words": 14, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 25,
+    "cancel-words": 24, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 26,
     "day-slang-typo": 27, "day-standard": 24, "day-unknown": 26, "digit-answers": 24,
-    "glued-decorated": 34, "noise": 13, "reminder-answers": 28, "untuk-buat": 18,
+    "glued-decorated": 34, "noise": 25, "reminder-answers": 28, "untuk-buat": 19,
     "which-service": 21,
 }  # fmt: skip
 # Cases where we would book (or cancel) what the text did not ask for: this only goes down.
-WRONG_ACTIONS_CEILING = 9
+WRONG_ACTIONS_CEILING = 8
 
 ACTIONS: dict[type, str] = {
     Cancel: "cancel", Status: "status", Schedule: "schedule", CheckIn: "checkin",
@@ -110,7 +110,7 @@ def decide(text: str, context: str) -> dict[str, Any]:
         if said is not None:
             return {"action": "not_understood"}  # the digit hint
         command = parse(text)
-        if isinstance(command, Book) and not has_keyword(text):
+        if isinstance(command, Book | Help) and not has_keyword(text):
             return {"action": "not_understood"}
         if isinstance(command, Cancel):
             return {"action": "cancel", "ticket": command.ticket or REMINDED_TICKET}
