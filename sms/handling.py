@@ -63,8 +63,9 @@ def answer(db: Session, sender: Sender, text: str, now: datetime) -> tuple[str, 
         command = read(db, sender, text)
         kind = type(command).__name__.lower()
         notice = digits.latest_notice(db, sender.phone, now)
-        if isinstance(command, Book) and notice is not None and not has_keyword(text):
-            # A service word in a reply to a reminder is no new booking: say what works.
+        if isinstance(command, Book | Help) and notice is not None and not has_keyword(text):
+            # A service word or a question in a reply to a reminder is no new booking and no
+            # help request: say which digits answer the reminder.
             return "answer", digits.hint(db, sender, notice)
         reply = _HANDLERS[type(command)](db, sender, command, now)
     except Refused as refused:

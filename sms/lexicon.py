@@ -23,6 +23,11 @@ RELATIVE_DAYS: Mapping[str, str] = {
             "saiki", "siki", "dina iki", "dino iki", "dinten niki",
             # English
             "today", "tdy", "now", "2day",
+            # A time of day with "ini"/"nanti" is later today: "nanti sore", "pagi ini"
+            "pagi ini", "siang ini", "sore ini", "malam ini", "nanti siang", "nanti sore",
+            "ntar siang", "ntar sore", "ntr siang", "ntr sore", "entar siang", "entar sore",
+            "hr nie", "hari nie", "sakniki", "mengko sore", "mengko awan", "engke sonten",
+            "engke siang", "engke sore",
         ],
         "today",
     ),
@@ -31,12 +36,12 @@ RELATIVE_DAYS: Mapping[str, str] = {
             # Indonesian and slang
             "besok", "bsk", "besuk", "esok", "bsok", "besk", "bsuk", "besog", "bsog", "bezok",
             "besoq", "bsq", "beso", "bso", "bsk pagi", "besok pagi", "hari besok", "esok hari",
-            "besoknya", "bsknya", "bsok pagi", "hr besok",
+            "bsok pagi", "hr besok", "hari esok",
             # Sundanese: "isukan" (tomorrow), "enjing" (tomorrow, polite); not "isuk", which is
             # "morning" in Serang Javanese
             "isukan", "isukna", "enjing",
             # Javanese: "sesuk"/"sesok" (tomorrow), "mbesuk", "benjing"/"mbenjang" (polite)
-            "sesuk", "sesok", "ssk", "mbesuk", "mbesok", "benjing", "mbenjing", "benjang",
+            "sesuk", "sesok", "ssk", "benjing", "mbenjing", "benjang",
             "mbenjang",
             # English
             "tomorrow", "tmrw", "tmr", "tmrow", "tomorow", "tommorow", "tommorrow", "tomoro",
@@ -94,6 +99,8 @@ NOT_DAYS = frozenset(
         "minggu depan", "next week", "bulan depan", "nanti", "ntar", "entar", "kapan",
         "kapan2", "kapan saja", "kapan aja", "selama", "satu", "dua", "tiga", "lupa",
         "besok lusa", "kemarin", "kmrn", "kemaren", "kamu", "kami",
+        # "the day after (some day)", "some day later": not plainly tomorrow
+        "besoknya", "bsknya", "besok besok", "bsk bsk", "mbesuk", "mbesok",
     }
 )  # fmt: skip
 
@@ -108,7 +115,8 @@ KEYWORDS: Mapping[str, str] = {
         ],
         "book",
     ),
-    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal"], "cancel"),
+    **dict.fromkeys(["batal", "batalkan", "batalin", "cancel", "btl", "btal", "batalkeun",
+                     "hapus"], "cancel"),
     **dict.fromkeys(["cek", "check", "status", "posisi", "stat"], "status"),
     **dict.fromkeys(["jadwal", "info", "jdwl", "schedule", "kuota"], "schedule"),
     **dict.fromkeys(["hadir", "sampai", "datang", "checkin", "tiba", "arrived"], "checkin"),
@@ -140,6 +148,9 @@ FILLER = frozenset(
         # addressing people
         "pak", "bu", "bapak", "ibu", "kak", "kakak", "mas", "mbak", "mba", "dok", "min", "admin",
         "gan", "sus", "suster", "bidan", "teteh", "akang", "kang", "aa",
+        # asking politely, and "I" / "want" in Sundanese and Javanese
+        "permisi", "maaf", "mohon maaf", "bade", "badhe", "nyuwun", "nyuhunkeun", "nyong",
+        "kulo", "isun", "ngiring", "pengin", "ka",
         # greetings and thanks
         "halo", "hallo", "hai", "hi", "hello", "selamat", "pagi", "siang", "sore", "malam",
         "assalamualaikum", "assalamu'alaikum", "ass", "wr", "wb", "punten", "sampurasun",
@@ -151,6 +162,17 @@ FILLER = frozenset(
         "periksa", "berobat", "dokter", "sakit", "pada", "on", "in", "hari", "hr", "depan",
         "yang", "yg", "ini", "itu", "ada", "bisa", "bs", "gimana", "jadi",
     }
+)  # fmt: skip
+# A message of only these (and politeness) is someone saying hello or asking how it works:
+# it gets the help reply. A question word with no booking keyword is a question, not a booking.
+GREETINGS = frozenset(
+    {"halo", "hallo", "hai", "hi", "hello", "selamat", "pagi", "siang", "sore", "malam",
+     "assalamualaikum", "assalamu'alaikum", "ass", "punten", "sampurasun", "permisi", "p",
+     "ping", "min", "admin"}
+)  # fmt: skip
+QUESTION_WORDS = frozenset(
+    {"tanya", "nanya", "siapa", "berapa", "brp", "gimana", "bagaimana", "bgmn", "cara",
+     "apakah", "kenapa"}
 )  # fmt: skip
 # Words that are a command alone but only politeness before another one ("tolong antre …").
 LEADING = frozenset({"tolong", "tlg", "ya", "ok", "oke", "halo"})
@@ -179,7 +201,8 @@ CANCEL_WORDS = frozenset(
     {
         "batal", "batalkan", "batalin", "btl", "cancel", "gajadi", "gakjadi", "gkjd", "tdkjd",
         "berhalangan", "halangan", "moal", "moal sumping", "teu tiasa", "teu bisa",
-        "ora sido", "ora iso", "ora teko", "mboten saged", "mboten sios", "not coming",
+        "ora sido", "ora sida", "ora iso", "ora teko", "mboten saged", "mboten sios",
+        "not coming", "batalkeun",
     }
 )  # fmt: skip
 # "tidak"/"ga" before a yes-word turns it into a cancel: "ga jadi", "tdk bisa datang".

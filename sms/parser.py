@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from sms import lexicon
+from sms import answers, lexicon
 from sms.words import Token, closest, segment, tokens
 
 MAX_TEXT = 1000  # longer messages are cut: nobody's real keyword SMS is longer
@@ -137,6 +137,8 @@ _NAME_DROP = re.compile(r"[^\w .'\-]|[\d_]")
 # Numbers this long are card or phone numbers: not a day, not a code, nothing to ask about.
 _LONG_NUMBER = 7
 _SECOND_COMMAND = frozenset({"book", "cancel", "status", "schedule"})
+# Words skipped before the keyword: politeness, greetings, "tolong"/"ok" before a command.
+_LEADING = FILLER | lexicon.LEADING | lexicon.GREETINGS
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,18 @@ def parse(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -
         return Unknown(original)
     if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 2:
         return Digit(int(words[0]))
+    if _greeting_or_question(words):
+        return Help()
     start = 0
-    while start < len(words) - 1 and (words[start] in FILLER or words[start] in lexicon.LEADING):
+    while start < len(words) - 1 and words[start] in _LEADING:
         start += 1
     kind = keyword(words[start])
+    if kind is None and answers.meaning(original) == "cancel":
+        return Cancel(_ticket(words))  # "ga jadi antre gigi besok", "maaf saya batal datang"
     if kind is None:
+        later = _keyword_after_a_day(found, start, vocabulary)
+        if later is not None:  # "isukan antre kia", "untuk besok antre kia 1001"
+            return read_request([*found[start:later], *found[later + 1 :]], vocabulary)
         request = read_request(found, vocabulary)
         if request.service is not None:
             return request
@@ -184,6 +193,38 @@ def parse(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -
     if rest and rest[0].joined and rest[0].text.isdigit() and len(rest[0].text) == 1:
         rest = rest[1:]  # "antre2 gigi": a key pressed twice
     return _command(kind, rest, vocabulary)
+
+
+def _greeting_or_question(words: list[str]) -> bool:
+    """Only hello and politeness ("assalamualaikum", "halo min", "ini nomor puskesmas ya?"),
+    or a question asked before any command ("berapa biayanya?", "cara daftar gimana?")."""
+    polite = lexicon.GREETINGS | FILLER
+    if all(word in polite or KEYWORDS.get(word) == "confirm" for word in words):
+        return any(word in lexicon.GREETINGS for word in words) or len(words) >= 3
+    for word in words:  # a question word before any command keyword
+        if word in lexicon.QUESTION_WORDS:
+            return True
+        if KEYWORDS.get(word) in _SECOND_COMMAND and word not in FILLER:
+            return False
+    return False
+
+
+def _keyword_after_a_day(found: Sequence[Token], start: int, vocabulary: Vocabulary) -> int | None:
+    """The index of a booking keyword that only a day, "untuk" or politeness comes before."""
+    words = [token.text for token in found]
+    index = start
+    seen_day = False
+    while index < len(words):
+        word = words[index]
+        if KEYWORDS.get(word) == "book" and word not in FILLER:
+            return index if seen_day else None
+        size, sense = _phrase(words, index, vocabulary)
+        if sense is not None and sense.kind == "day":
+            seen_day = True
+        elif not (word in FILLER or word in lexicon.FOR_WORDS):
+            return None
+        index += size
+    return None
 
 
 def words_of(text: str, vocabulary: Vocabulary) -> list[Token]:
@@ -505,6 +546,6 @@ def has_keyword(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVI
     """Whether the text begins (after politeness) with a command keyword."""
     words = [token.text for token in words_of(text[:MAX_TEXT], vocabulary_of(services))]
     start = 0
-    while start < len(words) - 1 and (words[start] in FILLER or words[start] in lexicon.LEADING):
+    while start < len(words) - 1 and words[start] in _LEADING:
         start += 1
     return bool(words) and keyword(words[start]) is not None

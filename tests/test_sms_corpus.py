@@ -41,11 +41,13 @@ REMINDED_TICKET = "A-012"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # What this parser reaches today, per class: a regression below it fails the test.
 FLOORS: dict[str, int] = {
-    "cancel-words": 13, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 15,
-    "day-slang-typo": 24, "day-standard": 18, "day-unknown": 24, "digit-answers": 24,
-    "glued-decorated": 34, "noise": 13, "reminder-answers": 28, "untuk-buat": 17,
+    "cancel-words": 24, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 26,
+    "day-slang-typo": 27, "day-standard": 24, "day-unknown": 26, "digit-answers": 24,
+    "glued-decorated": 34, "noise": 25, "reminder-answers": 28, "untuk-buat": 19,
     "which-service": 21,
 }  # fmt: skip
+# Cases where we would book (or cancel) what the text did not ask for: this only goes down.
+WRONG_ACTIONS_CEILING = 8
 
 ACTIONS: dict[type, str] = {
     Cancel: "cancel", Status: "status", Schedule: "schedule", CheckIn: "checkin",
@@ -108,7 +110,7 @@ def decide(text: str, context: str) -> dict[str, Any]:
         if said is not None:
             return {"action": "not_understood"}  # the digit hint
         command = parse(text)
-        if isinstance(command, Book) and not has_keyword(text):
+        if isinstance(command, Book | Help) and not has_keyword(text):
             return {"action": "not_understood"}
         if isinstance(command, Cancel):
             return {"action": "cancel", "ticket": command.ticket or REMINDED_TICKET}
@@ -142,6 +144,23 @@ def passes(case: dict[str, Any]) -> bool:
     return True
 
 
+def wrong_action(case: dict[str, Any]) -> bool:
+    """A booking of another day, service or facility than the text meant, a booking where
+    the text asked for none, or a cancellation nobody asked for."""
+    decided = decide(str(case["text"]), case.get("context") or "none")
+    wanted = case["expect"]
+    if decided["action"] == "cancel":
+        return wanted.get("action") != "cancel"
+    if decided["action"] != "book":
+        return False
+    if wanted.get("action") != "book":
+        return True
+    slots = ("day", "service", "facility")
+    return any(
+        wanted.get(key) is not None and str(wanted[key]) != decided.get(key) for key in slots
+    )
+
+
 def cases() -> list[dict[str, Any]]:
     loaded: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
     return loaded
@@ -163,6 +182,9 @@ def test_the_corpus_passes_at_least_the_floor_of_each_class() -> None:
         print(f"{name:22}{passed[name]:>6}/{total[name]}")
     print(f"{'all':22}{sum(passed.values()):>6}/{sum(total.values())}")
     print("failing:\n" + "\n".join(failing))
+    wrong = [case["text"] for case in cases() if wrong_action(case)]
+    print(f"wrong bookings or cancellations: {len(wrong)}: {wrong}")
+    assert len(wrong) <= WRONG_ACTIONS_CEILING, wrong
     below = {name: passed[name] for name in total if passed[name] < FLOORS.get(name, 0)}
     assert not below, f"below the floor: {below}"
     assert set(FLOORS) <= set(total), "a floor for a class the corpus no longer has"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
 from sms import lexicon
-from sms.parser import DEFAULT_SERVICES, Book, DayWord, parse, vocabulary_of
+from sms.parser import DEFAULT_SERVICES, Book, Cancel, DayWord, Help, parse, vocabulary_of
 from sms.words import allowed_distance, segment, squeezed, tokens
 
 KINDS = {"today": "today", "tomorrow": "tomorrow", "day_after": "day_after"}
@@ -176,3 +176,27 @@ def test_for_any_text_a_booking_either_names_its_day_or_says_what_it_could_not_r
         # Booking the default day: then no word of the text is a day word or a typo of one.
         for token in tokens(text):
             assert token.text not in lexicon.RELATIVE_DAYS and token.text not in lexicon.WEEKDAYS
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.GREETINGS))
+def test_every_greeting_alone_gets_the_help_reply_and_before_a_request_changes_nothing(
+    word: str,
+) -> None:
+    assert parse(word) == Help()
+    assert parse(f"{word}, antre gigi besok 1001") == Book(
+        "GIGI", DayWord("tomorrow"), "1001", None
+    )
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.QUESTION_WORDS))
+def test_every_question_word_before_a_command_is_a_question_and_after_one_is_not(
+    word: str,
+) -> None:
+    assert parse(f"{word} antre gigi besok 1001") == Help()
+    command = parse(f"antre gigi besok 1001 {word}")
+    assert isinstance(command, Book) and command.service == "GIGI" and command.day is not None
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.CANCEL_WORDS))
+def test_every_cancel_word_with_no_reminder_cancels(word: str) -> None:
+    assert parse(f"{word} yg besok") == Cancel(None)

@@ -259,10 +259,10 @@ CASES: list[tuple[str, Command]] = [
     ("12", Digit(12)),
     ("123", Unknown("123")),
     # Not understood: a friendly reply, never a guess.
-    ("halo", Unknown("halo")),
+    ("halo", Help()),
     ("terima kasih", Unknown("terima kasih")),
     ("antar barang besok", Unknown("antar barang besok")),
-    ("p", Unknown("p")),
+    ("p", Help()),
     ("", Unknown("")),
     ("   ", Unknown("")),
     ("😀", Unknown("😀")),
