@@ -1,8 +1,9 @@
-"""Throwaway servers for fault tests: a Redis of the test's own on a port of its own, which the
-test may kill and start again (never the shared one every other test uses)."""
+"""Throwaway servers for fault tests: a Redis and a PostgreSQL of the test's own, each on a port
+of its own, which the test may kill and start again (never the shared ones other tests use)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -56,3 +57,53 @@ class ThrowawayRedis:
                 return connection.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+def _postgres_bin(name: str) -> str | None:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(found[-1]) if found else None
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of its own in `workdir` on 127.0.0.1:`port` (trust, no password),
+    crash-stopped and started at will; never the shared server on 5432."""
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    @staticmethod
+    def missing() -> str | None:
+        if _postgres_bin("initdb") is None or _postgres_bin("pg_ctl") is None:
+            return "initdb/pg_ctl are not installed"
+        return None
+
+    def _run(self, *command: str) -> None:
+        # PostgreSQL refuses to run as root: as root, run it as the postgres user.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(prefix + list(command), check=True, capture_output=True, timeout=60)
+
+    def start(self) -> ThrowawayPostgres:
+        data = self.workdir / "data"
+        if not data.exists():
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.workdir, "postgres")
+                self.workdir.chmod(0o755)
+                for parent in self.workdir.parents:  # pytest's tmp dirs are 0700
+                    if parent == Path("/tmp") or parent == Path("/"):
+                        break
+                    parent.chmod(parent.stat().st_mode | 0o111)
+            initdb = str(_postgres_bin("initdb"))
+            self._run(initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c fsync=off"
+        pg_ctl = str(_postgres_bin("pg_ctl"))
+        log = str(self.workdir / "postgres.log")
+        self._run(pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start")
+        return self
+
+    def crash(self) -> None:
+        """`pg_ctl stop -m immediate`: every backend gone at once, recovery on the next start."""
+        pg_ctl = str(_postgres_bin("pg_ctl"))
+        self._run(pg_ctl, "-D", str(self.workdir / "data"), "-m", "immediate", "-w", "stop")
