@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from booking.clock import local_today, utcnow
 from booking.errors import Refused
 from booking.facilities import facility_by_code, services_of
-from booking.models import WAITING, Booking, ClinicSession, SessionStatus, display_number
+from booking.models import WAITING, Booking, BookingStatus, ClinicSession, SessionStatus
 from plumbing.db import database
 
 blueprint = Blueprint("display", __name__, template_folder="templates")
@@ -62,8 +62,14 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
     serving: str | None = None
     upcoming: list[str] = []
     for session in sessions:
-        if session.now_serving:
-            serving = display_number(session.service.prefix, session.now_serving)
+        # The number in the room, as the console shows it: a skipped patient is waiting again
+        # and a served one has left, though the session still remembers the last call.
+        in_room = db.scalars(
+            select(Booking.display).where(
+                Booking.session_id == session.id, Booking.status == BookingStatus.CALLED
+            )
+        ).first()
+        serving = in_room or serving
         upcoming += db.scalars(
             select(Booking.display)
             .where(Booking.session_id == session.id, Booking.status.in_(WAITING))
