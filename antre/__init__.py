@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import views as api_views
     from console import admin, admin_schedule, auth, display
     from console import queue as console_queue
+    from console import tickets as console_tickets
     from figures import views as figures_views
     from simulator import views as simulator_views
     from sms import views as sms_views
@@ -53,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(figures_views.blueprint)
     app.register_blueprint(api_figures.blueprint)
     app.register_blueprint(console_queue.blueprint)
+    app.register_blueprint(console_tickets.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_schedule.blueprint)
     app.register_blueprint(api_views.blueprint)

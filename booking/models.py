@@ -241,13 +241,25 @@ class ClinicSession(Base):
     status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.OPEN)
     cancel_reason: Mapped[str | None] = mapped_column(String(160))
     bpjs_doctor_code: Mapped[str | None] = mapped_column(String(16))  # BPJS's kodedokter
-    # The counter row: numbers come from last_number, capacity is checked against places_taken,
-    # both moved by one atomic UPDATE so that no number is given twice and capacity holds.
+    # The counter row: capacity is checked against places_taken by one atomic UPDATE, so that
+    # it holds under any concurrency. The number itself comes from the service's day
+    # (ServiceDay); last_number is the last one this session gave.
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     places_taken: Mapped[int] = mapped_column(Integer, default=0)
     now_serving: Mapped[int | None] = mapped_column(Integer)
 
     service: Mapped[Service] = relationship()
+
+
+class ServiceDay(Base):
+    """The numbers of one service on one day: every session of that day draws from this one
+    counter, so the afternoon goes on from the morning and no patient holds a twin of A-001."""
+
+    __tablename__ = "service_days"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Phone(Base):
@@ -277,7 +289,8 @@ class Person(Base):
 class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
-        UniqueConstraint("session_id", "number"),
+        # The number a patient holds is the service's on that day, whichever session gave it.
+        UniqueConstraint("service_id", "day", "number"),
         # One active booking per person per service per day, enforced by the database too,
         # so that two racing requests cannot both pass the check.
         Index(

@@ -152,6 +152,13 @@ def skip(
     return booking
 
 
+def recall(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
+    """Call the patient in the room once more (the waiting room hears the number again)."""
+    booking = _called(db, booking_id)
+    records.event(db, "recalled", actor=actor, channel=channel, now=now, booking=booking)
+    return booking
+
+
 def check_in(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
     """The patient has arrived at the facility."""
     booking = db.get(Booking, booking_id, with_for_update=ROW_UPDATE)

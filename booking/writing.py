@@ -1,4 +1,4 @@
-"""The writes of a new booking: the counter row, then the booking, its event and its receipt.
+"""The writes of a new booking: the counter rows, then the booking, its event and its receipt.
 
 From the counter UPDATE to the commit the session's row stays locked and every other request
 for that session waits, so that stretch is kept as short as the database allows: on
@@ -9,11 +9,13 @@ The statements are Core (no unit of work to flush) and built once at import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, Table, bindparam, cast, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
@@ -25,6 +27,7 @@ BOOKINGS: Table = Base.metadata.tables["bookings"]
 EVENTS: Table = Base.metadata.tables["events"]
 OUTBOX: Table = Base.metadata.tables["outbox"]
 PERSONS: Table = Base.metadata.tables["persons"]
+SERVICE_DAYS: Table = Base.metadata.tables["service_days"]
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,50 @@ class Counter:
     now_serving: int | None
 
 
-# One atomic statement moves the number and the places together, so that under any
-# concurrency a number is never given twice and capacity is never exceeded; the status is read
-# under the same row lock, so a session cancelled a moment ago takes nothing.
-_COUNTER = (
+# One atomic statement takes a place, so that under any concurrency capacity is never
+# exceeded; the status is read under the same row lock, so a session cancelled a moment ago
+# takes nothing.
+_PLACE = (
     update(SESSIONS)
     .where(
         SESSIONS.c.id == bindparam("session_id"),
         SESSIONS.c.status == SessionStatus.OPEN,
         SESSIONS.c.places_taken < SESSIONS.c.capacity,
     )
-    .values(last_number=SESSIONS.c.last_number + 1, places_taken=SESSIONS.c.places_taken + 1)
-    .returning(SESSIONS.c.last_number, SESSIONS.c.places_taken, SESSIONS.c.now_serving)
+    .values(places_taken=SESSIONS.c.places_taken + 1)
+    .returning(SESSIONS.c.places_taken, SESSIONS.c.now_serving)
+)
+
+
+def _next_number(insert: Callable[[Table], Any]) -> Any:
+    """The service's next number that day: the day's counter row, made by the first booking.
+
+    One upsert, so two sessions of the service booking at once queue on that row and never
+    give one number twice.
+    """
+    statement = insert(SERVICE_DAYS).values(
+        service_id=bindparam("of_service"), day=bindparam("of_day"), last_number=1
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[SERVICE_DAYS.c.service_id, SERVICE_DAYS.c.day],
+        set_={"last_number": SERVICE_DAYS.c.last_number + 1},
+    ).returning(SERVICE_DAYS.c.last_number)
+
+
+_SQLITE_NUMBER = _next_number(sqlite_insert)
+_SESSION_LAST = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("session_id"))
+    .values(last_number=bindparam("n"))
+)
+# On PostgreSQL the number and the session's note of it are one statement (one round trip).
+_PG_NUMBER_CTE = _next_number(pg_insert).cte("number")
+_PG_NUMBER = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("session_id"))
+    .values(last_number=select(_PG_NUMBER_CTE.c.last_number).scalar_subquery())
+    .returning(SESSIONS.c.last_number)
+    .add_cte(_PG_NUMBER_CTE)
 )
 
 
@@ -76,15 +111,24 @@ def serialise_phone(db: Session, phone: str) -> None:
 
 
 def move_counter(db: Session, session: ClinicSession) -> Counter | None:
-    """Take the next number of `session` (a ClinicSession); None if it is full or not open.
+    """Take a place in `session` and the service's next number that day; None if the session
+    is full or not open.
 
-    The loaded session object is told the new values, so that it stays true in this
+    The session's row is locked first, then the day's counter (the order every booking takes
+    them in). The loaded session object is told the new values, so that it stays true in this
     transaction without being read again.
     """
-    row = db.connection().execute(_COUNTER, {"session_id": session.id}).first()
+    connection = db.connection()
+    row = connection.execute(_PLACE, {"session_id": session.id}).first()
     if row is None:
         return None
-    number, places_taken, now_serving = row
+    places_taken, now_serving = row
+    keys = {"session_id": session.id, "of_service": session.service_id, "of_day": session.day}
+    if connection.dialect.name == "postgresql":
+        number = connection.execute(_PG_NUMBER, keys).scalar_one()
+    else:
+        number = connection.execute(_SQLITE_NUMBER, keys).scalar_one()
+        connection.execute(_SESSION_LAST, {"session_id": session.id, "n": number})
     for key, value in (
         ("last_number", number),
         ("places_taken", places_taken),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking.models import (
+    CANCELLED,
     WAITING,
     Booking,
     BookingStatus,
@@ -72,7 +73,8 @@ class SessionCard:
     last_called: str | None  # the number most recently called, even if already finished
     in_room: Patient | None = None
     waiting: list[Patient] = field(default_factory=list)
-    done: list[Patient] = field(default_factory=list)
+    done: list[Patient] = field(default_factory=list)  # called once: served or no-show
+    cancelled: list[Patient] = field(default_factory=list)
 
     @property
     def hours(self) -> str:
@@ -108,10 +110,13 @@ def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCar
             card.in_room = patient
         elif booking.status in WAITING:
             card.waiting.append(patient)
+        elif booking.status in CANCELLED:
+            card.cancelled.append(patient)
         else:
             card.done.append(patient)
     for card in cards.values():
         card.done.sort(key=lambda patient: patient.sequence)
+        card.cancelled.sort(key=lambda patient: patient.sequence)
     return list(cards.values())
 
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking.clock import local_today, utcnow
 from booking.errors import Refused
 from booking.facilities import facility_by_code, services_of
-from booking.models import WAITING, Booking, ClinicSession, SessionStatus, display_number
+from booking.models import WAITING, Booking, BookingStatus, ClinicSession, Event, SessionStatus
+from console.calls import spoken_call
 from plumbing.db import database
 
 blueprint = Blueprint("display", __name__, template_folder="templates")
@@ -43,7 +44,12 @@ def _board(code: str) -> dict[str, Any]:
             _service_line(db, service.id, service.name_id, today)
             for service in services_of(db, facility)
         ]
-        return {"facility": facility.name, "code": facility.code, "services": services}
+        return {
+            "facility": facility.name,
+            "code": facility.code,
+            "timezone": facility.timezone,
+            "services": services,
+        }
 
 
 def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[str, Any]:
@@ -60,10 +66,19 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
         reason = every[-1].cancel_reason
         notice = f"Hari ini dibatalkan: {reason}" if reason else "Hari ini dibatalkan"
     serving: str | None = None
+    call: dict[str, Any] | None = None
     upcoming: list[str] = []
     for session in sessions:
-        if session.now_serving:
-            serving = display_number(session.service.prefix, session.now_serving)
+        # The number in the room, as the console shows it: a skipped patient is waiting again
+        # and a served one has left, though the session still remembers the last call.
+        in_room = db.scalars(
+            select(Booking).where(
+                Booking.session_id == session.id, Booking.status == BookingStatus.CALLED
+            )
+        ).first()
+        if in_room is not None:
+            serving = in_room.display
+            call = _call(db, in_room, session.service.prefix, name)
         upcoming += db.scalars(
             select(Booking.display)
             .where(Booking.session_id == session.id, Booking.status.in_(WAITING))
@@ -75,4 +90,16 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
         "now_serving": serving,
         "next": upcoming[:NEXT_SHOWN],
         "notice": notice,
+        "call": call,
     }
+
+
+def _call(db: Session, booking: Booking, prefix: str, service: str) -> dict[str, Any]:
+    """The latest call of the patient in the room: its event (a new one is said aloud once,
+    a repeated call is a new event) and the sentence the waiting room hears."""
+    key = db.scalar(
+        select(func.max(Event.id)).where(
+            Event.booking_id == booking.id, Event.kind.in_(("called", "recalled"))
+        )
+    )
+    return {"key": key, "text": spoken_call(prefix, booking.number, service)}

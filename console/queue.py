@@ -239,6 +239,16 @@ def skip(booking_id: int) -> ResponseReturnValue:
     return _booking_action(booking_id, "skip", act, messages.SKIPPED)
 
 
+@blueprint.post("/console/bookings/<int:booking_id>/recall")
+@roles_required(*RUNNERS)
+def recall(booking_id: int) -> ResponseReturnValue:
+    def act(db: Session, booking_id: int, key: str | None) -> Booking:
+        # Each press is heard once more in the waiting room: no request key to replay.
+        return engine.recall(db, booking_id, now=utcnow(), **_who())
+
+    return _booking_action(booking_id, "recall", act, messages.RECALLED)
+
+
 @blueprint.post("/console/bookings/<int:booking_id>/arrived")
 @roles_required(*RUNNERS)
 def arrived(booking_id: int) -> ResponseReturnValue:

@@ -33,13 +33,19 @@ def test_the_display_shows_who_is_served_and_who_is_next(
         "now_serving": None,
         "next": ["B-001", "B-002", "B-003", "B-004"],
         "notice": None,
+        "call": None,
     }
     assert gigi_after == {
         "service": "Poli Gigi",
         "now_serving": "B-001",
         "next": ["B-002", "B-003", "B-004", "B-005"],
         "notice": None,
+        "call": {
+            "key": gigi_after["call"]["key"],
+            "text": "Nomor antrean B satu, silakan ke Poli Gigi",
+        },
     }
+    assert isinstance(gigi_after["call"]["key"], int)
     assert page.status_code == 200
     assert b"Sekarang dilayani" in page.data and b"B-001" in page.data
 
@@ -64,6 +70,7 @@ def test_a_session_cancelled_for_the_day_is_announced_on_the_display(
         "now_serving": None,
         "next": [],
         "notice": "Hari ini dibatalkan: Dokter sakit",
+        "call": None,
     }
     umum = next(line for line in board["services"] if line["service"] == "Poli Umum")
     assert umum["notice"] is None  # the other services go on

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -189,3 +189,33 @@ def test_a_session_cancelled_between_look_up_and_counter_is_refused_as_cancelled
     with pytest.raises(Refused) as refused:
         take(demo, sid, "+6281200000900", now)
     assert refused.value.reason is Reason.SESSION_CANCELLED
+
+
+def test_two_sessions_of_one_service_on_one_day_racing_never_give_one_number_twice(
+    demo: Database, now: datetime
+) -> None:
+    morning = session_id(demo, day=today(now))
+    afternoon = session_id(demo, day=today(now), start=time(13))
+    for sid in (morning, afternoon):
+        set_capacity(demo, sid, 60)
+    first = take(demo, morning, phone(70_000), now)
+
+    results = race(100, lambda i: take(demo, (morning, afternoon)[i % 2], phone(i), now))
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    assert len(booked) == 100, [r for r in results if isinstance(r, Refused)]
+    numbers = sorted(b.number for b in [first, *booked])
+    assert numbers == list(range(1, 102))
+    assert len({b.display for b in [first, *booked]}) == 101
+    with demo.transaction() as s:
+        rows = s.execute(
+            select(Booking.session_id, Booking.number, Booking.display).where(
+                Booking.session_id.in_((morning, afternoon))
+            )
+        ).all()
+        assert sorted(number for _, number, _ in rows) == numbers
+        assert {display for _, _, display in rows} == {f"A-{n:03d}" for n in numbers}
+        for sid in (morning, afternoon):
+            session = s.get_one(ClinicSession, sid)
+            mine = [number for owner, number, _ in rows if owner == sid]
+            assert session.places_taken == len(mine) and session.last_number == max(mine)

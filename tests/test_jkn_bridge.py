@@ -477,9 +477,11 @@ def test_jampraktek_picks_the_session_and_without_it_the_first_with_room(bridge:
             b.person.bpjs_number: b.session.start_time for b in s.scalars(select(Booking)).all()
         }
     assert starts == {CARD: time(13), OTHER_CARD: time(8), "0001111111111": time(13)}
+    # One sequence for the poli's day, whichever session: no two patients hold A-001.
     assert afternoon["nomorantrean"] == "A-001"
-    assert morning["nomorantrean"] == "A-001"
-    assert inside["nomorantrean"] == "A-002"
+    assert morning["nomorantrean"] == "A-002"
+    assert inside["nomorantrean"] == "A-003"
+    assert [r["angkaantrean"] for r in (afternoon, morning, inside)] == [1, 2, 3]
 
 
 def test_one_phone_books_for_a_family_each_card_its_own_person(bridge: Bridge) -> None:

@@ -1,0 +1,164 @@
+"""Printed tickets and the kiosk (anjungan): a number on paper for a patient without a phone.
+
+The ticket page is sized for 58 mm and 80 mm thermal printers and printed with the browser's
+own print dialog. The kiosk runs in a browser at the entrance where a staff member of the
+facility has logged in once: one touch on a poli takes a walk-in number and prints its ticket.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking import availability, tickets
+from booking.clock import local_today, utcnow
+from booking.commands import TakeNumber
+from booking.errors import Reason, Refused
+from booking.facilities import services_of
+from booking.limits import LARGEST_ID
+from booking.models import Booking, Channel, Facility, Service
+from booking.queue import check_in
+from booking.taking import take_number
+from booking.words import service_words
+from console import messages
+from console.auth import require_facility, roles_required, staff
+from console.forms import ActionForm, new_request_key
+from console.queue import RUNNERS
+from plumbing.db import database
+
+blueprint = Blueprint("tickets", __name__, template_folder="templates")
+
+PAPERS = ("58", "80")  # thermal roll widths in mm
+KIOSK_NAME = "Pasien Anjungan"  # a walk-in without phone needs a name; the kiosk asks none
+
+
+@blueprint.get("/console/bookings/<int:booking_id>/ticket")
+@roles_required(*RUNNERS)
+def ticket(booking_id: int) -> ResponseReturnValue:
+    if booking_id > LARGEST_ID:
+        abort(404)
+    paper = request.args.get("paper", "58")
+    paper = paper if paper in PAPERS else "58"
+    with database(current_app).transaction() as db:
+        facility_id = db.scalar(
+            select(Service.facility_id)
+            .join(Booking, Booking.service_id == Service.id)
+            .where(Booking.id == booking_id)
+        )
+        if facility_id is None:
+            abort(404)
+        require_facility(facility_id)
+        shown = tickets.ticket(db, booking_id, utcnow())
+    return render_template(
+        "console/ticket.html",
+        ticket=shown,
+        paper=paper,
+        papers=PAPERS,
+        print_now=request.args.get("print") == "1",
+        back=url_for("tickets.kiosk", code=shown.facility_code)
+        if request.args.get("back") == "kiosk"
+        else None,
+    )
+
+
+@blueprint.get("/console/kiosk/<code>")
+@roles_required(*RUNNERS)
+def kiosk(code: str) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        place = _facility(db, code)
+        now = utcnow()
+        today = local_today(now, place.timezone)
+        polis = [
+            (
+                service,
+                sum(b.places_left for b in availability.bookable_sessions(db, service, today, now)),
+            )
+            for service in services_of(db, place)
+        ]
+        return render_template(
+            "console/kiosk.html", facility=place, polis=polis, new_request_key=new_request_key
+        )
+
+
+@blueprint.post("/console/kiosk/<code>/<service_code>")
+@roles_required(*RUNNERS)
+def kiosk_take(code: str, service_code: str) -> ResponseReturnValue:
+    """One touch: a walk-in number in the poli's first session open now, then its ticket."""
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    token = form.key()
+    key = f"kiosk:{staff().id}:{token}" if token else None
+
+    def take(db: Session) -> int:
+        place = _facility(db, code)
+        service = db.scalars(
+            select(Service).where(
+                Service.facility_id == place.id, Service.code == service_code[:16], Service.active
+            )
+        ).first()
+        if service is None:
+            abort(404)
+        now = utcnow()
+        today = local_today(now, place.timezone)
+        open_now = [
+            bookable
+            for bookable in availability.bookable_sessions(db, service, today, now)
+            if bookable.places_left > 0
+        ]
+        if not open_now:
+            raise Refused(Reason.NO_SESSION, service=service_words(service), day=today)
+        command = TakeNumber(
+            session_id=open_now[0].session.id,
+            phone=None,
+            channel=Channel.STAFF,
+            name=KIOSK_NAME,
+            request_key=key,
+            actor=f"kiosk:{staff().username}",
+        )
+        return take_number(db, command, now).id
+
+    try:
+        booking_id = database(current_app).run(take)
+    except Refused as refused:
+        flash(messages.refusal(refused), "error")
+        return redirect(url_for("tickets.kiosk", code=code), 303)
+    return redirect(url_for("tickets.ticket", booking_id=booking_id, print="1", back="kiosk"), 303)
+
+
+@blueprint.post("/console/facility/<code>/check-in")
+@roles_required(*RUNNERS)
+def check_in_by_code(code: str) -> ResponseReturnValue:
+    """The desk types or scans a ticket's code: that patient has arrived."""
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    typed = request.form.get("code", "")[:16]
+
+    def arrive(db: Session) -> str:
+        place = _facility(db, code)
+        now = utcnow()
+        booking = tickets.booking_by_code(db, place.id, local_today(now, place.timezone), typed)
+        check_in(db, booking.id, actor=staff().username, channel=Channel.STAFF.value, now=now)
+        return booking.display
+
+    try:
+        number = database(current_app).run(arrive)
+        flash(messages.bilingual(messages.CHECKED_IN, number=number), "success")
+    except Refused as refused:
+        unknown = refused.reason is Reason.BOOKING_UNKNOWN
+        flash(
+            messages.bilingual(messages.BOOKING_UNKNOWN) if unknown else messages.refusal(refused),
+            "error",
+        )
+    return redirect(url_for("queue.facility", code=code), 303)
+
+
+def _facility(db: Session, code: str) -> Facility:
+    place = db.scalars(select(Facility).where(Facility.code == code[:8])).first()
+    if place is None:
+        abort(404)
+    require_facility(place.id)
+    return place
