@@ -282,6 +282,9 @@ def cancel(db: Session, sender: Sender, command: Cancel, now: datetime) -> Reply
                 )
             )
         booking = bookings[0]
+        if command.in_words:
+            words = replies.booking_words(booking, language)
+            return Reply(replies.render(language, replies.CANCEL_THIS, **words))
     return Reply(cancel_one(db, sender, booking, now))
 
 

@@ -48,6 +48,7 @@ class Book:
 @dataclass(frozen=True)
 class Cancel:
     ticket: str | None
+    in_words: bool = False  # read from ordinary words ("ga jadi"), not the BATAL keyword
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def parse(text: str, services: Mapping[str, Sequence[str]] = DEFAULT_SERVICES) -
         start += 1
     kind = keyword(words[start])
     if kind is None and answers.meaning(original) == "cancel":
-        return Cancel(_ticket(words))  # "ga jadi antre gigi besok", "maaf saya batal datang"
+        return Cancel(_ticket(words), in_words=True)  # "ga jadi antre", "maaf saya batal datang"
     if kind is None:
         later = _keyword_after_a_day(found, start, vocabulary)
         if later is not None:  # "isukan antre kia", "untuk besok antre kia 1001"
@@ -242,7 +243,10 @@ def _command(kind: str, rest: list[Token], vocabulary: Vocabulary) -> Command:
     if kind == "book":
         return read_request(rest, vocabulary)
     if kind == "cancel":
-        return Cancel(_ticket([token.text for token in rest]))
+        ticket = _ticket([token.text for token in rest])
+        # "BATAL" alone cancels the only number; "batal datang besok", "batal yg gigi" name
+        # which one in words we do not match against the booking: ask instead.
+        return Cancel(ticket, in_words=ticket is None and bool(content))
     if kind == "status":
         return Status()
     if kind == "schedule":

@@ -54,6 +54,8 @@ ANY_DAY = N_("first free day")
 
 # --- cancel ----------------------------------------------------------------------------------
 CANCELLED = N_("Number {number}, {service}, {day} is cancelled. Thank you for telling us.")
+# A cancel read from ordinary words names no number: ask, the words may mean another booking.
+CANCEL_THIS = N_("Cancel {number}, {service}, {day}? Reply BATAL {number}")
 WHICH_TO_CANCEL = N_("You have {count} numbers: {tickets}. Which one? E.g. BATAL {example}")
 
 # --- status ----------------------------------------------------------------------------------

@@ -198,5 +198,5 @@ def test_every_question_word_before_a_command_is_a_question_and_after_one_is_not
 
 
 @pytest.mark.parametrize("word", sorted(lexicon.CANCEL_WORDS))
-def test_every_cancel_word_with_no_reminder_cancels(word: str) -> None:
-    assert parse(f"{word} yg besok") == Cancel(None)
+def test_every_cancel_word_with_no_reminder_is_read_as_a_cancel_that_asks_first(word: str) -> None:
+    assert parse(f"{word} yg besok") == Cancel(None, in_words=True)

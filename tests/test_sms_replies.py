@@ -229,6 +229,19 @@ def test_batal_without_a_ticket_cancels_the_only_booking(inbox: Inbox) -> None:
     assert [b.status for b in bookings(inbox)] == [BookingStatus.CANCELLED]
 
 
+@pytest.mark.parametrize("text", ["ga jadi antre gigi besok", "maaf saya batal datang"])
+def test_a_cancel_in_ordinary_words_asks_before_it_cancels_the_only_booking(
+    inbox: Inbox, text: str
+) -> None:
+    # The words may mean another booking than the one the phone holds ("gigi besok" here,
+    # while the number is Poli Umum today): a wrong cancel is worse than a question.
+    inbox.send("ANTRE UMUM 1001")
+    assert inbox.send(text) == "Batalkan A-001, Poli Umum, Sen 23/11? Balas BATAL A-001"
+    assert [b.status for b in bookings(inbox)] == [BookingStatus.BOOKED]
+    assert inbox.send("BATAL A-001") is not None
+    assert [b.status for b in bookings(inbox)] == [BookingStatus.CANCELLED]
+
+
 def test_batal_with_several_bookings_lists_them_and_asks_which(inbox: Inbox) -> None:
     inbox.send("ANTRE UMUM 1001")
     inbox.send("ANTRE GIGI 1001 UNTUK Budi Santoso")
@@ -424,7 +437,8 @@ def test_1_after_a_cancelled_session_books_the_next_open_session(inbox: Inbox) -
     [cancelled] = bookings(inbox)
     cancel_by_the_facility(inbox, cancelled, "dokter sakit")
     reply = inbox.send("1")
-    assert reply is not None and reply.startswith("Siti Aminah: A-001, Poli Umum, Sen 23/11")
+    # The afternoon continues the day's numbers: A-001 was the cancelled morning number.
+    assert reply is not None and reply.startswith("Siti Aminah: A-002, Poli Umum, Sen 23/11")
     old, new = bookings(inbox)
     assert old.status == BookingStatus.CANCELLED_BY_FACILITY
     with inbox.db.transaction() as s:
