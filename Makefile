@@ -27,7 +27,7 @@ imports: $(VENV)/.installed
 	$(BIN)/lint-imports
 
 # Which top-level package imports which (grimp: the graph import-linter checks).
-PACKAGES = antre api figures console ussd sms simulator plumbing gateways menus booking texts
+PACKAGES = antre api figures console ussd sms simulator plumbing bpjs gateways menus booking texts
 structure: $(VENV)/.installed
 	$(BIN)/python -c 'import grimp, sys; top = sys.argv[1:]; g = grimp.build_graph(*top); \
 	  deps = {p: set() for p in top}; \
