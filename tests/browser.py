@@ -44,6 +44,7 @@ from selenium.common.exceptions import (
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -250,11 +251,27 @@ def wait_for_text(driver: WebDriver, css: str, wanted: str, timeout: float = 0) 
     return str(wait_until(driver, shown, f"{wanted!r} in {css}", timeout))
 
 
+def _gone(element: WebElement) -> Callable[[WebDriver], bool]:
+    """Selenium's staleness_of, also when Chromium answers a page being replaced with "Node
+    with given id does not belong to the document" instead of a stale element."""
+    stale = staleness_of(element)
+
+    def gone(driver: WebDriver) -> bool:
+        try:
+            return bool(stale(driver))
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False  # mid-replacement: ask again a moment later
+            raise
+
+    return gone
+
+
 def press(driver: WebDriver, button_id: str) -> None:
     """Press a button that posts a form, and wait until the page that answers it is shown."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button_id).click()
-    wait_until(driver, staleness_of(old_page), f"the page after pressing {button_id}")
+    wait_until(driver, _gone(old_page), f"the page after pressing {button_id}")
     wait_until(
         driver,
         lambda d: d.execute_script("return document.readyState") == "complete",
