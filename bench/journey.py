@@ -30,7 +30,7 @@ from sqlalchemy import event
 
 from antre import create_app, database
 from bench.common import HEADER, Factory, ScratchDatabase, row, run
-from bench.ussd import check_one_dial, dial_factory, gunicorn, post, prepare
+from bench.ussd import check_one_dial, dial_factory, gunicorn, load_arguments, post, prepare
 from ussd.phone import Handset, through_app
 
 STEPS = ("dial", "take a number", "service", "time", "for me")
@@ -118,14 +118,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2)
+    load_arguments(parser)
     args = parser.parse_args()
     load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
     redis = Redis.from_url(args.redis_url)

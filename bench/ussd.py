@@ -255,8 +255,8 @@ def check_one_dial(url: str, prefix: str) -> dict[str, int]:
     return {**checks, "phones_booked_twice": twice or 0}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The servers and the load, alike for every USSD benchmark."""
     parser.add_argument(
         "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
@@ -265,6 +265,11 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    load_arguments(parser)
     parser.add_argument("--threads", type=int, default=1, help="per worker; 1: sync (README)")
     args = parser.parse_args()
     load = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
