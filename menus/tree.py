@@ -62,9 +62,27 @@ _SCREENS: tuple[Screen, ...] = (
         id="confirm",
         text=N_("{service}, {day} {hours}. Who is the number for?"),
         words="slot",
+        # Short labels: at the longest names a third option fits 160 characters only so.
         options=(
-            Option(N_("Yes, for me"), "booked", action="book"),
-            Option(N_("For someone else"), "name"),
+            Option(N_("For me"), "booked", action="book"),
+            Option(N_("Someone else"), "name"),
+            # The card is optional and off the path without one (five requests to a number).
+            Option(N_("Use BPJS"), "card"),
+        ),
+    ),
+    TextInput(
+        id="card",
+        text=N_("Type the BPJS card number (13 digits):"),
+        action="choose_card",
+        next="confirm_card",
+    ),
+    Confirm(
+        id="confirm_card",
+        text=N_("{service}, {day} {hours}\nBPJS card {card}. Who is it for?"),
+        words="slot_card",
+        options=(
+            Option(N_("For me"), "booked", action="book"),
+            Option(N_("Someone else"), "name"),
         ),
     ),
     TextInput(

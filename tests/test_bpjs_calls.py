@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,44 +20,12 @@ from booking.sessions import cancel_session
 from booking.taking import cancel_booking, take_number
 from plumbing.db import Database, database
 from tests import fake_bpjs
+from tests.bpjs_fixtures import CARD, delivered, statuses
 from tests.helpers import session_id, today
 
-CARD = "0001234567890"
+# The look-alike, the app configured for it and the mapped session `sid`.
+pytest_plugins = ("tests.bpjs_fixtures",)
 STAFF = {"actor": "staff:1", "channel": "staff"}
-
-
-@pytest.fixture
-def fake() -> Iterator[fake_bpjs.FakeBpjs]:
-    with fake_bpjs.running() as found:
-        yield found
-
-
-@pytest.fixture
-def bpjs_app(database_url: str, tmp_path, fake: fake_bpjs.FakeBpjs) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "REDIS_URL": None,
-            **fake_bpjs.settings(fake),
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    database(app).dispose()
-
-
-@pytest.fixture
-def sid(bpjs_app: Flask, now: datetime) -> int:
-    db = database(bpjs_app)
-    db.run(lambda s: seed(s, now))
-    found = session_id(db, day=today(now))
-    with db.transaction() as s:
-        session = s.get_one(ClinicSession, found)
-        session.bpjs_doctor_code, session.doctor_name = "123", "dr. Śri Wahyuni"
-        s.get_one(Service, session.service_id).bpjs_poli_code = "001"
-    return found
 
 
 def take(db: Database, sid: int, now: datetime, *, card: str | None = CARD, **more) -> Booking:
@@ -71,20 +38,6 @@ def take(db: Database, sid: int, now: datetime, *, card: str | None = CARD, **mo
         **more,
     )
     return db.run(lambda s: take_number(s, command, now))
-
-
-def delivered(app: Flask, fake: fake_bpjs.FakeBpjs, count: int) -> list[tuple[str, dict]]:
-    """The calls BPJS accepted, once `count` have come (the sender is a thread)."""
-    deadline = time.monotonic() + 10
-    while len(fake.calls) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # and no more after them
-    return list(fake.calls)
-
-
-def statuses(db: Database) -> list[tuple[str, str]]:
-    with db.transaction() as s:
-        return [(c.path, c.status) for c in s.scalars(select(BpjsCall).order_by(BpjsCall.id))]
 
 
 def test_a_number_taken_with_a_card_is_one_antrean_add_with_its_fields(

@@ -253,6 +253,7 @@ TEXT_HINTS = {
         Reason.FACILITY_CLOSED.message,
     ],
     "book_for": [hints.INVALID, Reason.NAME_INVALID.message],
+    "choose_card": [hints.CARD_INVALID],
 }
 
 
@@ -304,6 +305,7 @@ def every_screen(
         session_id=ids.session_id,
         booking_id=ids.booking_id,
         district=ids.district,
+        card="0001234567890",
     )
     empty = Context(
         phone=NOBODY,

@@ -20,6 +20,7 @@ from texts import translate
 from ussd import reads
 from ussd.context import Action, Again, Changed, Context, Go, Refuse, Result, Step, Turn
 from ussd.hints import (
+    CARD_INVALID,
     CHANGED,
     CODE_INVALID,
     FULL,
@@ -44,6 +45,7 @@ _CHANGED = {
 }
 
 CODE = re.compile(r"\d{3,8}")
+BPJS_CARD = re.compile(r"\d{13}")
 
 
 def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -65,6 +67,14 @@ def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
                 return Again(translate(ctx.language, FULL))
             return Go(replace(ctx, session_id=bookable.session.id))
     return Again(translate(ctx.language, SLOT_GONE))
+
+
+def choose_card(turn: Turn, ctx: Context, step: Step) -> Result:
+    """A BPJS card number for the booking; a wrong one is said and asked again."""
+    card = "".join(step.value.split())
+    if not BPJS_CARD.fullmatch(card):
+        return Again(translate(ctx.language, CARD_INVALID))
+    return Go(replace(ctx, card=card))
 
 
 def book(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -164,7 +174,12 @@ def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
     if ctx.session_id is None:
         return Again(translate(ctx.language, INVALID))
     command = TakeNumber(
-        ctx.session_id, ctx.phone, Channel.USSD, name=name, request_key=request_key(turn, step)
+        ctx.session_id,
+        ctx.phone,
+        Channel.USSD,
+        name=name,
+        bpjs_number=ctx.card,
+        request_key=request_key(turn, step),
     )
     try:
         # A savepoint: a refusal takes back whatever the engine wrote before it said no.
@@ -211,6 +226,7 @@ def _number(value: str) -> int | None:
 ACTIONS: dict[str, Action] = {
     "choose_service": choose_service,
     "choose_slot": choose_slot,
+    "choose_card": choose_card,
     "book": book,
     "book_for": book_for,
     "choose_booking": choose_booking,

@@ -28,6 +28,7 @@ class Context:
     session_id: int | None = None
     booking_id: int | None = None
     district: str | None = None
+    card: str | None = None  # the BPJS card number typed on the way to this screen
     notice: str = ""  # why the engine refused, already in the phone's language
 
 

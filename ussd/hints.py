@@ -9,6 +9,7 @@ FULL = N_("That time is full.")
 NO_MORE = N_("No more pages.")
 RESUMED = N_("Continuing from before.")
 CODE_INVALID = N_("A code is 3 to 8 digits.")
+CARD_INVALID = N_("A BPJS card number is 13 digits.")
 # What a caller picked or confirmed changed since their screen showed it.
 CHANGED = N_("That list changed, choose again.")
 SLOT_GONE = N_("That time is no longer open.")

@@ -33,6 +33,11 @@ def slot(turn: Turn, ctx: Context) -> dict[str, object]:
     }
 
 
+def slot_card(turn: Turn, ctx: Context) -> dict[str, object]:
+    """The slot, and the card typed for it by its last digits only: others see screens."""
+    return {**slot(turn, ctx), "card": "*" + (ctx.card or "")[-4:]}
+
+
 def booked(turn: Turn, ctx: Context) -> dict[str, object]:
     """The number just taken, where it stands and when to come."""
     return ticket(turn, ctx)
@@ -70,5 +75,6 @@ WORDS: dict[str, Words] = {
     "slot": slot,
     "booked": booked,
     "ticket": ticket,
+    "slot_card": slot_card,
     "notice": notice,
 }
