@@ -1,25 +1,21 @@
-"""What the BPJS tests share: the look-alike, an app configured for it, a mapped session."""
+"""The BPJS tests' fixtures (a pytest plugin: `pytest_plugins = ("tests.bpjs_fixtures",)`):
+the look-alike, an app configured for it, a session mapped to a BPJS poli and doctor."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from antre import create_app
 from antre.demo import seed
-from booking.models import BpjsCall, ClinicSession, Service
-from plumbing.db import Database, database
+from booking.models import ClinicSession, Service
+from plumbing.db import database
 from tests import fake_bpjs
 from tests.helpers import session_id, today
-
-CARD = "0001234567890"
 
 
 @pytest.fixture
@@ -55,24 +51,3 @@ def sid(bpjs_app: Flask, now: datetime) -> int:
         session.bpjs_doctor_code, session.doctor_name = "123", "dr. Śri Wahyuni"
         s.get_one(Service, session.service_id).bpjs_poli_code = "001"
     return found
-
-
-def delivered(app: Flask, fake: fake_bpjs.FakeBpjs, count: int) -> list[tuple[str, dict[str, Any]]]:
-    """The calls BPJS accepted, once `count` have come (the sender is a thread)."""
-    deadline = time.monotonic() + 10
-    while len(fake.calls) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # and no more after them
-    return list(fake.calls)
-
-
-def statuses(db: Database) -> list[tuple[str, str]]:
-    with db.transaction() as s:
-        return [(c.path, c.status) for c in s.scalars(select(BpjsCall).order_by(BpjsCall.id))]
-
-
-def wait_for(db: Database, wanted: list[tuple[str, str]]) -> None:
-    deadline = time.monotonic() + 10
-    while statuses(db) != wanted:
-        assert time.monotonic() < deadline, statuses(db)
-        time.sleep(0.05)

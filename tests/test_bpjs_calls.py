@@ -20,7 +20,7 @@ from booking.sessions import cancel_session
 from booking.taking import cancel_booking, take_number
 from plumbing.db import Database, database
 from tests import fake_bpjs
-from tests.bpjs_fixtures import CARD, delivered, statuses
+from tests.bpjs_helpers import CARD, delivered, statuses
 from tests.helpers import session_id, today
 
 # The look-alike, the app configured for it and the mapped session `sid`.

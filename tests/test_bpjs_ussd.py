@@ -12,7 +12,7 @@ from sqlalchemy import select
 from booking.models import Booking, Facility, Phone
 from plumbing.db import Database, database
 from tests import fake_bpjs
-from tests.bpjs_fixtures import CARD, delivered, statuses
+from tests.bpjs_helpers import CARD, delivered, statuses
 from tests.helpers import today
 from ussd.phone import Handset, through_app
 
