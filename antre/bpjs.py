@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from booking.clock import utcnow
 from bpjs import calls
 from bpjs.client import Client
-from bpjs.settings import credentials, retry_intervals
+from bpjs.settings import claim_seconds, credentials, retry_intervals
 from plumbing import jobs as machinery
 from plumbing.db import HasSettings, after_commit, database
 
@@ -105,9 +107,19 @@ def send_or_raise(app: HasSettings, booking_id: int) -> str:
 
 
 def sweep(app: HasSettings) -> int:
-    """Hand over the bookings whose calls still wait; their number."""
+    """Hand over the bookings whose calls still wait; their number.
+
+    First, calls a stopped sender left "sending" (a worker killed mid-call) go back to
+    pending: otherwise they would hold back every later call of their booking for good.
+    """
     if client(app) is None:
         return 0
+    held = timedelta(seconds=claim_seconds(app.config))
+    freed = database(app).run(lambda db: calls.free_stale(db, utcnow(), held))
+    if freed:
+        log.warning(
+            "sweep: BPJS calls of %d bookings were left sending by a stopped sender", len(freed)
+        )
     ids = database(app).run(calls.waiting_bookings)
     if ids:
         log.info("sweep: handing %d bookings' BPJS calls over again", len(ids))

@@ -402,3 +402,6 @@ class BpjsCall(Base):
     message: Mapped[str | None] = mapped_column(String(200))  # BPJS's words, or why not sent
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the sender now holding it (status "sending") claimed it; the sweep frees a claim
+    # older than any live sender can take (bpjs.calls.free_stale).
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -20,17 +20,20 @@ overtakes it; a refusal (code ≠ 200) is final and keeps BPJS's message.
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import utcnow
 from booking.models import Booking, BpjsCall, ClinicSession, Event, Service
 from booking.records import NEW_BOOKING_IDS
 from bpjs.client import Client, Unreachable
+
+log = logging.getLogger(__name__)
 
 # session.info key: the bookings whose calls this transaction wrote, to send once it commits.
 NEW_CALL_BOOKINGS = "new_bpjs_call_bookings"
@@ -39,6 +42,7 @@ HADIR, TIDAK_HADIR = 1, 2
 PENDING, SENDING, SENT, REFUSED = "pending", "sending", "sent", "refused"
 BRIDGE_ACTOR = "jkn:"  # api.jkn's actors: the bookings Mobile JKN itself made
 KETERANGAN = "Peserta harap datang 30 menit sebelum jam praktek"
+STALE_MESSAGE = "Pengirim berhenti; dikirim lagi / The sender stopped; sent again"
 _BY_PATIENT = "Dibatalkan oleh pasien"
 _BY_FACILITY = "Dibatalkan oleh faskes"
 _PANGGIL = {"checked_in": HADIR, "served": HADIR, "no_show": TIDAK_HADIR}
@@ -195,12 +199,14 @@ def send_booking(sessions: sessionmaker[Session], client: Client, booking_id: in
             if call.status == SENDING:
                 return Report(Outcome.BUSY, sent, refused)
             call_id, path, body = call.id, call.path, dict(call.body)
+            claim = call.attempts + 1  # this sender's claim: its finish names it
             # The claim is a compare-and-set, so two senders cannot both have a call even
             # where FOR UPDATE means nothing (SQLite).
+            now = utcnow()
             claimed = db.execute(
                 update(BpjsCall)
                 .where(BpjsCall.id == call_id, BpjsCall.status == PENDING)
-                .values(status=SENDING, attempts=BpjsCall.attempts + 1, updated_at=utcnow())
+                .values(status=SENDING, attempts=claim, updated_at=now, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -208,23 +214,64 @@ def send_booking(sessions: sessionmaker[Session], client: Client, booking_id: in
         try:
             answer = client.call("POST", path, body)
         except Unreachable as error:
-            _finish(sessions, call_id, PENDING, None, str(error))
+            finish(sessions, call_id, claim, PENDING, None, str(error))
             return Report(Outcome.RETRY, sent, refused, str(error))
         if answer.ok:
             sent += 1
-            _finish(sessions, call_id, SENT, answer.code, answer.message)
+            finish(sessions, call_id, claim, SENT, answer.code, answer.message)
         else:
             refused += 1
-            _finish(sessions, call_id, REFUSED, answer.code, answer.message)
+            finish(sessions, call_id, claim, REFUSED, answer.code, answer.message)
 
 
-def _finish(
-    sessions: sessionmaker[Session], call_id: int, status: str, code: int | None, message: str
+def finish(
+    sessions: sessionmaker[Session],
+    call_id: int,
+    claim: int,
+    status: str,
+    code: int | None,
+    message: str,
 ) -> None:
+    """Record the outcome, if the claim is still this sender's (the sweep may have freed it)."""
     with sessions.begin() as db:
-        call = db.get_one(BpjsCall, call_id)
-        call.status, call.code, call.message = status, code, message[:200]
-        call.updated_at = utcnow()
+        finished = db.execute(
+            update(BpjsCall)
+            .where(BpjsCall.id == call_id, BpjsCall.status == SENDING, BpjsCall.attempts == claim)
+            .values(status=status, code=code, message=message[:200], updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if finished.rowcount != 1:  # type: ignore[attr-defined]
+            log.warning("BPJS call %s: outcome %s came after its claim was freed", call_id, status)
+
+
+def free_stale(db: Session, now: datetime, older_than: timedelta) -> list[int]:
+    """Calls left "sending" by a sender that died, back to pending; their bookings.
+
+    `older_than` is longer than any live sender holds a claim (the client's whole-call
+    deadline and a margin), so a claim freed here belongs to no one: a live sender's call has
+    ended by then, and its finish names its claim, so a late one changes nothing.
+    """
+    stale = (
+        select(BpjsCall.id, BpjsCall.booking_id)
+        .where(BpjsCall.status == SENDING)
+        .where(func.coalesce(BpjsCall.claimed_at, BpjsCall.updated_at) < now - older_than)
+    )
+    found = db.execute(stale).all()
+    if not found:
+        return []
+    db.execute(
+        update(BpjsCall)
+        .where(BpjsCall.id.in_([call_id for call_id, _ in found]), BpjsCall.status == SENDING)
+        .values(status=PENDING, message=STALE_MESSAGE, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted({booking_id for _, booking_id in found})
+
+
+def is_stale(call: BpjsCall, now: datetime, older_than: timedelta) -> bool:
+    """A call some sender claimed longer ago than a live one holds a claim (for the BPJS page)."""
+    claimed = call.claimed_at or call.updated_at
+    return call.status == SENDING and claimed < now - older_than
 
 
 def waiting_bookings(db: Session) -> list[int]:
@@ -235,10 +282,50 @@ def waiting_bookings(db: Session) -> list[int]:
 
 
 def retry(db: Session, call_id: int) -> int | None:
-    """Put a refused call back to pending (an admin fixed the cause); its booking's id."""
+    """Put a refused call back to pending (an admin fixed the cause); its booking's id.
+
+    The booking is handed over to the sender once the transaction commits.
+    """
     call = db.get(BpjsCall, call_id)
     if call is None or call.status != REFUSED:
         return None
     call.status, call.updated_at = PENDING, utcnow()
     db.info.setdefault(NEW_CALL_BOOKINGS, set()).add(call.booking_id)
     return call.booking_id
+
+
+def facility_of_call(db: Session, call_id: int) -> int | None:
+    """The facility whose booking made this call (who may see and retry it)."""
+    return db.scalar(
+        select(Service.facility_id)
+        .join(Booking, Booking.service_id == Service.id)
+        .join(BpjsCall, BpjsCall.booking_id == Booking.id)
+        .where(BpjsCall.id == call_id)
+    )
+
+
+def of_facility(db: Session, facility_id: int, limit: int = 200) -> list[tuple[BpjsCall, Booking]]:
+    """A facility's calls for staff: those still to go or refused first, then the newest."""
+    unsettled = case((BpjsCall.status.in_((PENDING, SENDING, REFUSED)), 0), else_=1)
+    rows = db.execute(
+        select(BpjsCall, Booking)
+        .join(Booking, BpjsCall.booking_id == Booking.id)
+        .join(Service, Booking.service_id == Service.id)
+        .where(Service.facility_id == facility_id)
+        .order_by(unsettled, BpjsCall.id.desc())
+        .limit(limit)
+    )
+    return [(call, booking) for call, booking in rows]
+
+
+def refused_bookings(db: Session, booking_ids: list[int]) -> set[int]:
+    """Which of these bookings have a call BPJS refused (the queue page's badge)."""
+    if not booking_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(BpjsCall.booking_id).where(
+                BpjsCall.booking_id.in_(booking_ids), BpjsCall.status == REFUSED
+            )
+        )
+    )

@@ -10,6 +10,7 @@ value or a body (they hold the secret's signature and card numbers).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -19,7 +20,7 @@ from typing import Any
 import requests
 
 from bpjs import crypto
-from bpjs.settings import Credentials
+from bpjs.settings import Credentials, whole_call_seconds
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,20 @@ def masked(text: str) -> str:
 
 class Unreachable(Exception):
     """BPJS gave no answer that it meant: try again later."""
+
+
+def _read_by(reply: requests.Response, deadline: float) -> bytes:
+    """Read the whole answer before the deadline: an answer that trickles in byte by byte
+    never trips the per-read timeout, and a sender's claim on a call must end in bounded time."""
+    chunks = []
+    try:
+        for chunk in reply.iter_content(8192):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise requests.Timeout("the answer took longer than the whole-call deadline")
+    finally:
+        reply.close()
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class Client:
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
         timestamp = str(int(time.time()))
         url = self.credentials.url + path.lstrip("/")
+        deadline = time.monotonic() + whole_call_seconds(self.credentials.timeout)
         try:
             reply = self.http.request(
                 method,
@@ -73,22 +89,24 @@ class Client:
                 headers=self.headers(timestamp),
                 json=body,
                 timeout=self.credentials.timeout,
+                stream=True,
             )
+            raw = _read_by(reply, deadline)
         except requests.RequestException as error:
             log.warning("BPJS %s %s: no answer (%s)", method, path, type(error).__name__)
             raise Unreachable(f"no answer ({type(error).__name__})") from error
-        answer = self._answer(reply, timestamp)
+        answer = self._answer(reply.status_code, raw, timestamp)
         log.info("BPJS %s %s: %s %s", method, path, answer.code, masked(answer.message[:80]))
         return answer
 
-    def _answer(self, reply: requests.Response, timestamp: str) -> Answer:
+    def _answer(self, status: int, raw: bytes, timestamp: str) -> Answer:
         try:
-            data = reply.json()
+            data = json.loads(raw)
             metadata = data.get("metadata") or data.get("metaData")
             code, message = int(metadata["code"]), str(metadata.get("message", ""))
         except (ValueError, TypeError, KeyError, AttributeError) as error:
-            log.warning("BPJS answered HTTP %s without its metadata", reply.status_code)
-            raise Unreachable(f"HTTP {reply.status_code} without BPJS's metadata") from error
+            log.warning("BPJS answered HTTP %s without its metadata", status)
+            raise Unreachable(f"HTTP {status} without BPJS's metadata") from error
         response = data.get("response")
         if isinstance(response, str) and response:
             c = self.credentials

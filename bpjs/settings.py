@@ -47,6 +47,23 @@ def credentials(settings: Mapping[str, Any]) -> Credentials | None:
     )
 
 
+# What a sender does besides the HTTP exchange while it holds a claim (two short commits).
+CLAIM_MARGIN_SECONDS = 60
+
+
+def whole_call_seconds(timeout: float) -> float:
+    """The longest one call may take: the timeout bounds each wait (connecting, each read),
+    so the client also bounds the whole (bpjs.client)."""
+    return 2 * timeout
+
+
+def claim_seconds(settings: Mapping[str, Any]) -> float:
+    """How long a live sender may hold a call ("sending"); a claim older than this is a dead
+    sender's, and the sweep frees it."""
+    timeout = float(settings.get("BPJS_TIMEOUT_SECONDS") or DEFAULTS["BPJS_TIMEOUT_SECONDS"])
+    return whole_call_seconds(timeout) + CLAIM_MARGIN_SECONDS
+
+
 def retry_intervals(settings: Mapping[str, Any]) -> tuple[int, ...]:
     raw = settings.get("BPJS_RETRY_INTERVALS") or DEFAULTS["BPJS_RETRY_INTERVALS"]
     if isinstance(raw, str):

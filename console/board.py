@@ -157,3 +157,17 @@ def _card(session: ClinicSession, service: Service) -> SessionCard:
         if session.now_serving
         else None,
     )
+
+
+def booking_ids(cards: list[SessionCard]) -> list[int]:
+    """Every booking the cards show."""
+    return [
+        patient.booking_id
+        for card in cards
+        for patient in (
+            *([card.in_room] if card.in_room else []),
+            *card.waiting,
+            *card.done,
+            *card.cancelled,
+        )
+    ]

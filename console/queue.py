@@ -47,6 +47,7 @@ from booking.models import (
     SessionStatus,
 )
 from booking.taking import take_number
+from bpjs import calls
 from console import board, messages
 from console.auth import may_administer, require_facility, roles_required, staff
 from console.forms import (
@@ -131,6 +132,7 @@ def _page(
         day = next((d for d in days if d.isoformat() == day_asked), days[0])
         cards = board.session_cards(db, place, day)
         ticket = _ticket(db, place, request.args.get("ticket"))
+        bpjs_refused = calls.refused_bookings(db, board.booking_ids(cards))
     return (
         render_template(
             "console/today.html",
@@ -140,6 +142,7 @@ def _page(
             today=days[0],
             cards=cards,
             ticket=ticket,
+            bpjs_refused=bpjs_refused,
             problem=problem,
             kept=kept,
             may_administer=may_administer(staff(), place.id),

@@ -1,0 +1,27 @@
+"""bpjs calls: when a sender claimed a call, so that the sweep can free one a dead worker held
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0017'
+down_revision: str | None = '0016'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('bpjs_calls', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('bpjs_calls', schema=None) as batch_op:
+        batch_op.drop_column('claimed_at')
