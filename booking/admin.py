@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking import limits, records
 from booking import validation as check
-from booking.models import Channel, Facility, Service
+from booking.models import Channel, ClinicSession, Facility, Service
 from booking.validation import Invalid
 
 STAFF = Channel.STAFF.value
@@ -247,6 +247,30 @@ def update_service(
             detail={"facility": facility.code, "service": service.id, "changes": changes},
         )
     return service
+
+
+def set_bpjs_doctor(
+    db: Session, session_id: int, code: str | None, *, actor: str, now: datetime
+) -> ClinicSession:
+    """The BPJS doctor of one session (antrean/add sends it as kodedokter)."""
+    session = db.get(ClinicSession, session_id)
+    if session is None:
+        raise Invalid("session", "Sesi tidak ditemukan. / No such session.")
+    wanted = check.bpjs_doctor_code(code)
+    if session.bpjs_doctor_code != wanted:
+        records.event(
+            db,
+            "session_changed",
+            actor=actor,
+            channel=STAFF,
+            now=now,
+            detail={
+                "session": session.id,
+                "changes": {"bpjs_doctor_code": [session.bpjs_doctor_code, wanted]},
+            },
+        )
+        session.bpjs_doctor_code = wanted
+    return session
 
 
 def _no_clash(db: Session, facility: Facility, wanted: ServiceFields, own_id: int | None) -> None:

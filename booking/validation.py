@@ -132,6 +132,20 @@ def prefix(text: str | None) -> str:
     return value
 
 
+def bpjs_doctor_code(text: str | None) -> str | None:
+    """Optional: BPJS's kodedokter for a session's doctor (BPJS's reference gives numbers)."""
+    code = tidy(text).upper()
+    if not code:
+        return None
+    if not (code.isascii() and _SERVICE_CODE.fullmatch(code) and len(code) <= 16):
+        raise Invalid(
+            "bpjs_doctor_code",
+            "Kode dokter BPJS: huruf dan angka, paling banyak 16. / "
+            "BPJS doctor code: letters and digits, at most 16.",
+        )
+    return code
+
+
 def bpjs_poli_code(text: str | None) -> str | None:
     """Optional: the poli code the facility's BPJS system uses for this service."""
     code = tidy(text).upper()

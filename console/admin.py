@@ -17,9 +17,17 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from booking import admin, facility_numbers, limits
-from booking.clock import utcnow
-from booking.models import Facility, FacilityNumber, Holiday, ScheduleTemplate, Service
+from booking.clock import local_today, utcnow
+from booking.models import (
+    ClinicSession,
+    Facility,
+    FacilityNumber,
+    Holiday,
+    ScheduleTemplate,
+    Service,
+)
 from booking.validation import Invalid
+from console import bpjs_reference
 from console.admin_forms import INDONESIAN_ZONES, FacilityForm, NumberForm, RulesForm, ServiceForm
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
@@ -67,7 +75,7 @@ def _facility_of(db: Session, row: object) -> int:
         return row.id
     if isinstance(row, Service | Holiday | FacilityNumber):
         return row.facility_id
-    if isinstance(row, ScheduleTemplate):
+    if isinstance(row, ScheduleTemplate | ClinicSession):
         return db.get_one(Service, row.service_id).facility_id
     raise TypeError(f"no facility for {type(row).__name__}")
 
@@ -309,11 +317,15 @@ def _service_fields(form: ServiceForm) -> admin.ServiceFields:
 def _service_form(
     form: ServiceForm, facility: Facility, service: Service | None
 ) -> ResponseReturnValue:
+    today = local_today(utcnow(), facility.timezone)
     page = render_template(
         "console/admin_service_form.html",
         form=form,
         facility=facility,
         service=service,
         max_name=limits.MAX_SERVICE_NAME,
+        bpjs_configured=bpjs_reference.configured(),
+        bpjs_poli=bpjs_reference.poli(today),
+        bpjs_problem=bpjs_reference.problem(),
     )
     return page, status(form)

@@ -7,13 +7,17 @@ and one more button cancels them through the engine so that every patient gets t
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from booking import timetable
+from booking import admin, timetable
 from booking.clock import local_today, utcnow
-from booking.models import Facility, Holiday, ScheduleTemplate, Service
+from booking.models import ClinicSession, Facility, Holiday, ScheduleTemplate, Service
+from booking.validation import Invalid
+from console import bpjs_reference
 from console.admin import ADMINS, actor, owned, save, status
 from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
 from console.auth import roles_required
@@ -44,17 +48,50 @@ def service(service_id: int) -> ResponseReturnValue:
             flash(SAVED_TEMPLATE)
             return redirect(url_for("schedule.service", service_id=service_id))
     with database(current_app).transaction() as db:
+        sessions = timetable.upcoming_sessions(db, service_id, utcnow())
         page = render_template(
             "console/admin_schedule.html",
             service=found,
             facility=db.get_one(Facility, found.facility_id),
             templates=timetable.templates_of(db, service_id),
-            sessions=timetable.upcoming_sessions(db, service_id, utcnow()),
+            sessions=sessions,
             form=form,
             day_names=DAY_NAMES,
             days=timetable.GENERATE_DAYS,
+            bpjs_configured=bpjs_reference.configured(),
+            bpjs_doctors=_bpjs_doctors(found, sessions),
+            bpjs_problem=bpjs_reference.problem(),
         )
     return page, status(form)
+
+
+def _bpjs_doctors(
+    service: Service, sessions: list[ClinicSession]
+) -> dict[date, list[bpjs_reference.Choice]]:
+    """BPJS's doctors of the service's poli, for each day a session is on."""
+    if not service.bpjs_poli_code:
+        return {}
+    days = sorted({session.day for session in sessions})
+    return {day: bpjs_reference.doctors(service.bpjs_poli_code, day) for day in days}
+
+
+@blueprint.post("/console/admin/sessions/<int:session_id>/bpjs-doctor")
+@roles_required(*ADMINS)
+def bpjs_doctor(session_id: int) -> ResponseReturnValue:
+    with database(current_app).transaction() as db:
+        service_id = owned(db, ClinicSession, session_id).service_id
+    form = ActionForm()
+    if form.validate_on_submit():
+        code = request.form.get("bpjs_doctor_code", "")
+        try:
+            database(current_app).run(
+                lambda db: admin.set_bpjs_doctor(db, session_id, code, actor=actor(), now=utcnow())
+            )
+        except Invalid as refused:
+            flash(refused.message, "error")
+        else:
+            flash("Kode dokter BPJS disimpan. / BPJS doctor code saved.")
+    return redirect(url_for("schedule.service", service_id=service_id))
 
 
 @blueprint.route("/console/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ class FakeBpjs:
     down: bool = False
     hang_seconds: float = 0.0
     bad_signatures: int = 0
+    requests: list[str] = field(default_factory=list)  # every path asked, answered or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def paths(self) -> list[str]:
@@ -68,6 +69,8 @@ def _handler(fake: FakeBpjs) -> type[BaseHTTPRequestHandler]:
             self._send(status, json.dumps(body).encode())
 
         def _serve(self, body: dict[str, Any] | None) -> None:
+            with fake.lock:
+                fake.requests.append(self.path.strip("/"))
             if fake.hang_seconds:
                 time.sleep(fake.hang_seconds)
             if fake.down:
