@@ -93,7 +93,9 @@ def add_body(
         "nohp": "0" + phone[3:] if phone.startswith("+62") else phone,
         "kodepoli": service.bpjs_poli_code,
         "namapoli": service.name_id,
-        "norm": "",  # Antre keeps no medical record numbers
+        # Antre keeps no medical record numbers: SIMRS systems send their own (SIMRS-Khanza its
+        # no_rkm_medis), and leave it empty for a patient who has none yet, as here.
+        "norm": "",
         "tanggalperiksa": session.day.isoformat(),
         "kodedokter": _doctor_code(session.bpjs_doctor_code),
         "namadokter": session.doctor_name or "",
