@@ -93,8 +93,8 @@ def add_body(
         "nohp": "0" + phone[3:] if phone.startswith("+62") else phone,
         "kodepoli": service.bpjs_poli_code,
         "namapoli": service.name_id,
-        # Antre keeps no medical record numbers: SIMRS systems send their own (SIMRS-Khanza its
-        # no_rkm_medis), and leave it empty for a patient who has none yet, as here.
+        # Antre keeps no medical record numbers: a SIMRS sends its own (the SIMRS-Khanza antrean
+        # form seen sends the registration's record number); Antre has none to send.
         "norm": "",
         "tanggalperiksa": session.day.isoformat(),
         "kodedokter": _doctor_code(session.bpjs_doctor_code),
