@@ -400,26 +400,83 @@ def _for_someone(
     found: Sequence[Token], index: int, vocabulary: Vocabulary, reading: _Reading
 ) -> int:
     """UNTUK <name>: the name runs until a day, a code, a command or a closing politeness;
-    before a day ("untuk besok", "buat bsk") it is no name at all. The index after the name."""
+    before a day ("untuk besok", "buat bsk") it is no name at all. A relation ("anak saya",
+    "ibu", "cucu saya yang kecil") is no name either: the name is what follows it, if anything
+    ("buat ibu saya Maemunah"). The index after the name."""
     words = [token.text for token in found]
-    if index < len(words) and _names_a_day(words, index, vocabulary):
-        return index
-    end = index
+    if index < len(words) and (
+        _names_a_day(words, index, vocabulary) or _names_a_service(words, index, vocabulary)
+    ):
+        return index  # "untuk besok", "untuk gigi": what it is for, not whom
+    begin = _past_relation(words, index)
+    related = begin > index
+    end = begin
     while end < len(words):
         word = words[end]
         if (
             _names_a_day(words, end, vocabulary)
             or _FACILITY_CODE.match(word)
             or word in lexicon.AFTER_NAME
+            or word in lexicon.AGE_WORDS
+            or _relation_at(words, end)
             or KEYWORDS.get(word) in _SECOND_COMMAND
             or word in lexicon.FOR_WORDS
+            # after a relation, politeness is not the start of a name ("anak saya ya")
+            or (related and (word in FILLER or word in lexicon.RELATION_WORDS))
         ):
             break
         end += 1
-    name = _name([token.raw for token in found[index:end]])
+    name = _name([token.raw for token in found[begin:end]])
     if name is not None and reading.name is None:
         reading.name = name
-    return end
+    return _past_age(words, _past_relation(words, end))
+
+
+def _relation_at(words: list[str], index: int) -> int:
+    """How many words a relation at `index` takes ("dedek bayi": 2), 0 for none."""
+    if " ".join(words[index : index + 2]) in lexicon.RELATIONS and index + 1 < len(words):
+        return 2
+    return 1 if words[index] in lexicon.RELATIONS else 0
+
+
+def _past_relation(words: list[str], index: int) -> int:
+    """The index after a relation and the words around it ("anak saya yg kecil namanya")."""
+    if index >= len(words) or not (
+        words[index] in lexicon.RELATION_WORDS or _relation_at(words, index)
+    ):
+        return index
+    end = index
+    seen = False
+    while end < len(words):
+        size = _relation_at(words, end)
+        if size:
+            seen, end = True, end + size
+        elif words[end] in lexicon.RELATION_WORDS or (seen and words[end] in FILLER):
+            end += 1
+        else:
+            break
+    return end if seen else index
+
+
+def _past_age(words: list[str], index: int) -> int:
+    """The index after an age ("umur 9 bln", "usia 2 thn"): it is about the patient, no slot."""
+    if index >= len(words) or words[index] not in lexicon.AGE_WORDS:
+        return index
+    index += 1
+    if index < len(words) and words[index].isdigit() and len(words[index]) <= 3:
+        index += 1
+        if index < len(words) and words[index] in lexicon.AGE_UNITS:
+            index += 1
+    return index
+
+
+def _names_a_service(words: list[str], index: int, vocabulary: Vocabulary) -> bool:
+    """A service named after UNTUK ("untuk gigi", "buat ibu hamil"); a relation alone that is
+    also a service word ("mother") is the relation."""
+    size, sense = _phrase(words, index, vocabulary)
+    if sense is None or sense.kind != "service" or words[index] not in vocabulary.exact:
+        return False
+    return size > 1 or _relation_at(words, index) == 0
 
 
 def _names_a_day(words: list[str], index: int, vocabulary: Vocabulary) -> bool:
