@@ -165,7 +165,7 @@ RELATIONS = frozenset(
 RELATION_WORDS = frozenset(
     {
         "saya", "sy", "aku", "ku", "aq", "gue", "gw", "kami", "abdi", "kula", "kulo", "isun",
-        "nyong", "my", "our", "sendiri", "yang", "yg", "kecil", "besar", "gede", "pertama",
+        "nyong", "pun", "my", "our", "sendiri", "yang", "yg", "kecil", "besar", "gede", "pertama",
         "kedua", "ketiga", "bungsu", "sulung", "perempuan", "laki", "cewek", "cowok",
         "namanya", "nama", "nm", "bernama", "atas", "an", "a", "n", "si", "named", "name", "dan",
         "sama",

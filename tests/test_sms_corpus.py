@@ -41,7 +41,7 @@ REMINDED_TICKET = "A-012"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # What this parser reaches today, per class: a regression below it fails the test.
 FLOORS: dict[str, int] = {
-    "cancel-words": 24, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 26,
+    "cancel-words": 24, "code-only-answers": 26, "day-names-dates": 28, "day-regional": 27,
     "day-slang-typo": 27, "day-standard": 25, "day-unknown": 26, "digit-answers": 24,
     "glued-decorated": 34, "noise": 25, "relation-names": 23, "reminder-answers": 28,
     "untuk-buat": 27,
