@@ -7,9 +7,9 @@ cancellation, the question now waiting, the reply sent. tests/test_sms_corpus_en
 judges those against the corpus.
 
 Run on its own, it counts what the figures page would show as "SMS not understood" after the
-whole corpus; it only needs the app's public parts, so it also runs against an older checkout:
-
-    PYTHONPATH=/path/to/checkout python bench/sms_corpus.py
+whole corpus: `python -m bench.sms_corpus`. It needs only the app's public parts, so a copy of
+it outside any checkout (bench/sms.py would hide the `sms` package) also runs against an older
+one: `PYTHONPATH=/path/to/checkout python /tmp/sms_corpus.py --corpus tests/sms_corpus.yaml`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ import yaml
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from booking.clock import local_today
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "sms_corpus.yaml"
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # Monday 07:30 in Serang
@@ -94,6 +97,7 @@ class Context:
         self.days_ahead = 1 if name == "after_ask_day" else WIDE_WINDOW
         with time_machine.travel(BEFORE, tick=False):
             self._build()
+        self.baseline = self.not_understood()  # the context's own SMS, before any case
         self._dispose()
         self.app = create_app(
             {
@@ -149,13 +153,26 @@ class Context:
 
     def send(self, text: str) -> Outcome:
         """`text` from the phone on a fresh copy of this context, at NOW; what it did."""
-        self._dispose()
-        shutil.copyfile(self.template, self.work)
-        with time_machine.travel(NOW, tick=False):
-            gateway_id = self._post(text)
+        gateway_id = self.post(text)
         from antre import database
 
         return database(self.app).run(lambda s: _outcome(s, gateway_id))
+
+    def post(self, text: str) -> str:
+        """Only send `text` on a fresh copy (what the count needs, in any checkout)."""
+        self._dispose()
+        shutil.copyfile(self.template, self.work)
+        with time_machine.travel(NOW, tick=False):
+            return self._post(text)
+
+    def not_understood(self) -> int:
+        """The figures page's "not understood" count for today, every facility, as it stands."""
+        from antre import database
+        from figures.queries import Scope, compute
+
+        today = local_today(NOW, "Asia/Jakarta")
+        figures = database(self.app).run(lambda s: compute(s, Scope(today, today)))
+        return int(figures.table("sms_inbound").value("not understood") or 0)
 
     def close(self) -> None:
         from antre import jobs
@@ -284,6 +301,7 @@ def _outcome(db: Session, gateway_id: str) -> Outcome:
             date=booking.day,
             facility=booking.session.service.facility.code,
             name=booking.person.name or None,
+            card=booking.person.bpjs_number or None,
             count=len(new),
         )
     if held is not None and held.status != BookingStatus.BOOKED:
@@ -303,6 +321,8 @@ def _outcome(db: Session, gateway_id: str) -> Outcome:
     kind = inbound.command
     if _outside_window(db, reply):
         return done.outcome("refused", outside_window=True)
+    if _card_invalid(reply):
+        return done.outcome("card_invalid")
     if kind == "cancel":
         asked = held is not None and reply is not None and held.display in reply
         return done.outcome("cancel", ticket=held.display if asked else None, asked=True)
@@ -366,6 +386,16 @@ def _outside_window(db: Session, reply: str | None) -> bool:
     return reply == replies.refusal("id", outside_window(facility, NOW))
 
 
+def _card_invalid(reply: str | None) -> bool:
+    """Whether the reply is the refusal of a card number that is not 13 digits."""
+    from sms import replies
+
+    template = getattr(replies, "CARD_INVALID", None)  # older checkouts read no card
+    if template is None or reply is None:
+        return False
+    return any(reply == replies.render("id", template, count=n) for n in range(40))
+
+
 def date_of(label: str, today: date) -> date | None:
     """The date a corpus day label means, seen from `today` ("none": the first bookable day)."""
     if label in ("today", "none"):
@@ -411,12 +441,22 @@ def run(corpus: list[dict[str, Any]], folder: Path) -> list[tuple[dict[str, Any]
         ]
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        results = run(cases(), Path(folder))
-    not_understood = sum(not outcome.understood for _case, outcome in results)
-    print(f"{len(results)} SMS sent; not understood (the figures' count): {not_understood}")
+def main(argv: list[str]) -> None:
+    """Each corpus SMS on its context's fresh copy; the figures page's "SMS not understood"
+    for the day, summed over the messages (the context's own set-up SMS not counted)."""
+    counted = Counter[str]()
+    with tempfile.TemporaryDirectory() as folder, contexts(Path(folder)) as built:
+        corpus = Path(argv[argv.index("--corpus") + 1]) if "--corpus" in argv else CORPUS
+        for case in cases(corpus):
+            context = built[case.get("context") or "none"]
+            context.post(str(case["text"]))
+            counted[case["class"]] += context.not_understood() - context.baseline
+            counted["all"] += 1
+    total = counted.pop("all")
+    for name, n in sorted(counted.items()):
+        print(f"{name:22}{n:>4}")
+    print(f"{total} SMS sent; SMS not understood on the figures page: {sum(counted.values())}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(sys.argv[1:])

@@ -177,6 +177,15 @@ AGE_UNITS = frozenset(
     {"thn", "tahun", "th", "taun", "bln", "bulan", "bl", "yo", "years", "year", "months", "month"}
 )
 
+# Words that say "my BPJS card number follows": "KARTU 0001234567890", "no bpjs 000…".
+# Alone ("antre umum bpjs") they only say the patient is insured: no number, nothing to read.
+CARD_WORDS = frozenset(
+    {"kartu", "krt", "kartunya", "bpjs", "jkn", "kis", "card", "no kartu", "nomor kartu",
+     "nmr kartu", "no bpjs", "nomor bpjs", "kartu bpjs", "no kartu bpjs", "nomor kartu bpjs",
+     "no jkn", "kartu jkn", "kartu kis", "no kis", "bpjs card", "card number", "noka"}
+)  # fmt: skip
+CARD_DIGITS = 13
+
 # --- politeness and filler -------------------------------------------------------------------
 # Words around the request that carry no meaning for us.
 FILLER = frozenset(

@@ -43,6 +43,7 @@ class Book:
     for_name: str | None
     other_days: tuple[DayWord, ...] = ()
     unclear: tuple[str, ...] = ()
+    card: str | None = None  # the digits after KARTU/BPJS, as typed: the caller checks them
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Help:
 @dataclass(frozen=True)
 class Digit:
     value: int
+    card: str | None = None  # a card number sent with the digit ("2 kartu 000…")
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class _Reading:
         self.services: list[tuple[str, int, str]] = []  # (code, rank, words)
         self.code: str | None = None
         self.name: str | None = None
+        self.card: str | None = None
         self.unclear: list[str] = []
 
     def day(self, day: DayWord) -> None:
@@ -306,6 +309,7 @@ class _Reading:
             for_name=self.name,
             other_days=tuple(self.days[1:]),
             unclear=tuple(unclear),
+            card=self.card,
         )
 
 
@@ -319,6 +323,10 @@ def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
         if word in lexicon.FOR_WORDS:
             index = _for_someone(found, index + 1, vocabulary, reading)
             continue
+        card = _card_words(words, index)
+        if card:
+            index = _card(words, index + card, reading)
+            continue
         if index > 0 and KEYWORDS.get(word) in _SECOND_COMMAND and word not in FILLER:
             # A second command: not ours to read as part of this one, and not silently
             # dropped either. What follows it is unread, so a booking that names no day asks.
@@ -331,6 +339,32 @@ def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
             continue
         index = _number(words, index, reading)
     return reading.request()
+
+
+def _card_words(words: list[str], index: int) -> int:
+    """How many words at `index` say a card number follows ("no kartu bpjs": 3), else 0."""
+    for size in (3, 2, 1):
+        if " ".join(words[index : index + size]) in lexicon.CARD_WORDS:
+            return size
+    return 0
+
+
+def _card(words: list[str], index: int, reading: _Reading) -> int:
+    """The card number after a card word: one run of digits, or groups that make exactly 13
+    ("0001 2345 6789 0"); otherwise the first run alone, so that a code after a short number
+    stays a code. No digits after the word: it only said the patient has BPJS. The index after
+    the number."""
+    while index < len(words) and words[index] in FILLER:
+        index += 1
+    end, digits = index, ""
+    while end < len(words) and words[end].isdigit() and len(digits) < lexicon.CARD_DIGITS:
+        digits += words[end]
+        end += 1
+    if len(digits) != lexicon.CARD_DIGITS and end > index + 1:
+        end, digits = index + 1, words[index]
+    if digits and reading.card is None:
+        reading.card = digits
+    return end
 
 
 def _phrase(words: list[str], index: int, vocabulary: Vocabulary) -> tuple[int, Sense | None]:
@@ -418,6 +452,7 @@ def _for_someone(
             or _FACILITY_CODE.match(word)
             or word in lexicon.AFTER_NAME
             or word in lexicon.AGE_WORDS
+            or _card_words(words, end)
             or _relation_at(words, end)
             or KEYWORDS.get(word) in _SECOND_COMMAND
             or word in lexicon.FOR_WORDS
@@ -589,10 +624,16 @@ def read_answer(
     words = [token.text for token in found]
     if not words:
         return None
-    content = [word for word in words if word not in FILLER and word not in lexicon.AFTER_NAME]
+    card_at = next((i for i in range(len(words)) if _card_words(words, i)), len(words))
+    content = [
+        word
+        for word in words[:card_at]  # a card number is no choice: "2 kartu 0001234567890"
+        if word not in FILLER and word not in lexicon.AFTER_NAME
+    ]
     if content and content[0].isdigit() and len(content[0]) <= 2:
         if sum(word.isdigit() and len(word) <= 2 for word in content) == 1:
-            return Digit(int(content[0]))  # "2 aja", "1 ya", "no 1"
+            card = read_request(found[card_at:], vocabulary).card if card_at < len(words) else None
+            return Digit(int(content[0]), card)  # "2 aja", "1 ya", "no 1"
         return Book(None, None, None, None, unclear=tuple(content))  # "1, 2": which?
     start = 0
     while start < len(words) - 1 and words[start] in FILLER:

@@ -225,3 +225,16 @@ def test_an_age_after_a_name_is_not_part_of_it_nor_a_day(word: str, unit: str) -
     assert parse(f"antre gigi untuk Rina {word} 9 {unit} besok") == Book(
         "GIGI", DayWord("tomorrow"), None, "Rina"
     )
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.CARD_WORDS))
+def test_every_card_word_takes_the_13_digits_after_it_and_alone_is_nothing(word: str) -> None:
+    tomorrow = DayWord("tomorrow")
+    card = "0001234567890"
+    assert parse(f"antre umum besok {word} {card} 1001") == Book(
+        "UMUM", tomorrow, "1001", None, card=card
+    )
+    assert parse(f"antre umum untuk Siti {word} {card} besok") == Book(
+        "UMUM", tomorrow, None, "Siti", card=card
+    )
+    assert parse(f"antre umum {word} besok") == Book("UMUM", tomorrow, None, None)

@@ -25,6 +25,7 @@ from sms.parser import (
 TODAY = DayWord("today")
 TOMORROW = DayWord("tomorrow")
 LUSA = DayWord("day_after")
+CARD = "0001234567890"
 
 
 def book(
@@ -141,6 +142,13 @@ CASES: list[tuple[str, Command]] = [
     ("antre umum kanggo simbah sesuk", book("UMUM", TOMORROW)),
     ("antre umum untuk budak abdi enjing", book("UMUM", TOMORROW)),
     ("book general tomorrow for my son", book("UMUM", TOMORROW)),
+    # A BPJS card number: the digits after KARTU/BPJS (the handler checks there are 13).
+    ("ANTRE UMUM BESOK KARTU 0001234567890", Book("UMUM", TOMORROW, None, None, card=CARD)),
+    ("antre umum besok bpjs 0001234567890 1001", Book("UMUM", TOMORROW, "1001", None, card=CARD)),
+    ("antre umum no kartu 0001 2345 6789 0 bsk", Book("UMUM", TOMORROW, None, None, card=CARD)),
+    ("antre umum besok kartu 12345 1001", Book("UMUM", TOMORROW, "1001", None, card="12345")),
+    ("antre umum besok bpjs", book("UMUM", TOMORROW)),
+    ("antre umum untuk ibu saya kartu 0001234567890", Book("UMUM", None, None, None, card=CARD)),
     (
         "antre umum buat suami saya batal A-012",
         Book("UMUM", None, None, None, unclear=("batal a-012",)),
