@@ -461,7 +461,8 @@ def _for_someone(
         ):
             break
         end += 1
-    name = _name([token.raw for token in found[begin:end]])
+    typed = [("-" if token.hyphened else " ") + token.raw for token in found[begin:end]]
+    name = _name(["".join(typed).strip()])
     if name is not None and reading.name is None:
         reading.name = name
     return _past_age(words, _past_relation(words, end))
@@ -535,8 +536,12 @@ def _name(raw: list[str]) -> str | None:
 
 
 def capitalised(name: str) -> str:
-    """ "siti ni'mah" → "Siti Ni'mah" (str.title would write "Ni'Mah")."""
-    return " ".join(word[:1].upper() + word[1:].lower() for word in name.split())
+    """ "siti ni'mah" → "Siti Ni'mah" (str.title would write "Ni'Mah"), "al-farizi" →
+    "Al-Farizi"."""
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+        for word in name.split()
+    )
 
 
 # --- the vocabulary --------------------------------------------------------------------------

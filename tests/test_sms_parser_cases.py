@@ -121,6 +121,11 @@ CASES: list[tuple[str, Command]] = [
     ("antre gigi besok untuk pak darto", book("GIGI", TOMORROW, name="Pak Darto")),
     ("antre umum besok untuk nenek ijah", book("UMUM", TOMORROW, name="Ijah")),
     ("antre umum untuk ni'mah", book("UMUM", name="Ni'mah")),
+    # A hyphen inside a name stays; between words it separates them.
+    ("antre gigi utk Fauzan Al-Farizi bsk", book("GIGI", TOMORROW, name="Fauzan Al-Farizi")),
+    ("antre umum besok untuk siti-aminah", book("UMUM", TOMORROW, name="Siti-Aminah")),
+    ("antre-umum-besok untuk Siti", book("UMUM", TOMORROW, name="Siti")),
+    ("antre umum untuk Siti-besok", book("UMUM", TOMORROW, name="Siti")),
     ("antre umum untuk a", book("UMUM")),
     # A relation is not a name: no name, or the name that follows it. It never takes a day,
     # a code or a second command with it.
