@@ -24,6 +24,7 @@ from booking.queue import check_in
 from booking.taking import take_number
 from sms import digits, questions, replies
 from sms.digits import cancel_one
+from sms.lexicon import CARD_DIGITS
 from sms.parser import (
     DEFAULT_SERVICES,
     Book,
@@ -142,6 +143,8 @@ def _words(service: Service) -> list[str]:
 
 
 def book(db: Session, sender: Sender, command: Book, now: datetime) -> Reply:
+    if command.card is not None and not valid_card(command.card):
+        return _card_invalid(sender, command.card)
     facility = facility_for(db, sender, command.facility_code)
     if facility is None:
         return questions.ask_facility(db, sender, command, now)
@@ -159,6 +162,8 @@ def book_at(
     """Book what the request names, or ask the one thing it leaves unclear. `on`: the day
     the patient chose by digit. Never a day the text did not name: with no day word at all
     the first bookable day, with a word we could not place a question."""
+    if command.card is not None and not valid_card(command.card):
+        return _card_invalid(sender, command.card)
     language = sender.language
     services = services_of(db, facility)
     named = {day_of(facility, word, now) for word in (command.day, *command.other_days) if word}
@@ -177,11 +182,22 @@ def book_at(
                 phone=sender.phone,
                 channel=Channel.SMS,
                 name=command.for_name or "",
+                bpjs_number=command.card,
                 request_key=sender.request_key,
             ),
             now,
         )
     return Reply(replies.receipt(db, booking, language, now))
+
+
+def valid_card(card: str) -> bool:
+    return len(card) == CARD_DIGITS and card.isdigit()
+
+
+def _card_invalid(sender: Sender, card: str) -> Reply:
+    """No booking for a card number that cannot be one: BPJS would refuse it, and the patient
+    would come believing it was sent. The reply counts the digits; it never repeats them."""
+    return Reply(replies.render(sender.language, replies.CARD_INVALID, count=len(card)))
 
 
 def facility_for(db: Session, sender: Sender, code: str | None) -> Facility | None:

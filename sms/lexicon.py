@@ -136,6 +136,56 @@ LANGUAGES: Mapping[str, str] = {
 # Words that begin "for someone": UNTUK <name>. Before a day they only mean "for" ("untuk besok").
 FOR_WORDS = frozenset({"untuk", "utk", "untk", "unt", "buat", "bwt", "for", "kanggo"})
 
+# Who a booking is for, when it is not the sender: "untuk anak saya", "buat ibu", "utk cucu
+# saya Siti". A relation is never the patient's name; the name, if any, follows it.
+RELATIONS = frozenset(
+    {
+        # Indonesian, with the slang and the "-nya" forms people type
+        "anak", "anaknya", "anakku", "ank", "putra", "putri", "putranya", "putrinya", "bayi",
+        "bayinya", "dedek", "dede bayi", "dedek bayi", "adek bayi", "balita", "ibu", "ibunya",
+        "ibuku", "mama", "mamah", "mamak", "emak", "mak", "bapak", "bapaknya",
+        "bapakku", "bpk", "ayah", "ayahnya", "ayahku", "papa", "papah", "suami", "suaminya",
+        "istri", "istrinya", "isteri", "bini", "adik", "adiknya", "adek", "kakak", "kakaknya",
+        "abang", "cucu", "cucunya", "nenek", "neneknya", "kakek", "kakeknya", "mertua",
+        "keponakan", "ponakan", "menantu", "mantu", "paman", "om", "bibi", "tante", "saudara",
+        "sodara",
+        "orang tua", "orangtua", "ortu", "keluarga", "teman", "temen", "tetangga",
+        # Sundanese and Javanese
+        "budak", "murangkalih", "pun anak", "ema", "abah", "bapa", "mbah", "embah", "simbah",
+        "incu", "bojo", "garwa", "anake", "bocah", "rayi", "lanceuk",
+        # oneself: "untuk saya sendiri" is the sender, no other name
+        "sendiri", "diri sendiri", "myself",
+        # English
+        "child", "son", "daughter", "baby", "mother", "mom", "father", "dad", "wife",
+        "husband", "grandchild", "grandmother", "grandfather",
+    }
+)  # fmt: skip
+# Words around a relation that are not a name: whose ("anak saya"), which one ("yang kecil"),
+# and the words that bring the name in ("namanya Sarmin", "atas nama Siti", "a.n. Dadang").
+RELATION_WORDS = frozenset(
+    {
+        "saya", "sy", "aku", "ku", "aq", "gue", "gw", "kami", "abdi", "kula", "kulo", "isun",
+        "nyong", "pun", "my", "our", "sendiri", "yang", "yg", "kecil", "besar", "gede", "pertama",
+        "kedua", "ketiga", "bungsu", "sulung", "perempuan", "laki", "cewek", "cowok",
+        "namanya", "nama", "nm", "bernama", "atas", "an", "a", "n", "si", "named", "name", "dan",
+        "sama",
+    }
+)  # fmt: skip
+# A word after a name that begins the patient's age ("Aisyah umur 9 bln"), and its units.
+AGE_WORDS = frozenset({"umur", "umurnya", "usia", "usianya", "age", "aged"})
+AGE_UNITS = frozenset(
+    {"thn", "tahun", "th", "taun", "bln", "bulan", "bl", "yo", "years", "year", "months", "month"}
+)
+
+# Words that say "my BPJS card number follows": "KARTU 0001234567890", "no bpjs 000…".
+# Alone ("antre umum bpjs") they only say the patient is insured: no number, nothing to read.
+CARD_WORDS = frozenset(
+    {"kartu", "krt", "kartunya", "bpjs", "jkn", "kis", "card", "no kartu", "nomor kartu",
+     "nmr kartu", "no bpjs", "nomor bpjs", "kartu bpjs", "no kartu bpjs", "nomor kartu bpjs",
+     "no jkn", "kartu jkn", "kartu kis", "no kis", "bpjs card", "card number", "noka"}
+)  # fmt: skip
+CARD_DIGITS = 13
+
 # --- politeness and filler -------------------------------------------------------------------
 # Words around the request that carry no meaning for us.
 FILLER = frozenset(

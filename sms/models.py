@@ -58,6 +58,7 @@ class PendingRequest(Base):
     day: Mapped[str] = mapped_column(String(24), default="")  # a day word (sms.questions)
     unclear: Mapped[str] = mapped_column(String(120), default="")  # words still unplaced
     for_name: Mapped[str] = mapped_column(String(30), default="")
+    bpjs_number: Mapped[str] = mapped_column(String(13), default="", server_default="")
     choices: Mapped[str] = mapped_column(String(240), default="")  # what digit n means
     question: Mapped[str] = mapped_column(String(160), default="")  # asked again if need be
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

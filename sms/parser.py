@@ -43,6 +43,7 @@ class Book:
     for_name: str | None
     other_days: tuple[DayWord, ...] = ()
     unclear: tuple[str, ...] = ()
+    card: str | None = None  # the digits after KARTU/BPJS, as typed: the caller checks them
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Help:
 @dataclass(frozen=True)
 class Digit:
     value: int
+    card: str | None = None  # a card number sent with the digit ("2 kartu 000…")
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class _Reading:
         self.services: list[tuple[str, int, str]] = []  # (code, rank, words)
         self.code: str | None = None
         self.name: str | None = None
+        self.card: str | None = None
         self.unclear: list[str] = []
 
     def day(self, day: DayWord) -> None:
@@ -306,6 +309,7 @@ class _Reading:
             for_name=self.name,
             other_days=tuple(self.days[1:]),
             unclear=tuple(unclear),
+            card=self.card,
         )
 
 
@@ -319,6 +323,10 @@ def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
         if word in lexicon.FOR_WORDS:
             index = _for_someone(found, index + 1, vocabulary, reading)
             continue
+        card = _card_words(words, index)
+        if card:
+            index = _card(words, index + card, reading)
+            continue
         if index > 0 and KEYWORDS.get(word) in _SECOND_COMMAND and word not in FILLER:
             # A second command: not ours to read as part of this one, and not silently
             # dropped either. What follows it is unread, so a booking that names no day asks.
@@ -331,6 +339,32 @@ def read_request(found: Sequence[Token], vocabulary: Vocabulary) -> Book:
             continue
         index = _number(words, index, reading)
     return reading.request()
+
+
+def _card_words(words: list[str], index: int) -> int:
+    """How many words at `index` say a card number follows ("no kartu bpjs": 3), else 0."""
+    for size in (3, 2, 1):
+        if " ".join(words[index : index + size]) in lexicon.CARD_WORDS:
+            return size
+    return 0
+
+
+def _card(words: list[str], index: int, reading: _Reading) -> int:
+    """The card number after a card word: one run of digits, or groups that make exactly 13
+    ("0001 2345 6789 0"); otherwise the first run alone, so that a code after a short number
+    stays a code. No digits after the word: it only said the patient has BPJS. The index after
+    the number."""
+    while index < len(words) and words[index] in FILLER:
+        index += 1
+    end, digits = index, ""
+    while end < len(words) and words[end].isdigit() and len(digits) < lexicon.CARD_DIGITS:
+        digits += words[end]
+        end += 1
+    if len(digits) != lexicon.CARD_DIGITS and end > index + 1:
+        end, digits = index + 1, words[index]
+    if digits and reading.card is None:
+        reading.card = digits
+    return end
 
 
 def _phrase(words: list[str], index: int, vocabulary: Vocabulary) -> tuple[int, Sense | None]:
@@ -400,26 +434,85 @@ def _for_someone(
     found: Sequence[Token], index: int, vocabulary: Vocabulary, reading: _Reading
 ) -> int:
     """UNTUK <name>: the name runs until a day, a code, a command or a closing politeness;
-    before a day ("untuk besok", "buat bsk") it is no name at all. The index after the name."""
+    before a day ("untuk besok", "buat bsk") it is no name at all. A relation ("anak saya",
+    "ibu", "cucu saya yang kecil") is no name either: the name is what follows it, if anything
+    ("buat ibu saya Maemunah"). The index after the name."""
     words = [token.text for token in found]
-    if index < len(words) and _names_a_day(words, index, vocabulary):
-        return index
-    end = index
+    if index < len(words) and (
+        _names_a_day(words, index, vocabulary) or _names_a_service(words, index, vocabulary)
+    ):
+        return index  # "untuk besok", "untuk gigi": what it is for, not whom
+    begin = _past_relation(words, index)
+    related = begin > index
+    end = begin
     while end < len(words):
         word = words[end]
         if (
             _names_a_day(words, end, vocabulary)
             or _FACILITY_CODE.match(word)
             or word in lexicon.AFTER_NAME
+            or word in lexicon.AGE_WORDS
+            or _card_words(words, end)
+            or _relation_at(words, end)
             or KEYWORDS.get(word) in _SECOND_COMMAND
             or word in lexicon.FOR_WORDS
+            # after a relation, politeness is not the start of a name ("anak saya ya")
+            or (related and (word in FILLER or word in lexicon.RELATION_WORDS))
         ):
             break
         end += 1
-    name = _name([token.raw for token in found[index:end]])
+    typed = [("-" if token.hyphened else " ") + token.raw for token in found[begin:end]]
+    name = _name(["".join(typed).strip()])
     if name is not None and reading.name is None:
         reading.name = name
-    return end
+    return _past_age(words, _past_relation(words, end))
+
+
+def _relation_at(words: list[str], index: int) -> int:
+    """How many words a relation at `index` takes ("dedek bayi": 2), 0 for none."""
+    if " ".join(words[index : index + 2]) in lexicon.RELATIONS and index + 1 < len(words):
+        return 2
+    return 1 if words[index] in lexicon.RELATIONS else 0
+
+
+def _past_relation(words: list[str], index: int) -> int:
+    """The index after a relation and the words around it ("anak saya yg kecil namanya")."""
+    if index >= len(words) or not (
+        words[index] in lexicon.RELATION_WORDS or _relation_at(words, index)
+    ):
+        return index
+    end = index
+    seen = False
+    while end < len(words):
+        size = _relation_at(words, end)
+        if size:
+            seen, end = True, end + size
+        elif words[end] in lexicon.RELATION_WORDS or (seen and words[end] in FILLER):
+            end += 1
+        else:
+            break
+    return end if seen else index
+
+
+def _past_age(words: list[str], index: int) -> int:
+    """The index after an age ("umur 9 bln", "usia 2 thn"): it is about the patient, no slot."""
+    if index >= len(words) or words[index] not in lexicon.AGE_WORDS:
+        return index
+    index += 1
+    if index < len(words) and words[index].isdigit() and len(words[index]) <= 3:
+        index += 1
+        if index < len(words) and words[index] in lexicon.AGE_UNITS:
+            index += 1
+    return index
+
+
+def _names_a_service(words: list[str], index: int, vocabulary: Vocabulary) -> bool:
+    """A service named after UNTUK ("untuk gigi", "buat ibu hamil"); a relation alone that is
+    also a service word ("mother") is the relation."""
+    size, sense = _phrase(words, index, vocabulary)
+    if sense is None or sense.kind != "service" or words[index] not in vocabulary.exact:
+        return False
+    return size > 1 or _relation_at(words, index) == 0
 
 
 def _names_a_day(words: list[str], index: int, vocabulary: Vocabulary) -> bool:
@@ -443,8 +536,12 @@ def _name(raw: list[str]) -> str | None:
 
 
 def capitalised(name: str) -> str:
-    """ "siti ni'mah" → "Siti Ni'mah" (str.title would write "Ni'Mah")."""
-    return " ".join(word[:1].upper() + word[1:].lower() for word in name.split())
+    """ "siti ni'mah" → "Siti Ni'mah" (str.title would write "Ni'Mah"), "al-farizi" →
+    "Al-Farizi"."""
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+        for word in name.split()
+    )
 
 
 # --- the vocabulary --------------------------------------------------------------------------
@@ -532,10 +629,16 @@ def read_answer(
     words = [token.text for token in found]
     if not words:
         return None
-    content = [word for word in words if word not in FILLER and word not in lexicon.AFTER_NAME]
+    card_at = next((i for i in range(len(words)) if _card_words(words, i)), len(words))
+    content = [
+        word
+        for word in words[:card_at]  # a card number is no choice: "2 kartu 0001234567890"
+        if word not in FILLER and word not in lexicon.AFTER_NAME
+    ]
     if content and content[0].isdigit() and len(content[0]) <= 2:
         if sum(word.isdigit() and len(word) <= 2 for word in content) == 1:
-            return Digit(int(content[0]))  # "2 aja", "1 ya", "no 1"
+            card = read_request(found[card_at:], vocabulary).card if card_at < len(words) else None
+            return Digit(int(content[0]), card)  # "2 aja", "1 ya", "no 1"
         return Book(None, None, None, None, unclear=tuple(content))  # "1, 2": which?
     start = 0
     while start < len(words) - 1 and words[start] in FILLER:

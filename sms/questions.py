@@ -60,6 +60,7 @@ def complete(
     if isinstance(answer, Digit):
         if not 1 <= answer.value <= len(choices):
             return None
+        kept = replace(kept, card=answer.card or kept.card)
         chosen = choices[answer.value - 1]
         if row.asked == "day":
             on = date.fromisoformat(chosen) if chosen != "-" else None
@@ -74,6 +75,7 @@ def complete(
         day=answer.day or kept.day,
         facility_code=answer.facility_code or kept.facility_code,
         for_name=answer.for_name or kept.for_name,
+        card=answer.card or kept.card,
         other_days=answer.other_days if answer.day else kept.other_days,
         unclear=kept.unclear if row.asked != "day" else answer.unclear,
     )
@@ -195,6 +197,7 @@ def _keep(
             day=encode(request.day),
             unclear=" ".join(request.unclear)[:120],
             for_name=(request.for_name or "")[:30],
+            bpjs_number=(request.card or "")[:13],
             choices=",".join(choices)[:240],
             question=question.body[:160],
             created_at=now,
@@ -209,6 +212,7 @@ def _request(row: PendingRequest) -> Book:
         facility_code=None,
         for_name=row.for_name or None,
         unclear=tuple(row.unclear.split()),
+        card=row.bpjs_number or None,
     )
 
 

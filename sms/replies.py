@@ -41,6 +41,18 @@ BOOKED_FOR = N_(
     "{name}: {number}, {service}, {day}, {facility}. {ahead} ahead, about {time}. "
     "Cancel: BATAL {number}"
 )
+# A BPJS card number given with the booking: shown by its last digits only, as the logs do.
+BOOKED_CARD = N_(
+    "{facility}: your number is {number}, {service}, {day}, BPJS card {card}. {ahead} ahead, "
+    "about {time}. Cancel: BATAL {number}"
+)
+BOOKED_FOR_CARD = N_(
+    "{name}: {number}, {service}, {day}, {facility}, BPJS {card}. {ahead} ahead, about {time}"
+)
+CARD_INVALID = N_(
+    "A BPJS card number has 13 digits; yours has {count}. No number was taken. Send e.g. "
+    "ANTRE UMUM BESOK KARTU 0001234567890"
+)
 # --- the one question about a request we could not fully read ---------------------------------
 ASK_FACILITY = N_(
     "{request}: which health centre? Reply with just its code, e.g. 1001. Your puskesmas can "
@@ -173,9 +185,20 @@ def receipt(db: Session, booking: Booking, language: str, now: datetime) -> str:
     where = position(db, booking, now)
     words = booking_words(booking, language)
     words.update(ahead=where.ahead, time=clock(booking, where.expected_at))
+    card = booking.person.bpjs_number
+    if card:
+        words.update(card=masked_card(card))
+        if booking.person.name:
+            return render(language, BOOKED_FOR_CARD, name=booking.person.name, **words)
+        return render(language, BOOKED_CARD, **words)
     if booking.person.name:
         return render(language, BOOKED_FOR, name=booking.person.name, **words)
     return render(language, BOOKED, **words)
+
+
+def masked_card(card: str) -> str:
+    """A card number as an SMS may show it: its last four digits ("*7890")."""
+    return "*" + card[-4:]
 
 
 def checked_in(db: Session, booking: Booking, language: str, now: datetime) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from rapidfuzz.distance import OSA
@@ -25,6 +25,7 @@ class Token:
     text: str  # folded: lower case, no accents
     raw: str  # as typed, for names
     joined: bool = False  # typed stuck to the token before it ("antre2", "besok1001")
+    hyphened: bool = False  # typed after a hyphen between letters ("al-farizi": "farizi")
 
 
 _TYPOGRAPHIC = str.maketrans(
@@ -65,8 +66,11 @@ def tokens(text: str, glue: Callable[[str], list[str] | None] | None = None) -> 
             if _TICKET.match(fold(piece)):
                 found.append(Token(fold(piece), piece))
                 continue
-            for part in _WORD_HYPHEN.sub(" ", piece).split():
-                found.extend(_split(part.strip("'"), glue))
+            for index, part in enumerate(_WORD_HYPHEN.sub(" ", piece).split()):
+                parts = _split(part.strip("'"), glue)
+                if index and parts and "-" in piece:  # a name keeps its hyphen ("Al-Farizi")
+                    parts[0] = replace(parts[0], hyphened=True)
+                found.extend(parts)
     return [token for token in found if token.text]
 
 

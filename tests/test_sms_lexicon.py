@@ -200,3 +200,41 @@ def test_every_question_word_before_a_command_is_a_question_and_after_one_is_not
 @pytest.mark.parametrize("word", sorted(lexicon.CANCEL_WORDS))
 def test_every_cancel_word_with_no_reminder_is_read_as_a_cancel_that_asks_first(word: str) -> None:
     assert parse(f"{word} yg besok") == Cancel(None, in_words=True)
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.RELATIONS))
+def test_every_relation_is_no_name_and_the_name_after_it_is_the_name(word: str) -> None:
+    tomorrow = DayWord("tomorrow")
+    assert parse(f"antre gigi besok untuk {word}") == Book("GIGI", tomorrow, None, None)
+    assert parse(f"antre gigi untuk {word} saya besok 1001") == Book("GIGI", tomorrow, "1001", None)
+    assert parse(f"antre gigi buat {word} Maemunah besok") == Book(
+        "GIGI", tomorrow, None, "Maemunah"
+    )
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.RELATION_WORDS))
+def test_words_around_a_relation_are_not_a_name(word: str) -> None:
+    assert parse(f"antre gigi untuk anak {word} besok") == Book(
+        "GIGI", DayWord("tomorrow"), None, None
+    )
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.AGE_WORDS))
+@pytest.mark.parametrize("unit", sorted(lexicon.AGE_UNITS))
+def test_an_age_after_a_name_is_not_part_of_it_nor_a_day(word: str, unit: str) -> None:
+    assert parse(f"antre gigi untuk Rina {word} 9 {unit} besok") == Book(
+        "GIGI", DayWord("tomorrow"), None, "Rina"
+    )
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.CARD_WORDS))
+def test_every_card_word_takes_the_13_digits_after_it_and_alone_is_nothing(word: str) -> None:
+    tomorrow = DayWord("tomorrow")
+    card = "0001234567890"
+    assert parse(f"antre umum besok {word} {card} 1001") == Book(
+        "UMUM", tomorrow, "1001", None, card=card
+    )
+    assert parse(f"antre umum untuk Siti {word} {card} besok") == Book(
+        "UMUM", tomorrow, None, "Siti", card=card
+    )
+    assert parse(f"antre umum {word} besok") == Book("UMUM", tomorrow, None, None)

@@ -25,6 +25,7 @@ from sms.parser import (
 TODAY = DayWord("today")
 TOMORROW = DayWord("tomorrow")
 LUSA = DayWord("day_after")
+CARD = "0001234567890"
 
 
 def book(
@@ -108,8 +109,8 @@ CASES: list[tuple[str, Command]] = [
     # For someone else.
     ("ANTRE GIGI BESOK UNTUK BUDI", book("GIGI", TOMORROW, name="Budi")),
     ("antre gigi besok untuk siti aminah", book("GIGI", TOMORROW, name="Siti Aminah")),
-    ("antre gigi besok utk ibu siti", book("GIGI", TOMORROW, name="Ibu Siti")),
-    ("antre gigi besok buat anak saya rina", book("GIGI", TOMORROW, name="Anak Saya Rina")),
+    ("antre gigi besok utk ibu siti", book("GIGI", TOMORROW, name="Siti")),
+    ("antre gigi besok buat anak saya rina", book("GIGI", TOMORROW, name="Rina")),
     ("antre kia besok untuk Dewi Lestari", book("KIA", TOMORROW, name="Dewi Lestari")),
     ("book dental tomorrow for John Smith", book("GIGI", TOMORROW, name="John Smith")),
     ("book dental tomorrow FOR MARY", book("GIGI", TOMORROW, name="Mary")),
@@ -118,9 +119,45 @@ CASES: list[tuple[str, Command]] = [
     ("antre gigi besok untuk", book("GIGI", TOMORROW)),
     ("antre gigi besok untuk 123", book("GIGI", TOMORROW)),
     ("antre gigi besok untuk pak darto", book("GIGI", TOMORROW, name="Pak Darto")),
-    ("antre umum besok untuk nenek ijah", book("UMUM", TOMORROW, name="Nenek Ijah")),
+    ("antre umum besok untuk nenek ijah", book("UMUM", TOMORROW, name="Ijah")),
     ("antre umum untuk ni'mah", book("UMUM", name="Ni'mah")),
+    # A hyphen inside a name stays; between words it separates them.
+    ("antre gigi utk Fauzan Al-Farizi bsk", book("GIGI", TOMORROW, name="Fauzan Al-Farizi")),
+    ("antre umum besok untuk siti-aminah", book("UMUM", TOMORROW, name="Siti-Aminah")),
+    ("antre-umum-besok untuk Siti", book("UMUM", TOMORROW, name="Siti")),
+    ("antre umum untuk Siti-besok", book("UMUM", TOMORROW, name="Siti")),
     ("antre umum untuk a", book("UMUM")),
+    # A relation is not a name: no name, or the name that follows it. It never takes a day,
+    # a code or a second command with it.
+    ("ANTRE UMUM BESOK UNTUK ANAK SAYA", book("UMUM", TOMORROW)),
+    ("antre umum besok buat ibu saya", book("UMUM", TOMORROW)),
+    ("antre gigi utk bapak", book("GIGI")),
+    ("antre umum untuk cucu saya Siti besok", book("UMUM", TOMORROW, name="Siti")),
+    ("antre kia buat istri 1001 besok", book("KIA", TOMORROW, "1001")),
+    ("antre umum untuk anaknya besok 1001", book("UMUM", TOMORROW, "1001")),
+    ("antre imunisasi buat dedek bayi besok", book("IMUNISASI", TOMORROW)),
+    ("antre umum untuk anak saya yg kecil besok", book("UMUM", TOMORROW)),
+    ("antre lansia buat orang tua saya lusa", book("LANSIA", LUSA)),
+    ("antre lansia buat bapak, namanya Sarmin, besok", book("LANSIA", TOMORROW, name="Sarmin")),
+    ("antre umum utk suami sy a.n. Dadang bsk", book("UMUM", TOMORROW, name="Dadang")),
+    ("antre imunisasi buat Aisyah umur 9 bln besok", book("IMUNISASI", TOMORROW, name="Aisyah")),
+    ("antre umum untuk Siti anak saya besok", book("UMUM", TOMORROW, name="Siti")),
+    ("antre umum besok untuk saya sendiri", book("UMUM", TOMORROW)),
+    ("antre gigi buat emak senin", book("GIGI", weekday(0))),
+    ("antre umum kanggo simbah sesuk", book("UMUM", TOMORROW)),
+    ("antre umum untuk budak abdi enjing", book("UMUM", TOMORROW)),
+    ("book general tomorrow for my son", book("UMUM", TOMORROW)),
+    # A BPJS card number: the digits after KARTU/BPJS (the handler checks there are 13).
+    ("ANTRE UMUM BESOK KARTU 0001234567890", Book("UMUM", TOMORROW, None, None, card=CARD)),
+    ("antre umum besok bpjs 0001234567890 1001", Book("UMUM", TOMORROW, "1001", None, card=CARD)),
+    ("antre umum no kartu 0001 2345 6789 0 bsk", Book("UMUM", TOMORROW, None, None, card=CARD)),
+    ("antre umum besok kartu 12345 1001", Book("UMUM", TOMORROW, "1001", None, card="12345")),
+    ("antre umum besok bpjs", book("UMUM", TOMORROW)),
+    ("antre umum untuk ibu saya kartu 0001234567890", Book("UMUM", None, None, None, card=CARD)),
+    (
+        "antre umum buat suami saya batal A-012",
+        Book("UMUM", None, None, None, unclear=("batal a-012",)),
+    ),
     # Filler words and how people start a message.
     ("saya mau antri gigi besok", book("GIGI", TOMORROW)),
     ("sy mau antri poli gigi besok", book("GIGI", TOMORROW)),

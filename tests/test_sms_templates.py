@@ -35,6 +35,7 @@ LONGEST: dict[str, object] = {
     "count": 10,
     "limit": 99,
     "taken": 9999,
+    "card": "*7890",  # a BPJS card number as an SMS shows it: its last four digits
     "code": "12345678",  # a facility code as typed, cut to its column's 8 characters
     # Staff's free-text reason is shortened by notices to fit; the template must leave room
     # for at least a reason this long.
