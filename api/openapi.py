@@ -25,6 +25,12 @@ DESCRIPTIONS = {
     503: "The database is unavailable; try again (UNAVAILABLE).",
 }
 
+KEYS_DIFFER = (
+    "IDEMPOTENCY_KEYS_DIFFER: the Idempotency-Key header and the body's idempotency_key are "
+    "both sent and differ; send one of them."
+)
+REFUSED_THOUGH_VALID = "x-refused-though-valid"
+
 
 def figures_operation() -> Operation:
     """/api/figures (api/figures.py), described beside the other operations."""
@@ -40,6 +46,8 @@ def figures_operation() -> Operation:
         response=FiguresOut,
         query=FiguresQuery,
         refusals=(400,),
+        notes=((400, "Here also a period that ends before it starts or is longer than 366 days."),),
+        refused_though_valid=((400, "INVALID_REQUEST"),),
         tag="figures",
     )
 
@@ -99,6 +107,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         str(op.status): {"description": op.summary, "content": json(op.response, "serialization")}
     }
     notes = dict(op.notes)
+    if op.idempotent:
+        notes[422] = " ".join(filter(None, (notes.get(422), KEYS_DIFFER)))
     for status in op.error_statuses():
         meaning = " ".join(filter(None, (DESCRIPTIONS[status], notes.get(status))))
         responses[str(status)] = {"description": meaning, "content": error}
@@ -110,7 +120,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Makes a retry safe: the same key with the same request answers "
-                "as the first request did.",
+                "as the first request did. Sent with the body's idempotency_key too, the two "
+                "must be the same.",
                 "schema": TypeAdapter(RequestKey).json_schema(),
             }
         )
@@ -123,6 +134,11 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     }
     if op.description:
         described["description"] = op.description
+    if refused := op.refusals_of_valid_requests():
+        # Rules JSON Schema cannot state: a request the schemas allow may still get these.
+        described[REFUSED_THOUGH_VALID] = [
+            {"status": status, "code": code} for status, code in refused
+        ]
     if op.body is not None:
         described["requestBody"] = {
             "required": op.body_required,

@@ -18,9 +18,12 @@ MAX_ID = 2**31 - 1  # the databases' integer: a larger id names nothing, and mus
 
 
 def _digits_only(value: object) -> object:
-    """Text (a path or query value) must be written as digits: no "12.0", no " 12"."""
+    """Text (a path or query value) must be written as digits: no "12.0", no " 12". A JSON
+    number with nothing after the point (12.0, 1.2e1) is the integer JSON Schema says it is."""
     if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,10}", value):
         raise ValueError("must be a whole number written in digits")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -31,7 +34,9 @@ def _iso_date_only(value: object) -> object:
     return value
 
 
-Id = Annotated[int, BeforeValidator(_digits_only), Field(ge=1, le=MAX_ID)]
+# The constraints before the validator: so the JSON schema says minimum and maximum (after it,
+# pydantic writes "ge" and "le", which JSON Schema does not know, and the document allowed any).
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_digits_only)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 RequestKey = Annotated[
     str,
@@ -226,10 +231,12 @@ class FiguresQuery(Request):
     """The figures' query, as its page sends it (an empty value means the default)."""
 
     from_: IsoDate | Literal[""] | None = Field(
-        default=None, alias="from", description="First day (local); default 30 days back."
+        default=None,
+        alias="from",
+        description="First day (local); default 30 days back. The period is at most 366 days.",
     )
     to: IsoDate | Literal[""] | None = Field(
-        default=None, description="Last day (local); default today."
+        default=None, description="Last day (local), not before the first; default today."
     )
     district: Annotated[str, StringConstraints(max_length=60)] | None = None
     facility: Annotated[str, StringConstraints(max_length=60)] | None = None

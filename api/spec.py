@@ -15,7 +15,14 @@ from flask import Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import auth
-from api.errors import BODY_TOO_LARGE, INVALID_JSON, INVALID_REQUEST, NOT_FOUND, ApiError
+from api.errors import (
+    BODY_TOO_LARGE,
+    IDEMPOTENCY_KEYS_DIFFER,
+    INVALID_JSON,
+    INVALID_REQUEST,
+    NOT_FOUND,
+    ApiError,
+)
 from api.schemas import RequestKey
 
 MAX_BODY = 16 * 1024  # the largest request is a few hundred bytes; refuse anything near this
@@ -39,6 +46,10 @@ class Operation:
     refusals: tuple[int, ...] = ()  # statuses the engine's refusals may give here
     # What a status means here beyond the common description (api/openapi.py): (status, text).
     notes: tuple[tuple[int, str], ...] = ()
+    # Refusals of requests the schema allows, by rules JSON Schema cannot state (a period's
+    # length, a key used before): (status, code). The document lists them, with the key rules
+    # every idempotent operation adds, so that a client, and a test, can tell them from a bug.
+    refused_though_valid: tuple[tuple[int, str], ...] = ()
     tag: str = "queue"
     description: str = ""
 
@@ -50,6 +61,12 @@ class Operation:
     def rule(self) -> str:
         """The Flask rule. Path values arrive as text and are validated by `path_model`."""
         return re.sub(r"{(\w+)}", r"<\1>", self.path)
+
+    def refusals_of_valid_requests(self) -> list[tuple[int, str]]:
+        found = list(self.refused_though_valid)
+        if self.idempotent:
+            found += [(422, IDEMPOTENCY_KEYS_DIFFER), (422, "IDEMPOTENCY_KEY_REUSED")]
+        return sorted(set(found))
 
     def error_statuses(self) -> list[int]:
         statuses = {401, 403, 422, 503, *self.refusals}  # 422: an unknown query parameter
@@ -190,7 +207,7 @@ def _request_key(body: BaseModel | None) -> str | None:
             ) from None
     if header is not None and from_body is not None and header != from_body:
         raise ApiError(
-            INVALID_REQUEST,
+            IDEMPOTENCY_KEYS_DIFFER,
             f"the {IDEMPOTENCY_HEADER} header and idempotency_key differ: send one of them",
         )
     return header if header is not None else from_body

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from booking import facility_numbers
+from booking import facility_numbers, failed_sms
 from booking.clock import utcnow
 from booking.errors import Refused
 from booking.facilities import facility_by_code
@@ -97,7 +97,7 @@ def failed(hours: float) -> None:
     rows = sending.failed(database(current_app), since)
     doubt = 0
     for row in rows:
-        doubt += (row.error or "").startswith("in doubt")
+        doubt += failed_sms.in_doubt(row)
         when = f"{row.updated_at:%Y-%m-%d %H:%M}"
         click.echo(f"{row.id}\t{row.kind}\t{mask_phone(row.phone)}\t{when}\t{row.error or ''}")
     click.echo(f"{len(rows)} failed, {doubt} of them in doubt (perhaps sent)", err=True)

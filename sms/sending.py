@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
 
-from booking import facility_numbers
-from booking.clock import at_local, utcnow
-from booking.models import Booking, ClinicSession, Facility, Outbox, OutboxStatus, Service
-from booking.notices import ALMOST_TURN, EVENING_REMINDER, MORNING_REMINDER
+from booking import facility_numbers, failed_sms
+from booking.clock import utcnow
+from booking.failed_sms import EXPIRE_WITH_THE_SESSION, IN_DOUBT, PENDING_GRACE, session_over
+from booking.models import Outbox, OutboxStatus
 from gateways import Switchboard
 from gateways.contract import Outcome, SendResult
 from plumbing.db import Database
@@ -48,10 +47,6 @@ log = logging.getLogger(__name__)
 # eight attempts over nearly three hours, so that a gateway down for an hour or two loses
 # nothing. An SMS about a booking whose session is over by then is not sent at all (`_claim`).
 RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300, 900, 1800, 3600, 3600)
-# A pending row older than this was never handed to a sender (Redis was down, or the process
-# died between commit and enqueue): the sweep hands it over again.
-PENDING_GRACE = timedelta(seconds=30)
-
 _OPEN = (OutboxStatus.PENDING, OutboxStatus.QUEUED)
 
 
@@ -131,7 +126,7 @@ def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -
             return None
         retry = row.attempts > 0  # a first attempt follows the writing at once: never late
         late = retry and row.kind in EXPIRE_WITH_THE_SESSION
-        if late and _session_over(session, row.booking_id, now):
+        if late and session_over(session, row.booking_id, now):
             # A reminder retried past the appointment only confuses: given up, and said so. (A
             # receipt still goes: it is the patient's record of the booking.)
             session.execute(
@@ -170,24 +165,6 @@ def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -
 
 
 TOO_LATE = "too late: the session is over"
-EXPIRE_WITH_THE_SESSION = frozenset({EVENING_REMINDER, MORNING_REMINDER, ALMOST_TURN})
-IN_DOUBT = "in doubt: the sender stopped mid-send; not sent again"
-
-
-def _session_over(session: Session, booking_id: int | None, now: datetime) -> bool:
-    """Whether the session of the booking an SMS is about has ended (False: about none)."""
-    if booking_id is None:
-        return False
-    found = session.execute(
-        select(ClinicSession.day, ClinicSession.end_time, Facility.timezone)
-        .join(Booking, Booking.session_id == ClinicSession.id)
-        .join(Service, Service.id == ClinicSession.service_id)
-        .join(Facility, Facility.id == Service.facility_id)
-        .where(Booking.id == booking_id)
-    ).first()
-    if found is None:
-        return False
-    return now > at_local(found.day, found.end_time, found.timezone)
 
 
 def message_id(outbox_id: int, created_at: datetime) -> str:
@@ -307,42 +284,17 @@ def fail_in_doubt(
     return count
 
 
-def failed(db: Database, since: datetime, limit: int = 500) -> list[Outbox]:
-    """Rows that failed since `since`, newest first: for `antre sms failed` and a resend."""
+def failed(db: Database, since: datetime, facility_id: int | None = None) -> list[Outbox]:
+    """Rows that failed since `since`, newest first (booking.failed_sms.failed)."""
     with db.transaction() as session:
-        return list(
-            session.scalars(
-                select(Outbox)
-                .where(Outbox.status == OutboxStatus.FAILED, Outbox.updated_at >= since)
-                .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
-                .limit(limit)
-            )
-        )
+        return failed_sms.failed(session, since, facility_id=facility_id)
 
 
 def resend(
     db: Database, ids: Collection[int], now: datetime, *, in_doubt: bool = False
 ) -> list[int]:
-    """Make failed rows pending again, to be sent afresh by the next sweep; returns those made
-    so. A row in doubt (its gateway may have sent it) only with `in_doubt`: the patient may get
-    it twice. A reminder whose session is over is left alone: too late to help anyone."""
-    again: list[int] = []
-    with db.transaction() as session:
-        for row in session.scalars(
-            select(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == OutboxStatus.FAILED)
-        ):
-            if (row.error or "").startswith("in doubt") and not in_doubt:
-                continue
-            reminder = row.kind in EXPIRE_WITH_THE_SESSION
-            if reminder and _session_over(session, row.booking_id, now):
-                continue
-            row.status, row.gateway, row.attempts = OutboxStatus.PENDING, None, 0
-            row.error = f"resent after: {row.error or 'failed'}"[:200]
-            row.updated_at = now - PENDING_GRACE  # the next sweep hands it over
-            again.append(row.id)
-    if again:
-        log.info("outbox rows made pending again to resend: %s", again)
-    return again
+    """Make failed rows pending again, in one transaction (booking.failed_sms.resend)."""
+    return db.run(lambda session: failed_sms.resend(session, ids, now, in_doubt_too=in_doubt))
 
 
 def _short(text: str) -> str:

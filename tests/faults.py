@@ -1,5 +1,6 @@
 """Throwaway servers for fault tests: a Redis and a PostgreSQL of the test's own, each on a port
-of its own, which the test may kill and start again (never the shared ones other tests use)."""
+of its own, which the test may kill and start again (never the shared ones other tests use);
+and Antre's own processes (`antre serve`, `antre worker`) started as production starts them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -65,11 +69,13 @@ def _postgres_bin(name: str) -> str | None:
 
 
 class ThrowawayPostgres:
-    """A PostgreSQL cluster of its own in `workdir` on 127.0.0.1:`port` (trust, no password),
-    crash-stopped and started at will; never the shared server on 5432."""
+    """A PostgreSQL cluster of its own on 127.0.0.1:`port` (trust, no password), crash-stopped
+    and started at will; never the shared server on 5432. Its files live in a directory of its
+    own under the system's temporary directory, not pytest's: as root it runs as the postgres
+    user, who must reach them, and every pytest run makes pytest's base directory 0700 again."""
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
-        self.workdir = workdir
+    def __init__(self, port: int | None = None) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="antre-postgres-"))
         self.port = port or free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
@@ -82,19 +88,14 @@ class ThrowawayPostgres:
     def _run(self, *command: str) -> None:
         # PostgreSQL refuses to run as root: as root, run it as the postgres user.
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run(prefix + list(command), check=True, capture_output=True, timeout=60)
+        done = subprocess.run(prefix + list(command), capture_output=True, timeout=60, text=True)
+        assert done.returncode == 0, f"{command[0]} failed: {done.stdout}{done.stderr}"
 
     def start(self) -> ThrowawayPostgres:
         data = self.workdir / "data"
         if not data.exists():
-            self.workdir.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
                 shutil.chown(self.workdir, "postgres")
-                self.workdir.chmod(0o755)
-                for parent in self.workdir.parents:  # pytest's tmp dirs are 0700
-                    if parent == Path("/tmp") or parent == Path("/"):
-                        break
-                    parent.chmod(parent.stat().st_mode | 0o111)
             initdb = str(_postgres_bin("initdb"))
             self._run(initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c fsync=off"
@@ -103,7 +104,63 @@ class ThrowawayPostgres:
         self._run(pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start")
         return self
 
+    def remove(self) -> None:
+        """Crash-stopped if it runs, and its files gone."""
+        if (self.workdir / "data" / "postmaster.pid").exists():
+            self.crash()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     def crash(self) -> None:
         """`pg_ctl stop -m immediate`: every backend gone at once, recovery on the next start."""
         pg_ctl = str(_postgres_bin("pg_ctl"))
         self._run(pg_ctl, "-D", str(self.workdir / "data"), "-m", "immediate", "-w", "stop")
+
+
+def antre_process(
+    arguments: list[str], settings: dict[str, Any], workdir: Path, log_name: str
+) -> subprocess.Popen[bytes]:
+    """`antre <arguments>` as production runs it: a process of its own, its settings from the
+    environment (DATABASE_URL, REDIS_URL, ANTRE_*), its output in `workdir`/`log_name`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
+    for name, value in settings.items():
+        key = name if name in ("DATABASE_URL", "REDIS_URL") else f"ANTRE_{name}"
+        environment[key] = str(value)
+    with (workdir / log_name).open("ab") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-c", "from antre.cli import main; main()", *arguments],
+            env=environment,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def start_worker(settings: dict[str, Any], workdir: Path, *options: str) -> subprocess.Popen[bytes]:
+    """`antre worker [options]`, logging to `workdir`/worker.log."""
+    return antre_process(["worker", *options], settings, workdir, "worker.log")
+
+
+def start_server(settings: dict[str, Any], workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`antre serve` on a free loopback port, once it listens; returns it and its base URL."""
+    port = free_port()
+    server = antre_process(["serve", "--port", str(port)], settings, workdir, "server.log")
+    deadline = time.monotonic() + 30
+    while True:
+        assert server.poll() is None, f"antre serve exited with {server.returncode}"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            assert time.monotonic() < deadline, "antre serve did not listen within 30 s"
+            time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM, as a supervisor stops it; SIGKILL if it does not go within `timeout`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -333,7 +333,7 @@ def test_two_different_keys_in_header_and_body_are_refused(
         headers={"Idempotency-Key": "a"},
         json={"session_id": sid, "name": "Ani", "idempotency_key": "b"},
     )
-    assert answer.status_code == 422 and answer.json["error"]["code"] == "INVALID_REQUEST"
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "IDEMPOTENCY_KEYS_DIFFER"
 
 
 BIG = "9" * 40

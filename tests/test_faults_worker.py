@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from booking.models import OutboxStatus
 from tests import fake_africastalking as fake_at
 from tests.conftest import service_missing
 from tests.fake_africastalking import FakeAfricasTalking, Request
-from tests.faults import ThrowawayRedis
+from tests.faults import ThrowawayRedis, start_worker
 from tests.gateway_app import wait_for
 from tests.test_sending import make_app, outbox, write_sms
 
@@ -52,22 +50,6 @@ def settings(fake: FakeAfricasTalking, redis: ThrowawayRedis, database_url: str)
         "REDIS_URL": redis.url,
         **fake_at.settings(fake, AT_TIMEOUT_SECONDS=2.0, SMS_RETRY_INTERVALS="0,0,0"),
     }
-
-
-def start_worker(every: dict[str, Any], tmp_path: Path) -> subprocess.Popen[bytes]:
-    """`antre worker`, as production runs it: its own process, settings from the environment."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
-    for name, value in every.items():
-        key = name if name in ("DATABASE_URL", "REDIS_URL") else f"ANTRE_{name}"
-        environment[key] = str(value)
-    with (tmp_path / "worker.log").open("ab") as log:  # the child keeps its own copy
-        return subprocess.Popen(
-            [sys.executable, "-c", "from antre.cli import main; main()", "worker"],
-            env=environment,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def test_a_worker_that_loses_redis_mid_send_starts_again_and_sends_once_redis_is_back(
