@@ -31,6 +31,9 @@ NOT_YOURS = N_("You may not open this page: it belongs to another facility or ro
 NOT_FOUND = N_("There is no such page, session or queue number.")
 NO_FACILITY = N_("Your account belongs to no facility yet; ask an admin.")
 BOOKING_UNKNOWN = N_("That queue number does not exist.")
+LOGGED_IN_AS = N_(
+    "You are logged in as {username}. Logging in here with another account switches to it."
+)
 
 
 def bilingual(msgid: str, **params: Any) -> str:

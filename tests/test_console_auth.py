@@ -292,3 +292,32 @@ def test_a_session_from_before_sessions_had_versions_must_log_in_again(
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)  # as Flask-Login stored it before
     assert client.get("/console/figures").status_code == 302
+
+
+def test_logging_in_as_another_account_says_so_and_switches_this_browser_only(
+    app: Flask, demo: Database
+) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    staff.add_user(demo, "budi", Role.FACILITY_ADMIN, facility="1001")
+    desk = staff.log_in(app.test_client(), "siti")
+    elsewhere = staff.log_in(app.test_client(), "siti")  # siti at another desk
+    page = desk.get("/console/login").get_data(as_text=True)
+    assert (
+        "Anda masuk sebagai siti. Masuk di sini dengan akun lain akan berganti ke akun itu. "
+        "You are logged in as siti. Logging in here with another account switches to it."
+    ) in page
+    token = staff.csrf_token(desk, "/console/login")
+    with desk.session_transaction() as session:
+        session["_flashes"] = [("info", "for siti only")]  # a message siti has not seen yet
+    answer = desk.post(
+        "/console/login",
+        data={"username": "budi", "password": staff.PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 302
+    console = desk.get("/console/figures").get_data(as_text=True)
+    assert "budi (facility_admin)" in console and "siti" not in console
+    assert "for siti only" not in console  # nothing of siti's session goes on under budi
+    assert elsewhere.get("/console/figures").status_code == 200  # siti's other desk goes on
+    assert "logged-in-as" not in staff.log_in(app.test_client(), "siti").get(
+        "/console/figures"
+    ).get_data(as_text=True)
