@@ -85,6 +85,8 @@ class CancelSessionForm(ActionForm):
         ],
         filters=[_one_line],
     )
+    # Set by the "are you sure?" page: only then is the session cancelled (it texts everyone).
+    confirmed = HiddenField(validators=[Optional()])
 
 
 class CapacityForm(ActionForm):

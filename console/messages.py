@@ -54,3 +54,8 @@ def _in(language: str, msgid: str, params: dict[str, Any]) -> str:
     except (KeyError, IndexError, ValueError):
         # A broken translation must not break the page: fall back to the source text.
         return msgid.format(**values)
+
+
+CANCEL_SESSION_QUESTION = N_(
+    "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
+)

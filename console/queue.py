@@ -315,6 +315,8 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     if target.status == SessionStatus.CANCELLED:
         flash(messages.bilingual(messages.ALREADY_CANCELLED, **words), "info")
         return _back(target)
+    if form.confirmed.data != "1":
+        return _confirm_cancel(target, form)
     key = _key(form, "cancel", session_id)
 
     def cancel(db: Session) -> int:
@@ -329,6 +331,30 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     if told is not None:
         flash(messages.bilingual(messages.SESSION_CANCELLED, count=told, **words), "success")
     return _back(target)
+
+
+def _confirm_cancel(target: Target, form: CancelSessionForm) -> ResponseReturnValue:
+    """The "are you sure?" page: what cancelling would do, and the same form to confirm it.
+
+    It carries the first form's request key on, so that a double click on "yes" cancels once.
+    """
+    with database(current_app).transaction() as db:
+        cancelled, told = board.cancellation_reach(db, target.session_id)
+    question = messages.bilingual(
+        messages.CANCEL_SESSION_QUESTION,
+        service=target.service,
+        time=target.hours,
+        day=target.day.strftime("%d/%m/%Y"),
+        cancelled=cancelled,
+        told=told,
+    )
+    return render_template(
+        "console/cancel_session.html",
+        target=target,
+        question=question,
+        reason=form.reason.data or "",
+        request_key=form.key() or new_request_key(),
+    )
 
 
 @blueprint.post("/console/sessions/<int:session_id>/capacity")

@@ -429,7 +429,22 @@ def test_cancelling_a_session_tells_every_patient_with_a_phone(
 ) -> None:
     desk.click(f"/console/sessions/{umum}/walk-in", name="Siti Aminah")  # no phone
     desk.click(f"/console/sessions/{umum}/call-next")  # A-001 in the room: cancelled too
-    answer = desk.click(f"/console/sessions/{umum}/cancel", reason="dokter tugas luar kota")
+    asked = desk.click(f"/console/sessions/{umum}/cancel", reason="dokter tugas luar kota")
+    # It texts every patient: first the page asks, saying how many, and nothing changes yet.
+    assert asked.status_code == 200
+    question = html.unescape(asked.get_data(as_text=True))
+    assert (
+        "Batalkan Poli Umum 08:00 tanggal 23/11/2026? Pasien dibatalkan: 3. "
+        "Diberi tahu lewat SMS: 2. Cancel General clinic 08:00 on 23/11/2026? "
+        "Patients cancelled: 3. Told by SMS: 2."
+    ) in question
+    assert "dokter tugas luar kota" in question
+    with demo.transaction() as s:
+        assert s.get_one(ClinicSession, umum).status == SessionStatus.OPEN
+    assert count(demo, Outbox, Outbox.kind == notices.SESSION_CANCELLED) == 0
+    confirm = confirm_form(asked, f"/console/sessions/{umum}/cancel")
+    assert confirm["confirmed"] == "1"
+    answer = desk.client.post(f"/console/sessions/{umum}/cancel", data=confirm)
     assert answer.status_code == 303
     assert desk.flashes(answer) == [
         "Poli Umum 08:00 dibatalkan; 2 pasien diberi tahu lewat SMS. "
@@ -463,6 +478,29 @@ def test_cancelling_a_session_tells_every_patient_with_a_phone(
         "Poli Umum 08:00 sudah dibatalkan. General clinic 08:00 was already cancelled."
     ]
     assert count(demo, Outbox, Outbox.kind == notices.SESSION_CANCELLED) == 2
+
+
+def confirm_form(answer: TestResponse, action: str) -> dict[str, str]:
+    """The hidden fields of the "are you sure?" form on a page that answered a POST."""
+    for found in _FORM.finditer(answer.get_data(as_text=True)):
+        if found["action"] == action:
+            return {name: html.unescape(value) for name, value in _HIDDEN.findall(found["body"])}
+    raise AssertionError(f"no form for {action}")
+
+
+def test_going_back_from_are_you_sure_cancels_nothing(
+    desk: Desk, demo: Database, umum: int
+) -> None:
+    asked = desk.click(f"/console/sessions/{umum}/cancel", reason="hujan deras & banjir")
+    body = asked.get_data(as_text=True)
+    assert 'id="cancel-session-back" href="/console/facility/1001"' in body
+    assert confirm_form(asked, f"/console/sessions/{umum}/cancel")["reason"] == (
+        "hujan deras & banjir"
+    )
+    desk.page()  # the nurse goes back instead
+    with demo.transaction() as s:
+        assert s.get_one(ClinicSession, umum).status == SessionStatus.OPEN
+    assert set(bookings(demo, umum).values()) == {BookingStatus.BOOKED}
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 161])
