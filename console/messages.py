@@ -59,3 +59,4 @@ def _in(language: str, msgid: str, params: dict[str, Any]) -> str:
 CANCEL_SESSION_QUESTION = N_(
     "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
 )
+NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. Please shorten it.")

@@ -46,7 +46,7 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.taking import take_number
+from booking.taking import MAX_NAME, take_number
 from console import board, messages
 from console.auth import may_administer, require_facility, roles_required, staff
 from console.forms import (
@@ -143,6 +143,7 @@ def _page(
             problem=problem,
             kept=kept,
             may_administer=may_administer(staff(), place.id),
+            name_limit=MAX_NAME,
             new_request_key=new_request_key,
             # Reloading a page that answered a POST would post again: only plain views reload.
             # It reloads itself (when nobody is typing) to show bookings made by phone.

@@ -46,3 +46,19 @@ def test_the_cancel_reason_box_spans_its_card_and_cancelling_asks_first(
     assert text_of(nurse, "#cancel-reason-confirm") == "Dokter cuti"
     nurse.find_element(By.ID, "cancel-session-back").click()  # no: nothing is cancelled
     assert text_of(nurse, f"#session-status-{session}") == "Buka / Open"
+
+
+def test_a_walk_in_name_over_the_limit_is_kept_whole_and_refused_with_the_limit(
+    nurse: WebDriver, live_app: LiveApp
+) -> None:
+    session = live_app.session_today()
+    nurse.get(live_app.url + "/console/facility/1001")
+    name = "Raden Ajeng Siti Nurhaliza Kartika Putri"  # 40 letters: 10 more than fit
+    box = nurse.find_element(By.ID, f"walk-in-name-{session}")
+    box.send_keys(name)
+    assert box.get_property("value") == name  # the box cuts nothing silently
+    assert "30" in text_of(nurse, f"#walk-in-name-limit-{session}")
+    press(nurse, f"walk-in-{session}")
+    assert "at most 30 letters; this one has 40" in text_of(nurse, "#problem")
+    kept = nurse.find_element(By.ID, f"walk-in-name-{session}").get_property("value")
+    assert kept == name  # to shorten, not to type again

@@ -364,12 +364,30 @@ def test_a_walk_in_the_engine_refuses_keeps_what_was_typed(
     assert count(demo, Booking, Booking.session_id == umum) == 2
 
 
+def test_a_walk_in_name_over_the_limit_is_refused_with_the_limit_and_kept_whole(
+    desk: Desk, demo: Database, umum: int
+) -> None:
+    page = desk.page()
+    box = re.search(rf'<input[^>]*id="walk-in-name-{umum}"[^>]*>', page)
+    assert box and "maxlength" not in box.group(0)  # the browser cuts nothing silently
+    assert f'id="walk-in-name-limit-{umum}">(maks. 30 huruf / at most 30)' in page
+    name = "Raden Ajeng Siti Nurhaliza Kartika Putri"  # 40 letters
+    answer = desk.click(f"/console/sessions/{umum}/walk-in", name=name)
+    assert answer.status_code == 400
+    body = html.unescape(answer.get_data(as_text=True))
+    assert "A name has at most 30 letters; this one has 40." in body
+    typed = body.split(f'id="walk-in-form-{umum}"')[1].split("</form>")[0]
+    assert f'value="{name}"' in typed
+    assert count(demo, Booking, Booking.session_id == umum) == 2
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
         (
             {"name": "x" * 500},
-            "Ketik nama 2 sampai 30 huruf. Please type a name of 2 to 30 letters.",
+            "Nama paling banyak 30 huruf; nama ini 500 huruf. Mohon dipersingkat. "
+            "A name has at most 30 letters; this one has 500. Please shorten it.",
         ),
         ({"name": ""}, "Please type a name of 2 to 30 letters."),
         ({"name": "Siti", "bpjs": "12345"}, "A BPJS card number has 13 digits."),
