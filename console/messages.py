@@ -60,3 +60,6 @@ CANCEL_SESSION_QUESTION = N_(
     "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
 )
 NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. Please shorten it.")
+DAY_NOT_SHOWN = N_(
+    "There is no day {day} to show: only today and the next booking days. This is today."
+)

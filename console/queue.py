@@ -128,7 +128,12 @@ def _page(
             abort(404)
         require_facility(place.id)
         days = availability.booking_days(place, now)
-        day = next((d for d in days if d.isoformat() == day_asked), days[0])
+        day = next((d for d in days if d.isoformat() == day_asked), None)
+        if day is None and day_asked and request.method == "GET":
+            # A typed or stale link: say so, rather than show today as if it were that day.
+            flash(messages.bilingual(messages.DAY_NOT_SHOWN, day=day_asked[:20]), "error")
+            return redirect(url_for("queue.facility", code=place.code))
+        day = day or days[0]
         cards = board.session_cards(db, place, day)
         ticket = _ticket(db, place, request.args.get("ticket"))
     return (

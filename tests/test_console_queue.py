@@ -165,8 +165,20 @@ def test_tomorrow_shows_its_sessions_without_calling_buttons(
     assert answer.status_code == 303
     assert "Pasien hanya bisa dipanggil pada hari jadwalnya." in desk.flashes(answer)[0]
     assert bookings(demo, sid) == {"A-001": BookingStatus.BOOKED}
-    # An unknown or garbled day shows today.
-    assert f'id="call-next-{session_id(demo, day=today(now))}"' in desk.page(f"{PAGE}?day=x")
+
+
+@pytest.mark.parametrize("day", ["x", "2026-13-01", "2026-11-22", "2027-01-01", "<b>23</b>"])
+def test_a_day_that_cannot_be_shown_says_so_and_shows_today(
+    desk: Desk, demo: Database, now: datetime, day: str
+) -> None:
+    answer = desk.client.get(PAGE, query_string={"day": day})
+    assert answer.status_code == 302 and answer.headers["Location"] == PAGE
+    assert desk.flashes(answer) == [
+        f"Tidak ada hari {day} untuk ditampilkan: hanya hari ini dan hari pemesanan berikutnya. "
+        f"Ini hari ini. There is no day {day} to show: only today and the next booking days. "
+        "This is today."
+    ]
+    assert f'id="call-next-{session_id(demo, day=today(now))}"' in desk.page()
 
 
 # --- calling the queue -----------------------------------------------------------------------
