@@ -53,6 +53,8 @@ def user_add(
     def add(db: Session) -> str:
         if db.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
             raise click.UsageError(f"there is already an account called {name!r}")
+        if wanted == Role.DISTRICT_VIEWER:
+            viewer_district = _known_district(db, district or "")
         facility = None
         if facility_code:
             facility = db.scalars(select(Facility).where(Facility.code == facility_code)).first()
@@ -62,13 +64,28 @@ def user_add(
             username=name,
             role=wanted,
             facility_id=facility.id if facility else None,
-            district=district or (facility.district if facility else None),
+            district=viewer_district
+            if wanted == Role.DISTRICT_VIEWER
+            else (facility.district if facility else district),
             active=True,
             created_at=utcnow(),
         )
         user.set_password(password)
         db.add(user)
-        return facility.name if facility else (district or "every facility")
+        return facility.name if facility else (user.district or "every facility")
 
     where = database(current_app).run(add)
     click.echo(f"account {name!r} ({wanted.value}) created for {where}")
+
+
+def _known_district(db: Session, asked: str) -> str:
+    """The stored spelling of a district some facility is in; a viewer of any other sees
+    nothing, so it is refused with the districts there are."""
+    known = sorted(set(db.scalars(select(Facility.district))))
+    wanted = " ".join(asked.split()).casefold()
+    for district in known:
+        if district.casefold() == wanted:
+            return district
+    raise click.UsageError(
+        f"there is no district {asked!r}; known districts: {', '.join(known) or 'none yet'}"
+    )

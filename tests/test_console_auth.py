@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from antre import create_app, database
 from antre.cli import cli
+from booking.models import Facility
 from console.models import Role, StaffUser
 from plumbing.db import Database
 from tests import staff
@@ -130,6 +131,30 @@ def test_antre_user_add_refuses_what_cannot_work(
 ) -> None:
     result = CliRunner().invoke(cli, ["user", "add", *arguments], obj=_script_info(app))
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_district_viewer_is_only_made_for_a_district_there_is(app: Flask, demo: Database) -> None:
+    def add(name: str, district: str) -> object:
+        return CliRunner().invoke(
+            cli,
+            ["user", "add", name, "--role", "district_viewer", "--district", district],
+            env={"ANTRE_USER_PASSWORD": "sehat-selalu-2026"},
+            obj=_script_info(app),
+        )
+
+    with demo.transaction() as s:
+        districts = sorted(set(s.scalars(select(Facility.district))))
+    assert "Kota Serang" in districts and len(districts) > 1
+    refused = add("dinkes1", "Kota Serrang")
+    assert refused.exit_code == 2
+    known = ", ".join(districts)
+    assert f"there is no district 'Kota Serrang'; known districts: {known}" in refused.output
+    made = add("dinkes2", "  kota   SERANG ")
+    assert made.exit_code == 0, made.output
+    assert "created for Kota Serang" in made.output
+    with demo.transaction() as s:
+        names = {u.username: u.district for u in s.scalars(select(StaffUser))}
+    assert names == {"dinkes2": "Kota Serang"}  # the stored spelling: the figures filter on it
 
 
 def _script_info(app: Flask) -> object:
