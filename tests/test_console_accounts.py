@@ -1,0 +1,144 @@
+"""Staff accounts after they are made: `antre user list/unlock/password/deactivate/activate`,
+and the admin page that does the same, against the real login form and its attempt budget."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import ScriptInfo
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from antre.cli import cli
+from console.models import Role, StaffUser
+from plumbing.db import Database
+from tests import staff
+
+
+def antre(app: Flask, *arguments: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(
+        cli, ["user", *arguments], obj=ScriptInfo(create_app=lambda: app), env=env
+    )
+
+
+def try_password(app: Flask, username: str, password: str) -> int:
+    client = app.test_client()
+    token = staff.csrf_token(client, "/console/login")
+    answer = client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": token},
+    )
+    return answer.status_code
+
+
+def copy_of_the_session(client: FlaskClient, app: Flask) -> FlaskClient:
+    """Another browser holding a copy of this one's session cookie."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value)
+    return copy
+
+
+def lock_out(app: Flask, username: str) -> None:
+    for _ in range(10):
+        assert try_password(app, username, "not the password") == 401
+    assert try_password(app, username, staff.PASSWORD) == 429
+
+
+@pytest.fixture
+def accounts(demo: Database) -> Database:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    staff.add_user(demo, "kepala", Role.FACILITY_ADMIN, facility="1001")
+    staff.add_user(demo, "dinkes", Role.DISTRICT_VIEWER, district="Kota Serang")
+    staff.add_user(demo, "lama", Role.STAFF, facility="2001", active=False)
+    return demo
+
+
+# --- antre user ------------------------------------------------------------------------------
+
+
+def test_antre_user_list_shows_every_account_and_who_is_locked_out(
+    app: Flask, accounts: Database
+) -> None:
+    lock_out(app, "siti")
+    listed = antre(app, "list")
+    assert listed.exit_code == 0, listed.output
+    lines = {line.split()[0]: line.split() for line in listed.output.splitlines()}
+    assert set(lines) == {"siti", "kepala", "dinkes", "lama"}
+    assert lines["siti"][:3] == ["siti", "staff", "1001"]
+    assert "locked" in lines["siti"] and "active," in lines["siti"]
+    assert lines["dinkes"][:3] == ["dinkes", "district_viewer", "-"]
+    assert "deactivated" in lines["lama"] and "locked" not in lines["kepala"]
+
+
+def test_antre_user_unlock_lets_a_locked_out_account_log_in_at_once(
+    app: Flask, accounts: Database
+) -> None:
+    lock_out(app, "siti")
+    unlocked = antre(app, "unlock", "siti")
+    assert unlocked.exit_code == 0 and "unlocked" in unlocked.output
+    assert try_password(app, "siti", staff.PASSWORD) == 302
+    assert "locked" not in antre(app, "list").output
+    assert antre(app, "unlock", "nobody").exit_code == 2
+
+
+def test_antre_user_password_sets_a_new_one_and_ends_every_session(
+    app: Flask, accounts: Database
+) -> None:
+    desk = staff.log_in(app.test_client(), "siti")
+    lock_out(app, "siti")
+    changed = antre(app, "password", "siti", env={"ANTRE_USER_PASSWORD": "baru-sekali-2026"})
+    assert changed.exit_code == 0, changed.output
+    assert "baru-sekali-2026" not in changed.output
+    assert desk.get("/console/figures").status_code == 302  # the old session has ended
+    assert try_password(app, "siti", staff.PASSWORD) == 401
+    assert try_password(app, "siti", "baru-sekali-2026") == 302  # and it is unlocked
+    assert antre(app, "password", "siti", "--password", "short").exit_code == 2
+
+
+def test_antre_user_password_generate_prints_a_password_that_works_once_shown(
+    app: Flask, accounts: Database
+) -> None:
+    made = antre(app, "password", "kepala", "--generate")
+    assert made.exit_code == 0, made.output
+    found = re.search(r"\(shown only now\): (\S+)$", made.output.strip())
+    assert found, made.output
+    assert try_password(app, "kepala", found.group(1)) == 302
+    again = antre(app, "password", "kepala", "--generate")
+    assert found.group(1) not in again.output  # a new one each time
+
+
+def test_antre_user_password_asks_without_echo_when_not_given(
+    app: Flask, accounts: Database
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["user", "password", "siti"],
+        obj=ScriptInfo(create_app=lambda: app),
+        input="dari-keyboard-1\ndari-keyboard-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "dari-keyboard-1" not in result.output  # typed, never shown
+    assert try_password(app, "siti", "dari-keyboard-1") == 302
+
+
+def test_antre_user_deactivate_ends_a_copied_cookie_and_activate_needs_a_new_login(
+    app: Flask, accounts: Database
+) -> None:
+    desk = staff.log_in(app.test_client(), "siti")
+    copy = copy_of_the_session(desk, app)
+    assert copy.get("/console/figures").status_code == 200
+    assert antre(app, "deactivate", "siti").exit_code == 0
+    assert copy.get("/console/figures").status_code == 302
+    assert desk.get("/console/figures").status_code == 302
+    assert try_password(app, "siti", staff.PASSWORD) == 401
+    assert antre(app, "activate", "siti").exit_code == 0
+    assert copy.get("/console/figures").status_code == 302  # ended stays ended
+    assert try_password(app, "siti", staff.PASSWORD) == 302
+    with accounts.transaction() as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == "siti")).one()
+    assert user.active and user.session_version == 3  # its password, then each change
