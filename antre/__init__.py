@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import admin, admin_schedule, auth, display
+    from console import accounts, admin, admin_schedule, auth, display
     from console import queue as console_queue
     from console import tickets as console_tickets
     from figures import views as figures_views
@@ -57,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(console_tickets.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_schedule.blueprint)
+    app.register_blueprint(accounts.blueprint)
     app.register_blueprint(api_views.blueprint)
     app.register_blueprint(jkn.blueprint)
     # Not forms: API callers carry a token, not a session cookie that another site could make

@@ -63,3 +63,6 @@ NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. P
 DAY_NOT_SHOWN = N_(
     "There is no day {day} to show: only today and the next booking days. This is today."
 )
+ACCOUNT_UNLOCKED = N_("{username} is unlocked: the account may log in again at once.")
+ACCOUNT_DEACTIVATED = N_("{username} is deactivated: every session of the account has ended.")
+ACCOUNT_ACTIVATED = N_("{username} is active again; it logs in anew.")

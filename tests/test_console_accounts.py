@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from antre.cli import cli
 from console.models import Role, StaffUser
@@ -142,3 +143,103 @@ def test_antre_user_deactivate_ends_a_copied_cookie_and_activate_needs_a_new_log
     with accounts.transaction() as s:
         user = s.scalars(select(StaffUser).where(StaffUser.username == "siti")).one()
     assert user.active and user.session_version == 3  # its password, then each change
+
+
+# --- the admin page --------------------------------------------------------------------------
+
+PAGE = "/console/admin/accounts"
+
+
+def user_id(db: Database, username: str) -> int:
+    with db.transaction() as s:
+        return s.scalars(select(StaffUser.id).where(StaffUser.username == username)).one()
+
+
+def click(client: FlaskClient, user: int, action: str) -> TestResponse:
+    """Press an account's button as the page rendered it (with the page's CSRF token)."""
+    page = client.get(PAGE).get_data(as_text=True)
+    form = re.search(
+        rf'<form[^>]*action="{PAGE}/{user}/{action}"[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]+)">',
+        page,
+    )
+    assert form, f"no {action} button for account {user}"
+    return client.post(f"{PAGE}/{user}/{action}", data={"csrf_token": form.group(1)})
+
+
+def shown_accounts(client: FlaskClient) -> set[str]:
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    return set(re.findall(r'<tr id="account-\d+">\s*<td>([^<]+)</td>', page.get_data(as_text=True)))
+
+
+def test_an_admin_sees_every_account_but_their_own_and_a_facility_admin_their_staff(
+    app: Flask, accounts: Database
+) -> None:
+    staff.add_user(accounts, "root", Role.ADMIN)
+    staff.add_user(accounts, "perawat2001", Role.STAFF, facility="2001")
+    root = staff.log_in(app.test_client(), "root")
+    assert shown_accounts(root) == {"siti", "kepala", "dinkes", "lama", "perawat2001"}
+    kepala = staff.log_in(app.test_client(), "kepala")
+    assert shown_accounts(kepala) == {"siti"}  # not another facility's, not a fellow admin
+    for other in ("perawat2001", "root", "kepala", "dinkes"):
+        token = staff.csrf_token(kepala, PAGE)
+        answer = kepala.post(
+            f"{PAGE}/{user_id(accounts, other)}/deactivate", data={"csrf_token": token}
+        )
+        assert answer.status_code == 403, other
+        assert "Anda tidak boleh membuka halaman ini" in answer.get_data(as_text=True)
+    with accounts.transaction() as s:
+        assert all(s.scalars(select(StaffUser.active).where(StaffUser.username != "lama")))
+    assert root.get(f"{PAGE}/999999/deactivate").status_code == 405
+    token = staff.csrf_token(root, PAGE)
+    assert root.post(f"{PAGE}/999999/deactivate", data={"csrf_token": token}).status_code == 404
+    nurse = staff.log_in(app.test_client(), "siti")
+    assert nurse.get(PAGE).status_code == 403
+
+
+def test_a_facility_admin_deactivates_a_nurse_and_a_copied_cookie_stops_working(
+    app: Flask, accounts: Database
+) -> None:
+    desk = staff.log_in(app.test_client(), "siti")
+    copy = copy_of_the_session(desk, app)
+    assert copy.get("/console/figures").status_code == 200
+    kepala = staff.log_in(app.test_client(), "kepala")
+    siti = user_id(accounts, "siti")
+    answer = click(kepala, siti, "deactivate")
+    assert answer.status_code == 302
+    page = kepala.get(PAGE).get_data(as_text=True)
+    assert "siti dinonaktifkan: semua sesi masuk akun itu sudah berakhir." in page
+    assert copy.get("/console/figures").status_code == 302
+    assert desk.get("/console/figures").status_code == 302
+    assert try_password(app, "siti", staff.PASSWORD) == 401
+    assert f'id="activate-{siti}"' in page and f'id="deactivate-{siti}"' not in page
+    click(kepala, siti, "activate")
+    assert copy.get("/console/figures").status_code == 302  # its old sessions stay ended
+    assert try_password(app, "siti", staff.PASSWORD) == 302
+
+
+def test_an_admin_unlocks_an_account_and_gives_a_new_password_shown_once(
+    app: Flask, accounts: Database
+) -> None:
+    staff.add_user(accounts, "root", Role.ADMIN)
+    root = staff.log_in(app.test_client(), "root")
+    siti = user_id(accounts, "siti")
+    desk = staff.log_in(app.test_client(), "siti")
+    assert f'id="unlock-{siti}"' not in root.get(PAGE).get_data(as_text=True)
+    lock_out(app, "siti")
+    page = root.get(PAGE).get_data(as_text=True)
+    assert "Terkunci / Locked out" in page and f'id="unlock-{siti}"' in page
+    click(root, siti, "unlock")
+    assert try_password(app, "siti", staff.PASSWORD) == 302
+
+    answer = click(root, siti, "password")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    found = re.search(r'id="new-password-value">([^<]+)<', answer.get_data(as_text=True))
+    assert found
+    with root.session_transaction() as session:
+        assert found.group(1) not in str(dict(session))  # nor kept in the session cookie
+    assert desk.get("/console/figures").status_code == 302  # the password change ended it
+    assert try_password(app, "siti", staff.PASSWORD) == 401
+    assert try_password(app, "siti", found.group(1)) == 302
+    assert found.group(1) not in root.get(PAGE).get_data(as_text=True)  # shown only once
