@@ -4,6 +4,7 @@ and the admin page that does the same, against the real login form and its attem
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from antre import create_app, database
 from antre.cli import cli
 from console.models import Role, StaffUser
 from plumbing.db import Database
@@ -243,3 +245,22 @@ def test_an_admin_unlocks_an_account_and_gives_a_new_password_shown_once(
     assert try_password(app, "siti", staff.PASSWORD) == 401
     assert try_password(app, "siti", found.group(1)) == 302
     assert found.group(1) not in root.get(PAGE).get_data(as_text=True)  # shown only once
+
+
+@pytest.mark.redis
+def test_unlocking_from_the_command_line_reaches_every_worker_through_redis(
+    redis_app: Flask, database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    staff.add_user(database(redis_app), "siti", Role.STAFF)
+    lock_out(redis_app, "siti")
+    # `antre user` runs in its own process: an app of its own, sharing only Redis and the DB.
+    command_line = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "test", "REDIS_URL": redis_url}
+    )
+    command_line.instance_path = str(tmp_path / "cli-instance")
+    try:
+        assert "locked" in antre(command_line, "list").output
+        assert antre(command_line, "unlock", "siti").exit_code == 0
+    finally:
+        database(command_line).dispose()
+    assert try_password(redis_app, "siti", staff.PASSWORD) == 302
