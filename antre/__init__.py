@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import admin, admin_schedule, auth, display
+    from console import accounts, admin, admin_schedule, auth, display
     from console import bpjs_calls as console_bpjs
     from console import failed_sms as console_failed_sms
     from console import queue as console_queue
@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_schedule.blueprint)
     app.register_blueprint(console_bpjs.blueprint)
     app.register_blueprint(console_failed_sms.blueprint)
+    app.register_blueprint(accounts.blueprint)
     app.register_blueprint(api_views.blueprint)
     app.register_blueprint(jkn.blueprint)
     # Not forms: API callers carry a token, not a session cookie that another site could make

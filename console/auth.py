@@ -16,7 +16,17 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -26,7 +36,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from console import throttle
+from console import messages, throttle
 from console.models import Role, StaffUser
 from plumbing.db import database
 
@@ -89,14 +99,38 @@ def login() -> ResponseReturnValue:
         user = check_credentials(username, form.password.data or "")
         if user is not None:
             attempt.refund()
-            login_user(user)
-            log.info("console login: %s", user.username)
+            _switch_to(user)
             return redirect(_safe_next(request.args.get("next")))
         # Masked: what was typed as the name is sometimes the password.
         log.info("console login refused for %s", throttle.masked(username))
         error = "Nama pengguna atau kata sandi salah. Wrong username or password."
     status = 401 if error else 200
-    return render_template("console/login.html", form=form, error=error), status
+    return render_template("console/login.html", form=form, error=error, **_who_is_in()), status
+
+
+def _who_is_in() -> dict[str, str]:
+    """Who this browser is logged in as, said on the login page: logging in there switches."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"logged_in_as": messages.bilingual(messages.LOGGED_IN_AS, username=staff().username)}
+
+
+def _switch_to(user: StaffUser) -> None:
+    """Log this browser in as `user`, replacing whoever it was logged in as.
+
+    The old account's other sessions (another desk, another browser) go on: only this
+    browser changes hands. Its session starts afresh, so that nothing of the old account's
+    (messages waiting to be shown, a form token) is carried over to the new one.
+    """
+    before = staff().username if current_user.is_authenticated else None
+    if before is not None:
+        logout_user()
+    session.clear()
+    login_user(user)
+    if before is not None and before != user.username:
+        log.info("console login: %s (this browser was %s)", user.username, before)
+    else:
+        log.info("console login: %s", user.username)
 
 
 @blueprint.errorhandler(429)

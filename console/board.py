@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking.models import (
+    ACTIVE,
     CANCELLED,
     WAITING,
     Booking,
@@ -132,6 +133,17 @@ def told_of_cancellation(db: Session, session_id: int) -> int:
         )
         or 0
     )
+
+
+def cancellation_reach(db: Session, session_id: int) -> tuple[int, int]:
+    """Before a session is cancelled: how many active bookings it would cancel, and how many
+    of those have a phone to be told on (as `told_of_cancellation` counts them after)."""
+    row = db.execute(
+        select(func.count(), func.count(Booking.booked_by)).where(
+            Booking.session_id == session_id, Booking.status.in_(ACTIVE)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def facilities(db: Session) -> list[Facility]:

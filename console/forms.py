@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import Field, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from booking.errors import Reason
@@ -50,12 +50,22 @@ class ActionForm(FlaskForm):
         return valid or set(self.errors) == {"request_key"}
 
 
+def _name_fits(_form: FlaskForm, field: Field) -> None:
+    """Refused with the limit and the length typed: the box itself cuts nothing (a cut name
+    would be printed on the ticket and read out in the waiting room)."""
+    if isinstance(field.data, str) and len(field.data) > MAX_NAME:
+        raise ValidationError(
+            messages.bilingual(messages.NAME_TOO_LONG, limit=MAX_NAME, length=len(field.data))
+        )
+
+
 class WalkInForm(ActionForm):
     name = StringField(
         "Nama / Name",
         validators=[
             DataRequired(messages.bilingual(Reason.NAME_INVALID.message)),
-            Length(min=2, max=MAX_NAME, message=messages.bilingual(Reason.NAME_INVALID.message)),
+            _name_fits,
+            Length(min=2, message=messages.bilingual(Reason.NAME_INVALID.message)),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
@@ -85,6 +95,8 @@ class CancelSessionForm(ActionForm):
         ],
         filters=[_one_line],
     )
+    # Set by the "are you sure?" page: only then is the session cancelled (it texts everyone).
+    confirmed = HiddenField(validators=[Optional()])
 
 
 class CapacityForm(ActionForm):

@@ -31,6 +31,9 @@ NOT_YOURS = N_("You may not open this page: it belongs to another facility or ro
 NOT_FOUND = N_("There is no such page, session or queue number.")
 NO_FACILITY = N_("Your account belongs to no facility yet; ask an admin.")
 BOOKING_UNKNOWN = N_("That queue number does not exist.")
+LOGGED_IN_AS = N_(
+    "You are logged in as {username}. Logging in here with another account switches to it."
+)
 
 
 def bilingual(msgid: str, **params: Any) -> str:
@@ -51,3 +54,15 @@ def _in(language: str, msgid: str, params: dict[str, Any]) -> str:
     except (KeyError, IndexError, ValueError):
         # A broken translation must not break the page: fall back to the source text.
         return msgid.format(**values)
+
+
+CANCEL_SESSION_QUESTION = N_(
+    "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
+)
+NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. Please shorten it.")
+DAY_NOT_SHOWN = N_(
+    "There is no day {day} to show: only today and the next booking days. This is today."
+)
+ACCOUNT_UNLOCKED = N_("{username} is unlocked: the account may log in again at once.")
+ACCOUNT_DEACTIVATED = N_("{username} is deactivated: every session of the account has ended.")
+ACCOUNT_ACTIVATED = N_("{username} is active again; it logs in anew.")

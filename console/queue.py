@@ -46,7 +46,7 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.taking import take_number
+from booking.taking import MAX_NAME, take_number
 from bpjs import calls
 from console import board, messages
 from console.auth import may_administer, require_facility, roles_required, staff
@@ -129,7 +129,12 @@ def _page(
             abort(404)
         require_facility(place.id)
         days = availability.booking_days(place, now)
-        day = next((d for d in days if d.isoformat() == day_asked), days[0])
+        day = next((d for d in days if d.isoformat() == day_asked), None)
+        if day is None and day_asked and request.method == "GET":
+            # A typed or stale link: say so, rather than show today as if it were that day.
+            flash(messages.bilingual(messages.DAY_NOT_SHOWN, day=day_asked[:20]), "error")
+            return redirect(url_for("queue.facility", code=place.code))
+        day = day or days[0]
         cards = board.session_cards(db, place, day)
         ticket = _ticket(db, place, request.args.get("ticket"))
         bpjs_refused = calls.refused_bookings(db, board.booking_ids(cards))
@@ -146,6 +151,7 @@ def _page(
             problem=problem,
             kept=kept,
             may_administer=may_administer(staff(), place.id),
+            name_limit=MAX_NAME,
             new_request_key=new_request_key,
             # Reloading a page that answered a POST would post again: only plain views reload.
             # It reloads itself (when nobody is typing) to show bookings made by phone.
@@ -318,6 +324,8 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     if target.status == SessionStatus.CANCELLED:
         flash(messages.bilingual(messages.ALREADY_CANCELLED, **words), "info")
         return _back(target)
+    if form.confirmed.data != "1":
+        return _confirm_cancel(target, form)
     key = _key(form, "cancel", session_id)
 
     def cancel(db: Session) -> int:
@@ -332,6 +340,30 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     if told is not None:
         flash(messages.bilingual(messages.SESSION_CANCELLED, count=told, **words), "success")
     return _back(target)
+
+
+def _confirm_cancel(target: Target, form: CancelSessionForm) -> ResponseReturnValue:
+    """The "are you sure?" page: what cancelling would do, and the same form to confirm it.
+
+    It carries the first form's request key on, so that a double click on "yes" cancels once.
+    """
+    with database(current_app).transaction() as db:
+        cancelled, told = board.cancellation_reach(db, target.session_id)
+    question = messages.bilingual(
+        messages.CANCEL_SESSION_QUESTION,
+        service=target.service,
+        time=target.hours,
+        day=target.day.strftime("%d/%m/%Y"),
+        cancelled=cancelled,
+        told=told,
+    )
+    return render_template(
+        "console/cancel_session.html",
+        target=target,
+        question=question,
+        reason=form.reason.data or "",
+        request_key=form.key() or new_request_key(),
+    )
 
 
 @blueprint.post("/console/sessions/<int:session_id>/capacity")

@@ -97,6 +97,27 @@ def spend(username: str) -> Attempt:
     return attempt
 
 
+def clear(username: str) -> None:
+    """Give an account its whole budget back (an admin unlocks it; the address's stays)."""
+    counters: _Counters = current_app.extensions["antre.login-budget"]
+    key = (SPACE, "account", _digest(username))
+    for counter in (counters.main, counters.fallback):
+        try:
+            counter.clear(PER_ACCOUNT, *key)
+        except RedisError as error:
+            log.warning("login attempts: Redis did not answer (%s)", type(error).__name__)
+
+
+def locked(username: str) -> bool:
+    """Whether the account's budget is spent: its next password would not be checked."""
+    counters: _Counters = current_app.extensions["antre.login-budget"]
+    key = (SPACE, "account", _digest(username))
+    try:
+        return not counters.main.test(PER_ACCOUNT, *key)
+    except RedisError:
+        return not counters.fallback.test(PER_ACCOUNT, *key)
+
+
 def _spend(
     counter: FixedWindowRateLimiter, account: tuple[str, str], address: tuple[str, str]
 ) -> Attempt | None:

@@ -80,6 +80,8 @@ def test_a_nurse_calls_registers_a_walk_in_and_cancels_and_the_display_follows(
     browser.find_element(By.CSS_SELECTOR, f"#cancel-{session} summary").click()
     browser.find_element(By.ID, f"cancel-reason-{session}").send_keys(REASON)
     press(browser, f"cancel-session-{session}")
+    assert "Told by SMS: 2." in text_of(browser, "#cancel-question")  # are you sure?
+    press(browser, f"cancel-session-confirm-{session}")
     assert "2 patients are told by SMS" in flash(browser)
     assert text_of(browser, f"#cancel-reason-shown-{session}").endswith(REASON)
     assert text_of(browser, f"#session-status-{session}") == "Dibatalkan / Cancelled"

@@ -7,6 +7,7 @@ checks the database afterwards. The app runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Iterator
 from datetime import date, time
@@ -384,6 +385,28 @@ def test_a_new_template_makes_sessions_when_generated_and_only_at_its_facility(
     again = post(client, f"/console/admin/facilities/{facility.id}/generate", {})
     assert again.headers["Location"] == f"/console/admin/facilities/{facility.id}"
     assert site.events("sessions_generated")[-1].detail["created"] == 0  # nothing twice
+
+
+def test_the_weekly_schedule_shows_each_sessions_doctor_and_status_in_words(
+    site: Site,
+) -> None:
+    service = site.service("1001", "GIGI")
+    with site.db.transaction() as s:
+        monday, tuesday = s.scalars(
+            select(ClinicSession)
+            .where(ClinicSession.service_id == service.id, ClinicSession.day >= MONDAY)
+            .order_by(ClinicSession.day, ClinicSession.start_time)
+            .limit(2)
+        ).all()
+        monday.doctor_name = "drg. Ayu Lestari"
+        tuesday.doctor_name = None
+        tuesday.status = SessionStatus.CANCELLED
+    page = text(site.client("fa1001").get(f"/console/admin/services/{service.id}/schedule"))
+    rows = re.findall(r'<tr class="session">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row)[-2:] for row in rows]
+    assert cells[:2] == [["drg. Ayu Lestari", "Buka / Open"], ["–", "Dibatalkan / Cancelled"]]
+    words = ("Buka / Open", "Tutup / Closed", "Dibatalkan / Cancelled")
+    assert all(status in words for _, status in cells), cells
 
 
 def test_the_generate_button_goes_back_only_to_an_admin_page(site: Site) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from antre import create_app, database
 from antre.cli import cli
+from booking.models import Facility
 from console.models import Role, StaffUser
 from plumbing.db import Database
 from tests import staff
@@ -130,6 +131,30 @@ def test_antre_user_add_refuses_what_cannot_work(
 ) -> None:
     result = CliRunner().invoke(cli, ["user", "add", *arguments], obj=_script_info(app))
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_district_viewer_is_only_made_for_a_district_there_is(app: Flask, demo: Database) -> None:
+    def add(name: str, district: str) -> object:
+        return CliRunner().invoke(
+            cli,
+            ["user", "add", name, "--role", "district_viewer", "--district", district],
+            env={"ANTRE_USER_PASSWORD": "sehat-selalu-2026"},
+            obj=_script_info(app),
+        )
+
+    with demo.transaction() as s:
+        districts = sorted(set(s.scalars(select(Facility.district))))
+    assert "Kota Serang" in districts and len(districts) > 1
+    refused = add("dinkes1", "Kota Serrang")
+    assert refused.exit_code == 2
+    known = ", ".join(districts)
+    assert f"there is no district 'Kota Serrang'; known districts: {known}" in refused.output
+    made = add("dinkes2", "  kota   SERANG ")
+    assert made.exit_code == 0, made.output
+    assert "created for Kota Serang" in made.output
+    with demo.transaction() as s:
+        names = {u.username: u.district for u in s.scalars(select(StaffUser))}
+    assert names == {"dinkes2": "Kota Serang"}  # the stored spelling: the figures filter on it
 
 
 def _script_info(app: Flask) -> object:
@@ -292,3 +317,32 @@ def test_a_session_from_before_sessions_had_versions_must_log_in_again(
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)  # as Flask-Login stored it before
     assert client.get("/console/figures").status_code == 302
+
+
+def test_logging_in_as_another_account_says_so_and_switches_this_browser_only(
+    app: Flask, demo: Database
+) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    staff.add_user(demo, "budi", Role.FACILITY_ADMIN, facility="1001")
+    desk = staff.log_in(app.test_client(), "siti")
+    elsewhere = staff.log_in(app.test_client(), "siti")  # siti at another desk
+    page = desk.get("/console/login").get_data(as_text=True)
+    assert (
+        "Anda masuk sebagai siti. Masuk di sini dengan akun lain akan berganti ke akun itu. "
+        "You are logged in as siti. Logging in here with another account switches to it."
+    ) in page
+    token = staff.csrf_token(desk, "/console/login")
+    with desk.session_transaction() as session:
+        session["_flashes"] = [("info", "for siti only")]  # a message siti has not seen yet
+    answer = desk.post(
+        "/console/login",
+        data={"username": "budi", "password": staff.PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 302
+    console = desk.get("/console/figures").get_data(as_text=True)
+    assert "budi (facility_admin)" in console and "siti" not in console
+    assert "for siti only" not in console  # nothing of siti's session goes on under budi
+    assert elsewhere.get("/console/figures").status_code == 200  # siti's other desk goes on
+    assert "logged-in-as" not in staff.log_in(app.test_client(), "siti").get(
+        "/console/figures"
+    ).get_data(as_text=True)

@@ -165,8 +165,20 @@ def test_tomorrow_shows_its_sessions_without_calling_buttons(
     assert answer.status_code == 303
     assert "Pasien hanya bisa dipanggil pada hari jadwalnya." in desk.flashes(answer)[0]
     assert bookings(demo, sid) == {"A-001": BookingStatus.BOOKED}
-    # An unknown or garbled day shows today.
-    assert f'id="call-next-{session_id(demo, day=today(now))}"' in desk.page(f"{PAGE}?day=x")
+
+
+@pytest.mark.parametrize("day", ["x", "2026-13-01", "2026-11-22", "2027-01-01", "<b>23</b>"])
+def test_a_day_that_cannot_be_shown_says_so_and_shows_today(
+    desk: Desk, demo: Database, now: datetime, day: str
+) -> None:
+    answer = desk.client.get(PAGE, query_string={"day": day})
+    assert answer.status_code == 302 and answer.headers["Location"] == PAGE
+    assert desk.flashes(answer) == [
+        f"Tidak ada hari {day} untuk ditampilkan: hanya hari ini dan hari pemesanan berikutnya. "
+        f"Ini hari ini. There is no day {day} to show: only today and the next booking days. "
+        "This is today."
+    ]
+    assert f'id="call-next-{session_id(demo, day=today(now))}"' in desk.page()
 
 
 # --- calling the queue -----------------------------------------------------------------------
@@ -364,12 +376,30 @@ def test_a_walk_in_the_engine_refuses_keeps_what_was_typed(
     assert count(demo, Booking, Booking.session_id == umum) == 2
 
 
+def test_a_walk_in_name_over_the_limit_is_refused_with_the_limit_and_kept_whole(
+    desk: Desk, demo: Database, umum: int
+) -> None:
+    page = desk.page()
+    box = re.search(rf'<input[^>]*id="walk-in-name-{umum}"[^>]*>', page)
+    assert box and "maxlength" not in box.group(0)  # the browser cuts nothing silently
+    assert f'id="walk-in-name-limit-{umum}">(maks. 30 huruf / at most 30)' in page
+    name = "Raden Ajeng Siti Nurhaliza Kartika Putri"  # 40 letters
+    answer = desk.click(f"/console/sessions/{umum}/walk-in", name=name)
+    assert answer.status_code == 400
+    body = html.unescape(answer.get_data(as_text=True))
+    assert "A name has at most 30 letters; this one has 40." in body
+    typed = body.split(f'id="walk-in-form-{umum}"')[1].split("</form>")[0]
+    assert f'value="{name}"' in typed
+    assert count(demo, Booking, Booking.session_id == umum) == 2
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
         (
             {"name": "x" * 500},
-            "Ketik nama 2 sampai 30 huruf. Please type a name of 2 to 30 letters.",
+            "Nama paling banyak 30 huruf; nama ini 500 huruf. Mohon dipersingkat. "
+            "A name has at most 30 letters; this one has 500. Please shorten it.",
         ),
         ({"name": ""}, "Please type a name of 2 to 30 letters."),
         ({"name": "Siti", "bpjs": "12345"}, "A BPJS card number has 13 digits."),
@@ -429,7 +459,22 @@ def test_cancelling_a_session_tells_every_patient_with_a_phone(
 ) -> None:
     desk.click(f"/console/sessions/{umum}/walk-in", name="Siti Aminah")  # no phone
     desk.click(f"/console/sessions/{umum}/call-next")  # A-001 in the room: cancelled too
-    answer = desk.click(f"/console/sessions/{umum}/cancel", reason="dokter tugas luar kota")
+    asked = desk.click(f"/console/sessions/{umum}/cancel", reason="dokter tugas luar kota")
+    # It texts every patient: first the page asks, saying how many, and nothing changes yet.
+    assert asked.status_code == 200
+    question = html.unescape(asked.get_data(as_text=True))
+    assert (
+        "Batalkan Poli Umum 08:00 tanggal 23/11/2026? Pasien dibatalkan: 3. "
+        "Diberi tahu lewat SMS: 2. Cancel General clinic 08:00 on 23/11/2026? "
+        "Patients cancelled: 3. Told by SMS: 2."
+    ) in question
+    assert "dokter tugas luar kota" in question
+    with demo.transaction() as s:
+        assert s.get_one(ClinicSession, umum).status == SessionStatus.OPEN
+    assert count(demo, Outbox, Outbox.kind == notices.SESSION_CANCELLED) == 0
+    confirm = confirm_form(asked, f"/console/sessions/{umum}/cancel")
+    assert confirm["confirmed"] == "1"
+    answer = desk.client.post(f"/console/sessions/{umum}/cancel", data=confirm)
     assert answer.status_code == 303
     assert desk.flashes(answer) == [
         "Poli Umum 08:00 dibatalkan; 2 pasien diberi tahu lewat SMS. "
@@ -463,6 +508,29 @@ def test_cancelling_a_session_tells_every_patient_with_a_phone(
         "Poli Umum 08:00 sudah dibatalkan. General clinic 08:00 was already cancelled."
     ]
     assert count(demo, Outbox, Outbox.kind == notices.SESSION_CANCELLED) == 2
+
+
+def confirm_form(answer: TestResponse, action: str) -> dict[str, str]:
+    """The hidden fields of the "are you sure?" form on a page that answered a POST."""
+    for found in _FORM.finditer(answer.get_data(as_text=True)):
+        if found["action"] == action:
+            return {name: html.unescape(value) for name, value in _HIDDEN.findall(found["body"])}
+    raise AssertionError(f"no form for {action}")
+
+
+def test_going_back_from_are_you_sure_cancels_nothing(
+    desk: Desk, demo: Database, umum: int
+) -> None:
+    asked = desk.click(f"/console/sessions/{umum}/cancel", reason="hujan deras & banjir")
+    body = asked.get_data(as_text=True)
+    assert 'id="cancel-session-back" href="/console/facility/1001"' in body
+    assert confirm_form(asked, f"/console/sessions/{umum}/cancel")["reason"] == (
+        "hujan deras & banjir"
+    )
+    desk.page()  # the nurse goes back instead
+    with demo.transaction() as s:
+        assert s.get_one(ClinicSession, umum).status == SessionStatus.OPEN
+    assert set(bookings(demo, umum).values()) == {BookingStatus.BOOKED}
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 161])
