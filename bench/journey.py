@@ -91,32 +91,53 @@ def journey_factory(port: int, paths: list[str], prefix: str, folder: Path) -> F
     return factory  # type: ignore[return-value]
 
 
-def counted_journey(url: str, redis_url: str, path: str) -> list[tuple[int, int]]:
-    """One journey in-process: (SQL statements, Redis round trips) per step."""
+def counted_journey(
+    url: str,
+    redis_url: str,
+    path: str,
+    phone: str = "+6281399990000",
+    one_dial: bool = False,
+    show: bool = False,
+) -> list[tuple[int, int]]:
+    """One journey in-process: (SQL statements, Redis round trips) per step; with `one_dial`
+    the whole path dialled at once (`*123*1001*1*2*1*1#`), one request. Counted after one
+    journey of another phone on the same path, so that the process's copies are warm, as in a
+    worker under load; `show` prints each statement."""
     app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench"})
     statements = [0]
     trips = [0]
 
     @event.listens_for(database(app).engine, "before_cursor_execute")
-    def count(*_: Any) -> None:
+    def count(*args: Any) -> None:
         statements[0] += 1
+        if show and counting:
+            print("  SQL", " ".join(str(args[2]).split())[:150])
 
     send = Connection.send_packed_command
 
     def counted(self: Connection, *args: Any, **kwargs: Any) -> None:
         trips[0] += 1
+        if show and counting:
+            print("  Redis", repr(args[0])[:150])
         send(self, *args, **kwargs)
 
     Connection.send_packed_command = counted  # type: ignore[method-assign]
+    counting = False
     try:
-        phone = Handset(through_app(app), "+6281399990000")
+        warm = Handset(through_app(app), phone[:-1] + str((int(phone[-1]) + 5) % 10))
+        for n, typed in enumerate(path.split("*")):
+            warm.dial(f"*123*{typed}#") if n == 0 else warm.press(typed)
+        counting = True
+        handset = Handset(through_app(app), phone)
         found = []
-        parts = path.split("*")
+        parts = [path] if one_dial else path.split("*")
         for n, typed in enumerate(parts):
             statements[0] = trips[0] = 0
-            phone.dial(f"*123*{typed}#") if n == 0 else phone.press(typed)
+            if show:
+                print(f"step {n + 1}: {typed}")
+            handset.dial(f"*123*{typed}#") if n == 0 else handset.press(typed)
             found.append((statements[0], trips[0]))
-        assert phone.finished, "the journey did not end with a number"
+        assert handset.finished, "the journey did not end with a number"
     finally:
         Connection.send_packed_command = send  # type: ignore[method-assign]
         database(app).dispose()
