@@ -124,7 +124,9 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
                 dropoff.without_waiting_for_the_disk(db)
         return Reply(body, outcome.finished), start, outcome, shown
 
-    reply, start, outcome, shown = database(app).run(work)
+    # With the drop-off record going to Redis only a live action writes (a booking, a
+    # setting): on SQLite such a step then takes no write lock unless it does write.
+    reply, start, outcome, shown = database(app).run(work, reads_first=buffered)
     puts, deletes = _kept(app, request, inputs, start, outcome, now)
     if saved is None:  # nothing to delete (as far as this request could see): one command less
         deletes = [key for key in deletes if key != resume_key]
