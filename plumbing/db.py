@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, event, make_url, text
@@ -25,6 +26,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 # PostgreSQL errors worth running the whole request again for: the retry sees the winner's row.
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
+
+# Whether SQLite's BEGIN in this thread may be deferred (see Database.run's `reads_first`).
+_DEFERRED_BEGIN: ContextVar[bool] = ContextVar("antre_sqlite_deferred_begin", default=False)
 
 
 class Database:
@@ -56,14 +60,23 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
-    def run(self, work: Callable[[Session], T], attempts: int = 4) -> T:
+    def run(self, work: Callable[[Session], T], attempts: int = 4, reads_first: bool = False) -> T:
         """Run `work` in a transaction, again from the start if it lost a race.
 
         A lost race is a unique key taken by a concurrent twin (the same idempotency key, the
         same new person) or a deadlock; running the request again sees the winner's rows and
         answers from them.
+
+        `reads_first`: `work` most likely only reads (a USSD menu step). On SQLite its
+        transaction then begins deferred and takes no write lock, so such steps run beside a
+        writer instead of queueing behind it. Should it write after all and SQLite refuse the
+        upgrade ("database is locked": another writer committed or holds the lock), it runs
+        again with the lock taken at BEGIN, as every other transaction does. PostgreSQL: no
+        difference.
         """
+        deferred = reads_first and self.is_sqlite
         for attempt in range(1, attempts + 1):
+            token = _DEFERRED_BEGIN.set(deferred)
             try:
                 with self.transaction() as session:
                     return work(session)
@@ -71,7 +84,12 @@ class Database:
                 if attempt == attempts or not _retryable(error):
                     raise
                 log.info("retrying after a lost race (%s)", type(error.orig).__name__)
+                if deferred and "database is locked" in str(error.orig):
+                    deferred = False  # it writes: queue for the lock like any writer
+                    continue
                 time.sleep(0.005 * attempt)
+            finally:
+                _DEFERRED_BEGIN.reset(token)
         raise AssertionError("unreachable")
 
     def ping(self) -> None:
@@ -166,7 +184,8 @@ def _ping_idle_connections(engine: Engine) -> None:
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
-    """Make every SQLite transaction take the write lock at BEGIN.
+    """Make every SQLite transaction take the write lock at BEGIN (but see Database.run's
+    `reads_first`).
 
     pysqlite's default deferred BEGIN lets two transactions read, then both try to write and
     one fails with "database is locked" no matter the timeout. BEGIN IMMEDIATE makes them
@@ -185,4 +204,4 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _DEFERRED_BEGIN.get() else "BEGIN IMMEDIATE")

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
-from booking.facilities import facility_by_code
 from booking.models import Channel, Phone
 from booking.taking import cancel_booking as engine_cancel
 from booking.taking import clean_name, take_number
@@ -121,10 +120,10 @@ def facility_code(turn: Turn, ctx: Context, step: Step) -> Result:
     if not CODE.fullmatch(code):
         return Again(translate(ctx.language, CODE_INVALID))
     try:
-        facility = turn.remember(("code", code), lambda: facility_by_code(turn.db, code))
+        facility_id = reads.facility_code(turn, code).facility()
     except Refused as refused:
         return Again(_said(ctx, refused))
-    return _settle(turn, ctx, step, facility_id=facility.id)
+    return _settle(turn, ctx, step, facility_id=facility_id)
 
 
 def choose_district(turn: Turn, ctx: Context, step: Step) -> Result:

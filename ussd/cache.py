@@ -12,7 +12,8 @@ Two copies, each with a stated bound on how stale it can be:
   outside our code (plain SQL) are seen within `PHONE_SECONDS`: a day, so that a phone that
   dials daily finds its copy (about 150 bytes of Redis per phone). Never kept in the memory
   store: another process could change the row and this one would not know.
-- **Facility names and their active services**, per process, for `CATALOG_SECONDS`. Every ORM
+- **Facility names and their active services, and which facility a code names**, per
+  process, for `CATALOG_SECONDS`. Every ORM
   change to a facility or service (the admin pages, bulk UPDATEs included) empties this
   process's copy at commit and bumps `ussd:catalog` in Redis; every request reads that number in
   its MGET, and a process that sees it move empties its copy. Without Redis, or for changes
@@ -31,6 +32,7 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from booking.errors import Reason, Refused
 from booking.models import Facility, Phone, Service
 from plumbing.db import after_commit, database
 
@@ -92,12 +94,31 @@ class FacilityCard:
     services: tuple[ServiceCard, ...]  # the active ones, in the order the menu lists them
 
 
+@dataclass(frozen=True)
+class CodeCard:
+    """What a facility code names: booking.facilities.facility_by_code's answer, as data."""
+
+    code: str
+    facility_id: int | None  # None: no facility has this code
+    active: bool = False
+    name: str = ""
+
+    def facility(self) -> int:
+        """The facility's id, or the engine's refusal (the same as facility_by_code's)."""
+        if self.facility_id is None:
+            raise Refused(Reason.FACILITY_UNKNOWN, code=self.code[:8])
+        if not self.active:
+            raise Refused(Reason.FACILITY_CLOSED, facility=self.name)
+        return self.facility_id
+
+
 class Catalog:
-    """This process's copy of facility cards, each for CATALOG_SECONDS at most."""
+    """This process's copy of facility cards and codes, each for CATALOG_SECONDS at most."""
 
     def __init__(self, seconds: float = CATALOG_SECONDS) -> None:
         self.seconds = seconds
         self._cards: dict[int, tuple[float, FacilityCard | None]] = {}
+        self._codes: dict[str, tuple[float, CodeCard]] = {}
         self._version: object = None
         self._generation = 0  # moves whenever the copy is emptied
         self._lock = threading.Lock()
@@ -125,8 +146,22 @@ class Catalog:
                 self._cards[facility_id] = (time.monotonic() + self.seconds, card)
         return card
 
+    def code(self, db: Session, code: str) -> CodeCard:
+        """What a facility code names; a code no facility has is kept too (any new facility,
+        like any change to one, empties the copy)."""
+        found = self._codes.get(code)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        generation = self._generation
+        card = load_code(db, code)
+        with self._lock:
+            if generation == self._generation:
+                self._codes[code] = (time.monotonic() + self.seconds, card)
+        return card
+
     def _empty(self) -> None:
         self._cards = {}
+        self._codes = {}
         self._generation += 1
 
 
@@ -141,6 +176,15 @@ def load_card(db: Session, facility_id: int) -> FacilityCard | None:
         .order_by(Service.prefix)
     )
     return FacilityCard(facility_id, name, tuple(ServiceCard(*row) for row in rows))
+
+
+def load_code(db: Session, code: str) -> CodeCard:
+    row = db.execute(
+        select(Facility.id, Facility.active, Facility.name).where(Facility.code == code)
+    ).first()
+    if row is None:
+        return CodeCard(code, None)
+    return CodeCard(code, row.id, bool(row.active), row.name)
 
 
 def catalog_of(app: Flask) -> Catalog:

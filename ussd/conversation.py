@@ -90,8 +90,11 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
         # flush is taken as new (its inputs walked as if dialled with the code); walking them
         # again books nothing twice: a booking keyed by session and path (ussd.actions.request_key)
         # is made once.
-        # Without inputs it is a first request.
-        known = record is not None or (bool(inputs) and dropoff.exists(db, request.session_id))
+        # Without inputs it is a first request. With one input the answer changes nothing but
+        # the drop-off record's `first` (the start and the live input are the same either
+        # way), so the database is asked only when there are more: a dial with digits
+        # (`*123*1001#`) is then taken as the first request it nearly always is.
+        known = record is not None or (len(inputs) > 1 and dropoff.exists(db, request.session_id))
         turn = Turn(db=db, now=now, session_key=request.session_id, catalog=catalog)
         settings = cache.settings_from(phone)
         if settings is None and record is None:
@@ -124,7 +127,9 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
                 dropoff.without_waiting_for_the_disk(db)
         return Reply(body, outcome.finished), start, outcome, shown
 
-    reply, start, outcome, shown = database(app).run(work)
+    # With the drop-off record going to Redis only a live action writes (a booking, a
+    # setting): on SQLite such a step then takes no write lock unless it does write.
+    reply, start, outcome, shown = database(app).run(work, reads_first=buffered)
     puts, deletes = _kept(app, request, inputs, start, outcome, now)
     if saved is None:  # nothing to delete (as far as this request could see): one command less
         deletes = [key for key in deletes if key != resume_key]

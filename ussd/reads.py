@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from booking import availability, phone_bookings
 from booking.models import Booking, ClinicSession, Event, Facility, Phone, Service
 from booking.position import Position, position
-from ussd.cache import FacilityCard, ServiceCard, load_card
+from ussd.cache import CodeCard, FacilityCard, ServiceCard, load_card, load_code
 from ussd.context import Turn
 
 
@@ -20,6 +21,13 @@ def facility_card(turn: Turn, facility_id: int | None) -> FacilityCard | None:
     if turn.catalog is None:
         return turn.remember(("card", facility_id), lambda: load_card(turn.db, facility_id))
     return turn.catalog.facility(turn.db, facility_id)
+
+
+def facility_code(turn: Turn, code: str) -> CodeCard:
+    """Which facility a dialled code names, from the process's copy when there is one."""
+    if turn.catalog is None:
+        return turn.remember(("code", code), lambda: load_code(turn.db, code))
+    return turn.catalog.code(turn.db, code)
 
 
 def service_cards(turn: Turn, facility_id: int | None) -> tuple[ServiceCard, ...]:
@@ -35,7 +43,11 @@ def phone(turn: Turn, number: str) -> Phone | None:
 def service(turn: Turn, service_id: int | None) -> Service | None:
     if service_id is None:
         return None
-    return turn.remember(("service", service_id), lambda: turn.db.get(Service, service_id))
+    # With its facility in the same statement: the slot list asks for its days and rules.
+    return turn.remember(
+        ("service", service_id),
+        lambda: turn.db.get(Service, service_id, options=[joinedload(Service.facility)]),
+    )
 
 
 def clinic_session(turn: Turn, session_id: int | None) -> ClinicSession | None:
