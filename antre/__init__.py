@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import admin, admin_schedule, auth, display
+    from console import admin, admin_schedule, auth, display, language
     from console import queue as console_queue
     from console import tickets as console_tickets
     from figures import views as figures_views
@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     bpjs.init_app(app)
     ussd_cache.init_app(app)
     auth.init_app(app)
+    language.init_app(app)  # the staff pages' language: Flask-Babel, texts/' catalogs
     app.register_blueprint(health.blueprint)
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -46,7 +47,8 @@ _NOBODY = generate_password_hash("no such account")
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Silakan masuk dulu. Please log in."
+    login_manager.login_message = "Please log in first."
+    login_manager.localize_callback = gettext  # flashed in the browser's language
     login_manager.session_protection = "strong"
     # Lax: a form posted from another site arrives without the session cookie at all.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -73,10 +75,10 @@ def _load(session_id: str) -> StaffUser | None:
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Nama pengguna / Username",
+        lazy_gettext("Username"),
         [DataRequired(), Length(max=64), Regexp(r"^[^\x00-\x1f\x7f]*$", message="?")],
     )
-    password = PasswordField("Kata sandi / Password", [DataRequired(), Length(max=200)])
+    password = PasswordField(lazy_gettext("Password"), [DataRequired(), Length(max=200)])
 
 
 @blueprint.route("/console/login", methods=["GET", "POST"])
@@ -91,20 +93,17 @@ def login() -> ResponseReturnValue:
             attempt.refund()
             login_user(user)
             log.info("console login: %s", user.username)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         # Masked: what was typed as the name is sometimes the password.
         log.info("console login refused for %s", throttle.masked(username))
-        error = "Nama pengguna atau kata sandi salah. Wrong username or password."
+        error = gettext("Wrong username or password.")
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error), status
 
 
 @blueprint.errorhandler(429)
 def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
-    error = (
-        "Terlalu banyak percobaan. Tunggu 15 menit lalu coba lagi. "
-        "Too many attempts: wait 15 minutes and try again."
-    )
+    error = gettext("Too many attempts: wait 15 minutes and try again.")
     return render_template("console/login.html", form=LoginForm(), error=error), 429
 
 
@@ -133,7 +132,7 @@ def check_credentials(username: str, password: str) -> StaffUser | None:
     return user
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: an absolute URL in `next` would make us an open redirect."""
     if target:
         parts = urlsplit(target)

@@ -1,0 +1,92 @@
+"""The staff pages speak one language at a time: Indonesian first, English by the header's
+switch, remembered on the account (and on the browser before login)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from console.models import Role, StaffUser
+from plumbing.db import Database
+from tests import staff
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def clock(now: datetime) -> Iterator[time_machine.Coordinates]:
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+def switch(client: FlaskClient, language: str, path: str = "/console/") -> str:
+    """Press the header's button for `language` on `path`; the page it comes back to."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    token = _TOKEN.search(page)
+    assert token, page[:300]
+    answer = client.post(
+        "/console/language",
+        data={"csrf_token": token.group(1), "language": language, "next": path},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == path
+    return client.get(path, follow_redirects=True).get_data(as_text=True)
+
+
+def language_of(db: Database, username: str) -> str:
+    with db.transaction() as s:
+        found = s.scalar(select(StaffUser.language).where(StaffUser.username == username))
+    assert found is not None
+    return found
+
+
+def test_the_console_is_indonesian_until_switched_and_the_account_remembers_english(
+    app: Flask, demo: Database, clock: time_machine.Coordinates
+) -> None:
+    staff.add_user(demo, "ani", Role.STAFF, facility="1001")
+    desk = staff.log_in(app.test_client(), "ani")
+    page = desk.get("/console/facility/1001").get_data(as_text=True)
+    assert '<html lang="id">' in page and ">Antrean</a>" in page and ">Keluar</button>" in page
+    assert ">Log out<" not in page and 'id="language-en"' in page
+
+    page = switch(desk, "en", "/console/facility/1001")
+    assert '<html lang="en">' in page and ">Queue</a>" in page and ">Log out</button>" in page
+    assert ">Keluar<" not in page and 'id="language-id"' in page
+    assert language_of(demo, "ani") == "en"
+
+    # Another computer, no cookie: the account's language.
+    elsewhere = staff.log_in(app.test_client(), "ani")
+    assert ">Queue</a>" in elsewhere.get("/console/facility/1001").get_data(as_text=True)
+
+    switch(elsewhere, "id", "/console/facility/1001")
+    assert language_of(demo, "ani") == "id"
+
+
+def test_before_login_the_browser_choice_or_lang_speaks(app: Flask, demo: Database) -> None:
+    client = app.test_client()
+    assert ">Masuk<" in client.get("/console/login").get_data(as_text=True)
+    assert ">Log in<" in client.get("/console/login?lang=en").get_data(as_text=True)
+    page = switch(client, "en", "/console/login")
+    assert ">Log in<" in page and ">Masuk<" not in page
+    assert ">Masuk<" in client.get("/console/login?lang=id").get_data(as_text=True)
+
+
+def test_an_unknown_language_is_indonesian_and_next_stays_on_this_site(
+    app: Flask, demo: Database
+) -> None:
+    client = app.test_client()
+    assert ">Masuk<" in client.get("/console/login?lang=xx").get_data(as_text=True)
+    page = client.get("/console/login").get_data(as_text=True)
+    token = _TOKEN.search(page)
+    assert token
+    answer = client.post(
+        "/console/language",
+        data={"csrf_token": token.group(1), "language": "en", "next": "https://evil.example/"},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/console/"
