@@ -1,15 +1,20 @@
-"""What the console tells staff, in Indonesian first with English alongside.
+"""What the console tells staff, in the language of the page (console/language.py).
 
 The English text is the msgid (as everywhere in Antre); the Indonesian is in
-texts/locale/id/console.po. The engine's refusals come with their own msgids and read the same.
+texts/locale/id/console.po. The engine's refusals come with their own msgids (booking.po) and
+read the same. Placeholders are `{name}`, filled after translation, as in the SMS texts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel.speaklater import LazyString
+
 from booking.errors import Refused
-from texts import LANGUAGES, N_, catalog, localised
+from console.language import current_language
+from texts import N_, localised
 
 CALLED = N_("Called {number} ({name}).")
 SERVED = N_("{number} is served.")
@@ -18,7 +23,11 @@ SKIPPED = N_("{number} skipped: called again after the others.")
 RECALLED = N_("{number} is called again.")
 CHECKED_IN = N_("{number} has arrived.")
 WALK_IN = N_("Walk-in {name} registered: number {number}.")
-SESSION_CANCELLED = N_("{service} {time} is cancelled; {count} patients are told by SMS.")
+# One and many: Indonesian has one form, English two (ngettext).
+SESSION_CANCELLED = (
+    N_("{service} {time} is cancelled; {count} patient is told by SMS."),
+    N_("{service} {time} is cancelled; {count} patients are told by SMS."),
+)
 ALREADY_CANCELLED = N_("{service} {time} was already cancelled.")
 CAPACITY_CHANGED = N_("{service} {time} now takes {capacity} patients.")
 NOT_TODAY = N_("Patients can be called only on the day of their session.")
@@ -33,18 +42,29 @@ NO_FACILITY = N_("Your account belongs to no facility yet; ask an admin.")
 BOOKING_UNKNOWN = N_("That queue number does not exist.")
 
 
-def bilingual(msgid: str, **params: Any) -> str:
-    """The message in Indonesian, then in English: "Nomor A-003 dipanggil. Called A-003."."""
-    return " ".join(_in(language, msgid, params) for language in LANGUAGES)
+def say(msgid: str, **params: Any) -> str:
+    """The message in the page's language: "Nomor A-003 dipanggil." or "Called A-003."."""
+    return _filled(gettext(msgid), msgid, params)
+
+
+def say_count(forms: tuple[str, str], count: int, **params: Any) -> str:
+    """A message about `count` things, in the form the language gives that count."""
+    singular, plural = forms
+    return _filled(ngettext(singular, plural, count), plural, {**params, "count": count})
+
+
+def lazy(msgid: str) -> LazyString:
+    """A message translated when shown, not when defined (form validators are made at import)."""
+    return LazyString(say, msgid)
 
 
 def refusal(refused: Refused) -> str:
     """An engine refusal as staff read it."""
-    return bilingual(refused.reason.message, **refused.params)
+    return say(refused.reason.message, **refused.params)
 
 
-def _in(language: str, msgid: str, params: dict[str, Any]) -> str:
-    template = catalog(language).get(msgid, msgid) if language != "en" else msgid
+def _filled(template: str, msgid: str, params: dict[str, Any]) -> str:
+    language = current_language()
     values = {name: localised(value, language) for name, value in params.items()}
     try:
         return template.format(**values)

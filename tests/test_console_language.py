@@ -13,9 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from antre import jobs
 from console.models import Role, StaffUser
 from plumbing.db import Database
 from tests import staff
+from tests.helpers import session_id, take, today
+from tests.test_console_queue import PAGE, Desk
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -90,3 +93,22 @@ def test_an_unknown_language_is_indonesian_and_next_stays_on_this_site(
         data={"csrf_token": token.group(1), "language": "en", "next": "https://evil.example/"},
     )
     assert answer.status_code == 302 and answer.headers["Location"] == "/console/"
+
+
+def test_in_english_one_patient_is_told_and_the_session_status_is_a_word(
+    app: Flask, demo: Database, now: datetime, clock: time_machine.Coordinates
+) -> None:
+    sid = session_id(demo, day=today(now))
+    take(demo, sid, "+6281234567801", now)
+    staff.add_user(demo, "ani", Role.STAFF, facility="1001")
+    desk = Desk(staff.log_in(app.test_client(), "ani"))
+    badge = f'id="session-status-{sid}">'
+    assert badge + "Buka<" in desk.page()
+    switch(desk.client, "en", PAGE)
+    assert badge + "Open<" in desk.page()
+
+    answer = desk.click(f"/console/sessions/{sid}/cancel", reason="doctor away")
+    assert desk.flashes(answer) == ["General clinic 08:00 is cancelled; 1 patient is told by SMS."]
+    page = desk.page()
+    assert badge + "Cancelled<" in page and "Poli Umum" not in page
+    jobs.runner(app).drain()
