@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import admin, admin_schedule, auth, display, language
+    from console import admin, admin_schedule, auth, display, language, problems
     from console import queue as console_queue
     from console import tickets as console_tickets
     from figures import views as figures_views
@@ -65,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (api_views.blueprint, jkn.blueprint):
         auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
+    problems.init_app(app)  # after the blueprints: every console error is the console's page
     app.register_error_handler(DataError, _unstorable_input)
 
     # The gateways' callbacks (a USSD key press, an SMS, a delivery report) never come from a

@@ -58,6 +58,7 @@ from console.forms import (
     new_request_key,
 )
 from console.models import Role
+from console.problems import problem_page
 from plumbing.db import database
 
 blueprint = Blueprint("queue", __name__, template_folder="templates")
@@ -434,7 +435,7 @@ def _invalid(target: Target, form: ActionForm) -> ResponseReturnValue:
 
 
 def _problem(msgid: str, status: int) -> ResponseReturnValue:
-    return render_template("console/problem.html", message=messages.say(msgid)), status
+    return problem_page(msgid, status)
 
 
 @blueprint.errorhandler(CSRFError)

@@ -112,3 +112,31 @@ def test_in_english_one_patient_is_told_and_the_session_status_is_a_word(
     page = desk.page()
     assert badge + "Cancelled<" in page and "Poli Umum" not in page
     jobs.runner(app).drain()
+
+
+def test_every_console_error_is_the_consoles_own_page_in_the_users_language(
+    app: Flask, demo: Database, clock: time_machine.Coordinates
+) -> None:
+    staff.add_user(demo, "ani", Role.STAFF, facility="1001")
+    desk = staff.log_in(app.test_client(), "ani")
+    errors = {
+        "/console/admin/": (403, "Anda tidak boleh membuka halaman ini", "You may not open"),
+        "/console/admin/facilities/1": (403, "Anda tidak boleh", "You may not open"),
+        "/console/no-such-page": (404, "Halaman, jadwal atau nomor antrean", "There is no such"),
+        "/console/logout": (405, "tidak bisa dibuka dengan cara itu", "cannot be opened that"),
+    }
+    for language in ("id", "en"):
+        if language == "en":
+            switch(desk, "en")
+        for path, (status, indonesian, english) in errors.items():
+            answer = desk.get(path)
+            page = answer.get_data(as_text=True)
+            assert answer.status_code == status, path
+            assert 'id="problem"' in page and 'id="back-to-queue"' in page, path
+            shown, hidden = (indonesian, english) if language == "id" else (english, indonesian)
+            assert shown in page and hidden not in page, (path, language)
+            assert "Forbidden" not in page and "Not Found" not in page
+    # Elsewhere the apps' own answers stay.
+    assert desk.get("/no-such-page").status_code == 404
+    assert "Halaman" not in desk.get("/no-such-page").get_data(as_text=True)
+    assert desk.get("/api/no-such-path").is_json  # the API's own JSON answer still
