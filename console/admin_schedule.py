@@ -14,17 +14,17 @@ from werkzeug.wrappers import Response
 from booking import timetable
 from booking.clock import local_today, utcnow
 from booking.models import Facility, Holiday, ScheduleTemplate, Service
+from console import messages
 from console.admin import ADMINS, actor, owned, save, status
 from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
 from console.auth import roles_required
 from plumbing.db import database
+from texts import N_
 
 blueprint = Blueprint("schedule", __name__, template_folder="templates")
 DAY_NAMES = dict(enumerate(WEEKDAYS))
-SAVED_TEMPLATE = (
-    "Jadwal disimpan. Sesi yang sudah ada tidak berubah; buat sesi baru dengan tombol "
-    "'Buat sesi'. / Template saved. Sessions already made keep their hours; make new ones "
-    "with 'Generate sessions'."
+SAVED_TEMPLATE = N_(
+    "Template saved. Sessions already made keep their hours; make new ones with 'Generate'."
 )
 
 
@@ -41,7 +41,7 @@ def service(service_id: int) -> ResponseReturnValue:
             lambda db: timetable.add_template(db, service_id, fields, actor=actor(), now=utcnow()),
         )
         if added is not None:
-            flash(SAVED_TEMPLATE)
+            flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=service_id))
     with database(current_app).transaction() as db:
         page = render_template(
@@ -73,7 +73,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
             ),
         )
         if changed is not None:
-            flash(SAVED_TEMPLATE)
+            flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=found.id))
     page = render_template(
         "console/admin_template_form.html", form=form, template=template, service=found
@@ -97,10 +97,9 @@ def template_active(template_id: int) -> ResponseReturnValue:
         )
         if done is not None:
             flash(
-                SAVED_TEMPLATE
+                messages.say(SAVED_TEMPLATE)
                 if wanted
-                else "Jadwal dinonaktifkan; sesi yang sudah ada tetap. / Template deactivated; "
-                "sessions already made stay."
+                else messages.say(messages.TEMPLATE_DEACTIVATED)
             )
     return redirect(url_for("schedule.service", service_id=template.service_id))
 
@@ -133,7 +132,9 @@ def holidays(facility_id: int) -> ResponseReturnValue:
             ),
         )
         if added is not None:
-            flash(f"{added.day:%d/%m/%Y} libur: {added.name}. / is now a holiday.")
+            flash(
+                messages.say(messages.HOLIDAY_ADDED, day=f"{added.day:%d/%m/%Y}", name=added.name)
+            )
             _warn_if_sessions_stand(facility_id, added)
             return redirect(url_for("schedule.holidays", facility_id=facility_id))
     today = local_today(utcnow(), facility.timezone)
@@ -157,10 +158,7 @@ def _warn_if_sessions_stand(facility_id: int, holiday: Holiday) -> None:
     if standing:
         sessions, patients = len(standing), sum(item.active_bookings for item in standing)
         flash(
-            f"Hari itu masih ada {sessions} sesi dengan {patients} pasien terdaftar. Batalkan di "
-            "bawah agar mereka diberi tahu lewat SMS. / That day still has "
-            f"{sessions} sessions with {patients} patients booked. Cancel them below so that "
-            "they are told by SMS.",
+            messages.say(messages.HOLIDAY_SESSIONS_STAND, sessions=sessions, patients=patients),
             "error",
         )
 
@@ -176,10 +174,7 @@ def remove_holiday(holiday_id: int) -> ResponseReturnValue:
             form, lambda db: timetable.remove_holiday(db, holiday_id, actor=actor(), now=utcnow())
         )
         if removed is not None:
-            flash(
-                f"{removed.day:%d/%m/%Y} bukan hari libur lagi; buat sesinya dengan 'Buat sesi'. "
-                "/ is no longer a holiday; make its sessions with 'Generate sessions'."
-            )
+            flash(messages.say(messages.HOLIDAY_REMOVED, day=f"{removed.day:%d/%m/%Y}"))
     return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
 
 
@@ -198,10 +193,7 @@ def cancel_holiday_sessions(holiday_id: int) -> ResponseReturnValue:
         )
         if done is not None:
             sessions, bookings = done
-            flash(
-                f"{sessions} sesi dibatalkan; {bookings} pasien diberi tahu lewat SMS. / "
-                f"{sessions} sessions cancelled; {bookings} patients told by SMS."
-            )
+            flash(messages.say(messages.HOLIDAY_CANCELLED, sessions=sessions, bookings=bookings))
     return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
 
 
@@ -220,10 +212,7 @@ def generate(facility_id: int) -> ResponseReturnValue:
             lambda db: timetable.generate_sessions(db, facility_id, actor=actor(), now=utcnow()),
         )
         if created is not None:
-            flash(
-                f"{created} sesi baru untuk {timetable.GENERATE_DAYS} hari ke depan. / "
-                f"{created} new sessions for the next {timetable.GENERATE_DAYS} days."
-            )
+            flash(messages.say(messages.GENERATED, count=created, days=timetable.GENERATE_DAYS))
     return _back(form.back.data, url_for("admin.facility", facility_id=facility_id))
 
 

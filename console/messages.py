@@ -41,6 +41,23 @@ NOT_FOUND = N_("There is no such page, session or queue number.")
 NO_FACILITY = N_("Your account belongs to no facility yet; ask an admin.")
 BOOKING_UNKNOWN = N_("That queue number does not exist.")
 
+# The admin pages (console/admin.py, console/admin_schedule.py).
+FACILITY_CREATED = N_("{name} ({code}) is created.")
+SAVED = N_("{name} is saved.")
+NUMBER_ADDED = N_("Number {number} is added.")
+NUMBER_REMOVED = N_("Number {number} is removed.")
+RULES_SAVED = N_("Rules saved.")
+SERVICE_CREATED = N_("{name} is created; now add its schedule.")
+TEMPLATE_DEACTIVATED = N_("Template deactivated; sessions already made stay.")
+HOLIDAY_ADDED = N_("{day} is now a holiday: {name}.")
+HOLIDAY_SESSIONS_STAND = N_(
+    "That day still has sessions: {sessions}, with patients booked: {patients}. "
+    "Cancel them below so that they are told by SMS."
+)
+HOLIDAY_REMOVED = N_("{day} is no longer a holiday; make its sessions with 'Generate'.")
+HOLIDAY_CANCELLED = N_("Sessions cancelled: {sessions}; patients told by SMS: {bookings}.")
+GENERATED = N_("New sessions for the next {days} days: {count}.")
+
 
 def say(msgid: str, **params: Any) -> str:
     """The message in the page's language: "Nomor A-003 dipanggil." or "Called A-003."."""
@@ -53,9 +70,21 @@ def say_count(forms: tuple[str, str], count: int, **params: Any) -> str:
     return _filled(ngettext(singular, plural, count), plural, {**params, "count": count})
 
 
-def lazy(msgid: str) -> LazyString:
-    """A message translated when shown, not when defined (form validators are made at import)."""
-    return LazyString(say, msgid)
+def lazy(msgid: str, **params: Any) -> LazyString:
+    """A message translated when shown, not when defined (forms are made at import)."""
+    return LazyString(say, msgid, **params)
+
+
+def one_language(pair: str) -> str:
+    """One side of an engine text still written "Indonesian / English" (booking/validation.py,
+    booking/admin.py, booking/timetable.py): the side of the page's language.
+
+    A bridge until those checks carry msgids like the engine's refusals do.
+    """
+    indonesian, slash, english = pair.partition(" / ")
+    if not slash:
+        return pair
+    return english if current_language() == "en" else indonesian
 
 
 def refusal(refused: Refused) -> str:
