@@ -41,6 +41,10 @@ NOT_FOUND = N_("There is no such page, session or queue number.")
 NO_FACILITY = N_("Your account belongs to no facility yet; ask an admin.")
 BOOKING_UNKNOWN = N_("That queue number does not exist.")
 
+# The waiting-room display (console/display.py).
+CANCELLED_TODAY = N_("Cancelled today")
+CANCELLED_TODAY_BECAUSE = N_("Cancelled today: {reason}")
+
 # The admin pages (console/admin.py, console/admin_schedule.py).
 FACILITY_CREATED = N_("{name} ({code}) is created.")
 SAVED = N_("{name} is saved.")

@@ -620,7 +620,7 @@ def test_an_unknown_session_or_number_is_a_clear_404(desk: Desk, path: str) -> N
 def test_the_figures_page_wears_the_console_layout(desk: Desk) -> None:
     page = desk.client.get("/console/figures").get_data(as_text=True)
     assert 'href="/console/">Antrean</a>' in page and ">Keluar</button>" in page
-    assert "<h1>Figures" in page
+    assert "<h1>Angka" in page
 
 
 def test_a_staff_account_without_a_facility_is_told_to_ask_an_admin(

@@ -45,8 +45,8 @@ def test_a_district_viewer_sees_their_districts_figures(log_in: LogIn) -> None:
     page = client.get("/console/figures", query_string=PERIOD)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Figures: Kota Uji" in html
-    assert "<svg" in html and "USSD funnel" in html
+    assert "Angka: Kota Uji" in html
+    assert "<svg" in html and "Corong USSD" in html
     assert "Puskesmas 9001" in html and "Puskesmas 9101" not in html
     assert "+62811" not in html and "Siti" not in html
     # every table has its CSV link, for the same period
