@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -159,8 +160,8 @@ def page() -> BaseResponse | tuple[str, int] | str:
         error=None,
         figures=figures,
         scope=scope,
-        per_day_chart=charts.bookings_per_day(figures.table("bookings_by_day")),
-        funnel_chart=charts.funnel(figures.table("ussd_funnel")),
+        per_day_chart=charts.bookings_per_day(figures.table("bookings_by_day"), gettext),
+        funnel_chart=charts.funnel(figures.table("ussd_funnel"), gettext),
         query=_query(scope),
         **choices,
     )
