@@ -80,7 +80,7 @@ class Scope:
     def problem(self) -> str | None:
         """Why this scope cannot be shown, in words for the person who asked, or None."""
         if self.end < self.start:
-            return "the period ends before it starts"
+            return N_("the period ends before it starts")
         if (self.end - self.start).days + 1 > LONGEST_PERIOD:
             return f"the period is longer than {LONGEST_PERIOD} days"
         return None

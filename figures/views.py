@@ -32,6 +32,7 @@ from figures import charts, export
 from figures.access import Allowed, Place, decide
 from figures.queries import Figures, Scope, compute, districts, facilities_of
 from plumbing.db import database
+from texts import N_
 
 blueprint = Blueprint("figures", __name__, template_folder="templates")
 
@@ -49,7 +50,7 @@ class NotYours(BadRequest):
     status = 403
 
     def __init__(self) -> None:
-        super().__init__("these figures are not yours to see")
+        super().__init__(N_("these figures are not yours to see"))
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ def page() -> BaseResponse | tuple[str, int] | str:
             figures = compute(db, scope)
             choices = _choices(db, user, scope)
     except BadRequest as error:
-        page = render_template("figures.html", error=str(error), figures=None, **_blank())
+        # The words of a fixed refusal are in the catalog; those naming a field stay English.
+        page = render_template("figures.html", error=gettext(str(error)), figures=None, **_blank())
         return page, error.status
     return render_template(
         "figures.html",
