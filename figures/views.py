@@ -208,7 +208,10 @@ def csv_export() -> Response | tuple[str, int]:
             log_export(db, user, scope, f"csv:{wanted or 'all'}", "staff")
     except BadRequest as error:
         return str(error), error.status
-    body = export.table_csv(figures.table(wanted)) if wanted else export.figures_csv(figures)
+    if wanted:
+        body = export.table_csv(figures.table(wanted), gettext)
+    else:
+        body = export.figures_csv(figures, gettext)
     name = _file_name(figures, wanted)
     return Response(
         body,

@@ -106,21 +106,21 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
     text = downloaded(downloads, f"antre-kota-serang-{today}-{tomorrow}.csv")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
-        "Antre figures",
+        "Angka Antre",
         "district=Kota Serang",
         "facility=all",
         f"from={today}",
         f"to={tomorrow}",
     ]
-    start = rows.index(["Bookings by channel"])
+    start = rows.index(["Pemesanan per saluran"])
     # Counts from 1 to 4 leave the building as "<5".
     assert rows[start + 1 : start + 7] == [
-        ["channel", "bookings"],
+        ["saluran", "pemesanan"],
         ["USSD", "6"],
         ["SMS", "5"],
-        ["walk-in", "<5"],
+        ["datang langsung", "<5"],
         ["API", "0"],
-        ["all", "12"],
+        ["semua", "12"],
     ]
     assert "+62812" not in text and "Budi" not in text
 

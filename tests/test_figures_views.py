@@ -130,9 +130,9 @@ def test_the_csv_download_hides_small_counts_and_is_logged(log_in: LogIn, db: Da
         in (response.headers["Content-Disposition"])
     )
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[3:5] == [["walk-in", "<5"], ["API", "<5"]]
+    assert rows[3:5] == [["datang langsung", "<5"], ["API", "<5"]]
     every = client.get("/console/figures.csv", query_string=PERIOD).get_data(as_text=True)
-    assert "Where unfinished USSD sessions stopped" in every
+    assert "Tempat sesi USSD yang tak selesai berhenti" in every
     with db.transaction() as s:
         logged = s.scalars(select(Event).where(Event.kind == "figures_exported")).all()
         assert [(e.actor, e.channel, e.detail["format"]) for e in logged] == [  # type: ignore[index]
