@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import accounts, admin, admin_schedule, auth, display
+    from console import accounts, admin, admin_schedule, auth, display, language, problems
     from console import bpjs_calls as console_bpjs
     from console import failed_sms as console_failed_sms
     from console import queue as console_queue
@@ -50,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     bpjs.init_app(app)
     ussd_cache.init_app(app)
     auth.init_app(app)
+    language.init_app(app)  # the staff pages' language: Flask-Babel, texts/' catalogs
     app.register_blueprint(health.blueprint)
     app.register_blueprint(simulator_views.blueprint)
     app.register_blueprint(display.blueprint)
@@ -69,6 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (api_views.blueprint, jkn.blueprint):
         auth.csrf.exempt(blueprint)
     app.add_url_rule("/", "home", simulator_views.home)
+    problems.init_app(app)  # after the blueprints: every console error is the console's page
     app.register_error_handler(DataError, _unstorable_input)
 
     # The gateways' callbacks (a USSD key press, an SMS, a delivery report) never come from a

@@ -91,7 +91,7 @@ def unlock(user_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         throttle.clear(name)
         log.info("account %s unlocked by %s", name, staff().username)
-        flash(messages.bilingual(messages.ACCOUNT_UNLOCKED, username=name))
+        flash(messages.say(messages.ACCOUNT_UNLOCKED, username=name))
     return redirect(url_for("accounts.page"))
 
 
@@ -138,12 +138,12 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
             "account %s %s by %s", name, "activated" if active else "deactivated", staff().username
         )
         done = messages.ACCOUNT_ACTIVATED if active else messages.ACCOUNT_DEACTIVATED
-        flash(messages.bilingual(done, username=name))
+        flash(messages.say(done, username=name))
     return redirect(url_for("accounts.page"))
 
 
 def _problem(msgid: str, status: int) -> ResponseReturnValue:
-    return render_template("console/problem.html", message=messages.bilingual(msgid)), status
+    return render_template("console/problem.html", message=messages.say(msgid)), status
 
 
 @blueprint.errorhandler(403)

@@ -27,8 +27,15 @@ from booking.models import (
     Service,
 )
 from booking.validation import Invalid
-from console import bpjs_reference
-from console.admin_forms import INDONESIAN_ZONES, FacilityForm, NumberForm, RulesForm, ServiceForm
+from console import bpjs_reference, messages
+from console.admin_forms import (
+    DEFAULT_GATEWAY,
+    INDONESIAN_ZONES,
+    FacilityForm,
+    NumberForm,
+    RulesForm,
+    ServiceForm,
+)
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
 from gateways import GATEWAYS
@@ -49,9 +56,9 @@ def save(form: FlaskForm, work: Callable[[Session], T]) -> T | None:
     except Invalid as refused:
         field = getattr(form, refused.field, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, refused.message]
+            field.errors = [*field.errors, messages.one_language(refused.message)]
         else:
-            flash(refused.message, "error")
+            flash(messages.one_language(refused.message), "error")
         return None
 
 
@@ -110,7 +117,7 @@ def new_facility() -> ResponseReturnValue:
             form, lambda db: admin.create_facility(db, fields, actor=actor(), now=utcnow())
         )
         if created is not None:
-            flash(f"{created.name} ({created.code}) dibuat. / created.")
+            flash(messages.say(messages.FACILITY_CREATED, name=created.name, code=created.code))
             return redirect(url_for("admin.facility", facility_id=created.id))
     return _facility_form(form, None)
 
@@ -128,7 +135,7 @@ def edit_facility(facility_id: int) -> ResponseReturnValue:
             lambda db: admin.update_facility(db, facility_id, fields, actor=actor(), now=utcnow()),
         )
         if changed is not None:
-            flash(f"{changed.name} disimpan. / saved.")
+            flash(messages.say(messages.SAVED, name=changed.name))
             return redirect(url_for("admin.facility", facility_id=facility_id))
     return _facility_form(form, facility)
 
@@ -181,7 +188,7 @@ def facility(facility_id: int) -> ResponseReturnValue:
 def _number_form() -> NumberForm:
     form = NumberForm()
     form.gateway.choices = [
-        SelectChoice("", "(bawaan / default)"),
+        SelectChoice("", messages.say(DEFAULT_GATEWAY)),
         *(SelectChoice(name, name) for name in GATEWAYS),
     ]
     return form
@@ -206,7 +213,7 @@ def add_number(facility_id: int) -> ResponseReturnValue:
 
         added = save(form, tie)
         if added is not None:
-            flash(f"Nomor {added} ditambahkan. / Number {added} added.")
+            flash(messages.say(messages.NUMBER_ADDED, number=added))
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
@@ -222,7 +229,7 @@ def remove_number(number_id: int) -> ResponseReturnValue:
         facility_id, number = row.facility_id, row.number
         if form.validate_on_submit():
             db.delete(row)
-            flash(f"Nomor {number} dihapus. / Number {number} removed.")
+            flash(messages.say(messages.NUMBER_REMOVED, number=number))
     return redirect(url_for("admin.facility", facility_id=facility_id))
 
 
@@ -252,7 +259,7 @@ def rules(facility_id: int) -> ResponseReturnValue:
             lambda db: admin.update_rules(db, facility_id, wanted, actor=actor(), now=utcnow()),
         )
         if changed is not None:
-            flash("Aturan disimpan. / Rules saved.")
+            flash(messages.say(messages.RULES_SAVED))
             return redirect(url_for("admin.facility", facility_id=facility_id))
     page = render_template("console/admin_rules.html", form=form, facility=facility)
     return page, status(form)
@@ -276,9 +283,7 @@ def new_service(facility_id: int) -> ResponseReturnValue:
             lambda db: admin.create_service(db, facility_id, fields, actor=actor(), now=utcnow()),
         )
         if created is not None:
-            flash(
-                f"{created.name_id} dibuat; tambahkan jadwalnya. / created; now add its schedule."
-            )
+            flash(messages.say(messages.SERVICE_CREATED, name=created.name_id))
             return redirect(url_for("schedule.service", service_id=created.id))
     return _service_form(form, facility, None)
 
@@ -297,7 +302,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
             lambda db: admin.update_service(db, service_id, fields, actor=actor(), now=utcnow()),
         )
         if changed is not None:
-            flash(f"{changed.name_id} disimpan. / saved.")
+            flash(messages.say(messages.SAVED, name=changed.name_id))
             return redirect(url_for("admin.facility", facility_id=facility.id))
     return _service_form(form, facility, service)
 

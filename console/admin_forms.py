@@ -24,16 +24,22 @@ from wtforms.validators import InputRequired, Optional, StopValidation, Validati
 from booking import limits
 from booking import validation as check
 from booking.validation import Invalid
+from console import messages
+from texts import N_
 
-WEEKDAYS = (
-    "Senin / Monday",
-    "Selasa / Tuesday",
-    "Rabu / Wednesday",
-    "Kamis / Thursday",
-    "Jumat / Friday",
-    "Sabtu / Saturday",
-    "Minggu / Sunday",
+WEEKDAYS = tuple(
+    messages.lazy(day)
+    for day in (
+        N_("Monday"),
+        N_("Tuesday"),
+        N_("Wednesday"),
+        N_("Thursday"),
+        N_("Friday"),
+        N_("Saturday"),
+        N_("Sunday"),
+    )
 )
+DEFAULT_GATEWAY = N_("(default)")
 # Indonesia's three zones, offered first; any IANA name is accepted.
 INDONESIAN_ZONES = [
     ("Asia/Jakarta", "WIB"),
@@ -42,10 +48,10 @@ INDONESIAN_ZONES = [
     ("Asia/Jayapura", "WIT"),
 ]
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step
-NUMBER = "Tulis angka. / Type a number."
-TIME = "Tulis jam sebagai JJ:MM, mis. 08:00. / Give a time as HH:MM, e.g. 08:00."
-DATE = "Tulis tanggal sebagai TTTT-BB-HH. / Give a date as YYYY-MM-DD."
-REQUIRED = "Wajib diisi. / Required."
+NUMBER = messages.lazy(N_("Type a number."))
+TIME = messages.lazy(N_("Give a time as HH:MM, e.g. 08:00."))
+DATE = messages.lazy(N_("Give a date as YYYY-MM-DD."))
+REQUIRED = messages.lazy(N_("Required."))
 
 
 def checked(rule: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
@@ -57,13 +63,13 @@ def checked(rule: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
         try:
             field.data = rule(field.data)
         except Invalid as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(messages.one_language(error.message)) from None
 
     return validate
 
 
 class NumberField(IntegerField):
-    """An integer field that says what it wants in the console's two languages."""
+    """An integer field that says what it wants in the page's language."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
@@ -88,30 +94,28 @@ class DayField(DateField):
             raise ValueError(DATE) from None
 
 
-def _number(label: str, low: int, high: int) -> NumberField:
+def _number(label: object, low: int, high: int) -> NumberField:
     rule = checked(lambda value: check.number("", value, low, high))
     return NumberField(label, [InputRequired(REQUIRED), rule])
 
 
-def _time(label: str, *, required: bool = True) -> ClockField:
+def _time(label: object, *, required: bool = True) -> ClockField:
     presence = InputRequired(REQUIRED) if required else Optional()
     return ClockField(label, [presence], format=TIME_FORMATS)
 
 
 class FacilityForm(FlaskForm):
-    code = StringField(
-        "Kode (diketik pasien) / Code (patients type it)", [checked(check.facility_code)]
-    )
+    code = StringField(messages.lazy(N_("Code (patients type it)")), [checked(check.facility_code)])
     name = StringField(
-        f"Nama (maks. {limits.MAX_FACILITY_NAME}) / Name (max {limits.MAX_FACILITY_NAME})",
+        messages.lazy(N_("Name (max {max})"), max=limits.MAX_FACILITY_NAME),
         [checked(check.facility_name)],
     )
     district = StringField(
-        "Kabupaten/kota / District",
+        messages.lazy(N_("District")),
         [checked(lambda text: check.phone_name("district", text, limits.MAX_DISTRICT_NAME))],
     )
     subdistrict = StringField(
-        "Kecamatan / Sub-district",
+        messages.lazy(N_("Sub-district")),
         [
             checked(
                 lambda text: check.plain_text(
@@ -120,91 +124,91 @@ class FacilityForm(FlaskForm):
             )
         ],
     )
-    timezone = StringField("Zona waktu (IANA) / Time zone (IANA)", [checked(check.timezone)])
-    active = BooleanField("Aktif / Active", default=True)
+    timezone = StringField(messages.lazy(N_("Time zone (IANA)")), [checked(check.timezone)])
+    active = BooleanField(messages.lazy(N_("Active")), default=True)
 
 
 class RulesForm(FlaskForm):
     days_ahead = _number(
-        "Hari ke depan yang bisa dipesan (0 = hari ini saja) / Days ahead (0 = today only)",
+        messages.lazy(N_("Days ahead (0 = today only)")),
         0,
         limits.MAX_DAYS_AHEAD,
     )
     cutoff_minutes = _number(
-        "Pemesanan hari ini tutup … menit sebelum sesi berakhir / "
-        "Same-day booking closes … minutes before the session ends",
+        messages.lazy(N_("Same-day booking closes … minutes before the session ends")),
         0,
         limits.MAX_CUTOFF_MINUTES,
     )
     minutes_per_patient = _number(
-        "Menit per pasien (perkiraan awal) / Minutes per patient (first estimate)",
+        messages.lazy(N_("Minutes per patient (first estimate)")),
         limits.MIN_MINUTES_PER_PATIENT,
         limits.MAX_MINUTES_PER_PATIENT,
     )
     people_per_phone_per_day = _number(
-        "Orang per nomor HP per hari / People per phone per day",
+        messages.lazy(N_("People per phone per day")),
         limits.MIN_PEOPLE_PER_PHONE,
         limits.MAX_PEOPLE_PER_PHONE,
     )
     almost_turn_ahead = _number(
-        "SMS 'hampir giliran' saat sisa … orang (0 = mati) / "
-        "'Almost your turn' SMS at … people ahead (0 = off)",
+        messages.lazy(N_("'Almost your turn' SMS at … people ahead (0 = off)")),
         0,
         limits.MAX_ALMOST_TURN_AHEAD,
     )
     evening_reminder = _time(
-        "Pengingat malam sebelumnya (kosong = mati) / Evening reminder (empty = off)",
+        messages.lazy(N_("Evening reminder (empty = off)")),
         required=False,
     )
-    morning_reminder = _time(
-        "Pengingat pagi hari-H (kosong = mati) / Morning reminder (empty = off)", required=False
-    )
-    quiet_from = _time("Jam tenang mulai / Quiet hours from")
-    quiet_until = _time("Jam tenang sampai / Quiet hours until")
+    morning_reminder = _time(messages.lazy(N_("Morning reminder (empty = off)")), required=False)
+    quiet_from = _time(messages.lazy(N_("Quiet hours from")))
+    quiet_until = _time(messages.lazy(N_("Quiet hours until")))
 
 
 class ServiceForm(FlaskForm):
-    code = StringField("Kode (untuk SMS) / Code (for SMS)", [checked(check.service_code)])
+    code = StringField(messages.lazy(N_("Code (for SMS)")), [checked(check.service_code)])
     name_id = StringField(
-        f"Nama Indonesia (maks. {limits.MAX_SERVICE_NAME}) / Indonesian name",
+        messages.lazy(N_("Indonesian name (max {max})"), max=limits.MAX_SERVICE_NAME),
         [checked(lambda text: check.service_name("name_id", text))],
     )
     name_en = StringField(
-        f"Nama Inggris (maks. {limits.MAX_SERVICE_NAME}) / English name",
+        messages.lazy(N_("English name (max {max})"), max=limits.MAX_SERVICE_NAME),
         [checked(lambda text: check.service_name("name_en", text))],
     )
-    prefix = StringField("Awalan nomor (A, B …) / Ticket prefix", [checked(check.prefix)])
+    prefix = StringField(messages.lazy(N_("Ticket prefix (A, B …)")), [checked(check.prefix)])
     bpjs_poli_code = StringField(
-        "Kode poli BPJS (opsional) / BPJS poli code (optional)", [checked(check.bpjs_poli_code)]
+        messages.lazy(N_("BPJS poli code (optional)")), [checked(check.bpjs_poli_code)]
     )
     synonyms = TextAreaField(
-        "Kata lain di SMS, pisahkan dengan koma / Other words in SMS, comma-separated",
+        messages.lazy(N_("Other words in SMS, comma-separated")),
         [checked(check.synonyms)],
     )
-    active = BooleanField("Aktif / Active", default=True)
+    active = BooleanField(messages.lazy(N_("Active")), default=True)
 
 
 class NumberForm(FlaskForm):
     number = StringField(
-        "Nomor (nomor panjang atau kode pendek) / Number (long number or short code)",
+        messages.lazy(N_("Number (long number or short code)")),
         [InputRequired()],
     )
-    gateway = SelectField("Gateway", choices=[SelectChoice("", "(bawaan / default)")], default="")
+    gateway = SelectField(
+        "Gateway", choices=[SelectChoice("", messages.lazy(DEFAULT_GATEWAY))], default=""
+    )
 
 
 class TemplateForm(FlaskForm):
     weekday = SelectField(
-        "Hari / Day",
+        messages.lazy(N_("Day")),
         choices=[SelectChoice(str(number), name) for number, name in enumerate(WEEKDAYS)],
         coerce=int,
     )
-    start_time = _time("Mulai / Start")
-    end_time = _time("Selesai / End")
+    start_time = _time(messages.lazy(N_("Start")))
+    end_time = _time(messages.lazy(N_("End")))
     capacity = _number(
-        f"Kuota / Capacity (1-{limits.MAX_CAPACITY})", limits.MIN_CAPACITY, limits.MAX_CAPACITY
+        messages.lazy(N_("Capacity (1-{max})"), max=limits.MAX_CAPACITY),
+        limits.MIN_CAPACITY,
+        limits.MAX_CAPACITY,
     )
     doctor_name = StringField(
-        "Nama dokter (opsional) / Doctor (optional)",
+        messages.lazy(N_("Doctor (optional)")),
         [
             checked(
                 lambda text: check.plain_text(
@@ -216,9 +220,9 @@ class TemplateForm(FlaskForm):
 
 
 class HolidayForm(FlaskForm):
-    day = DayField("Tanggal / Date", [InputRequired(REQUIRED)])
+    day = DayField(messages.lazy(N_("Date")), [InputRequired(REQUIRED)])
     name = StringField(
-        "Nama hari libur / Holiday",
+        messages.lazy(N_("Holiday")),
         [checked(lambda text: check.plain_text("name", text, limits.MAX_HOLIDAY_NAME))],
     )
 

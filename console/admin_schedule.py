@@ -17,18 +17,17 @@ from booking import admin, timetable
 from booking.clock import local_today, utcnow
 from booking.models import ClinicSession, Facility, Holiday, ScheduleTemplate, Service
 from booking.validation import Invalid
-from console import bpjs_reference
+from console import bpjs_reference, messages
 from console.admin import ADMINS, actor, owned, save, status
 from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
 from console.auth import roles_required
 from plumbing.db import database
+from texts import N_
 
 blueprint = Blueprint("schedule", __name__, template_folder="templates")
 DAY_NAMES = dict(enumerate(WEEKDAYS))
-SAVED_TEMPLATE = (
-    "Jadwal disimpan. Sesi yang sudah ada tidak berubah; buat sesi baru dengan tombol "
-    "'Buat sesi'. / Template saved. Sessions already made keep their hours; make new ones "
-    "with 'Generate sessions'."
+SAVED_TEMPLATE = N_(
+    "Template saved. Sessions already made keep their hours; make new ones with 'Generate'."
 )
 
 
@@ -45,7 +44,7 @@ def service(service_id: int) -> ResponseReturnValue:
             lambda db: timetable.add_template(db, service_id, fields, actor=actor(), now=utcnow()),
         )
         if added is not None:
-            flash(SAVED_TEMPLATE)
+            flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=service_id))
     with database(current_app).transaction() as db:
         sessions = timetable.upcoming_sessions(db, service_id, utcnow())
@@ -110,7 +109,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
             ),
         )
         if changed is not None:
-            flash(SAVED_TEMPLATE)
+            flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=found.id))
     page = render_template(
         "console/admin_template_form.html", form=form, template=template, service=found
@@ -134,10 +133,9 @@ def template_active(template_id: int) -> ResponseReturnValue:
         )
         if done is not None:
             flash(
-                SAVED_TEMPLATE
+                messages.say(SAVED_TEMPLATE)
                 if wanted
-                else "Jadwal dinonaktifkan; sesi yang sudah ada tetap. / Template deactivated; "
-                "sessions already made stay."
+                else messages.say(messages.TEMPLATE_DEACTIVATED)
             )
     return redirect(url_for("schedule.service", service_id=template.service_id))
 
@@ -170,7 +168,9 @@ def holidays(facility_id: int) -> ResponseReturnValue:
             ),
         )
         if added is not None:
-            flash(f"{added.day:%d/%m/%Y} libur: {added.name}. / is now a holiday.")
+            flash(
+                messages.say(messages.HOLIDAY_ADDED, day=f"{added.day:%d/%m/%Y}", name=added.name)
+            )
             _warn_if_sessions_stand(facility_id, added)
             return redirect(url_for("schedule.holidays", facility_id=facility_id))
     today = local_today(utcnow(), facility.timezone)
@@ -194,10 +194,7 @@ def _warn_if_sessions_stand(facility_id: int, holiday: Holiday) -> None:
     if standing:
         sessions, patients = len(standing), sum(item.active_bookings for item in standing)
         flash(
-            f"Hari itu masih ada {sessions} sesi dengan {patients} pasien terdaftar. Batalkan di "
-            "bawah agar mereka diberi tahu lewat SMS. / That day still has "
-            f"{sessions} sessions with {patients} patients booked. Cancel them below so that "
-            "they are told by SMS.",
+            messages.say(messages.HOLIDAY_SESSIONS_STAND, sessions=sessions, patients=patients),
             "error",
         )
 
@@ -213,10 +210,7 @@ def remove_holiday(holiday_id: int) -> ResponseReturnValue:
             form, lambda db: timetable.remove_holiday(db, holiday_id, actor=actor(), now=utcnow())
         )
         if removed is not None:
-            flash(
-                f"{removed.day:%d/%m/%Y} bukan hari libur lagi; buat sesinya dengan 'Buat sesi'. "
-                "/ is no longer a holiday; make its sessions with 'Generate sessions'."
-            )
+            flash(messages.say(messages.HOLIDAY_REMOVED, day=f"{removed.day:%d/%m/%Y}"))
     return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
 
 
@@ -235,10 +229,7 @@ def cancel_holiday_sessions(holiday_id: int) -> ResponseReturnValue:
         )
         if done is not None:
             sessions, bookings = done
-            flash(
-                f"{sessions} sesi dibatalkan; {bookings} pasien diberi tahu lewat SMS. / "
-                f"{sessions} sessions cancelled; {bookings} patients told by SMS."
-            )
+            flash(messages.say(messages.HOLIDAY_CANCELLED, sessions=sessions, bookings=bookings))
     return redirect(url_for("schedule.holidays", facility_id=holiday.facility_id))
 
 
@@ -257,10 +248,7 @@ def generate(facility_id: int) -> ResponseReturnValue:
             lambda db: timetable.generate_sessions(db, facility_id, actor=actor(), now=utcnow()),
         )
         if created is not None:
-            flash(
-                f"{created} sesi baru untuk {timetable.GENERATE_DAYS} hari ke depan. / "
-                f"{created} new sessions for the next {timetable.GENERATE_DAYS} days."
-            )
+            flash(messages.say(messages.GENERATED, count=created, days=timetable.GENERATE_DAYS))
     return _back(form.back.data, url_for("admin.facility", facility_id=facility_id))
 
 

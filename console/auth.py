@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -56,7 +57,8 @@ _NOBODY = generate_password_hash("no such account")
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Silakan masuk dulu. Please log in."
+    login_manager.login_message = "Please log in first."
+    login_manager.localize_callback = gettext  # flashed in the browser's language
     login_manager.session_protection = "strong"
     # Lax: a form posted from another site arrives without the session cookie at all.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -83,10 +85,10 @@ def _load(session_id: str) -> StaffUser | None:
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Nama pengguna / Username",
+        lazy_gettext("Username"),
         [DataRequired(), Length(max=64), Regexp(r"^[^\x00-\x1f\x7f]*$", message="?")],
     )
-    password = PasswordField("Kata sandi / Password", [DataRequired(), Length(max=200)])
+    password = PasswordField(lazy_gettext("Password"), [DataRequired(), Length(max=200)])
 
 
 @blueprint.route("/console/login", methods=["GET", "POST"])
@@ -100,10 +102,10 @@ def login() -> ResponseReturnValue:
         if user is not None:
             attempt.refund()
             _switch_to(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         # Masked: what was typed as the name is sometimes the password.
         log.info("console login refused for %s", throttle.masked(username))
-        error = "Nama pengguna atau kata sandi salah. Wrong username or password."
+        error = gettext("Wrong username or password.")
     status = 401 if error else 200
     return render_template("console/login.html", form=form, error=error, **_who_is_in()), status
 
@@ -112,7 +114,7 @@ def _who_is_in() -> dict[str, str]:
     """Who this browser is logged in as, said on the login page: logging in there switches."""
     if not current_user.is_authenticated:
         return {}
-    return {"logged_in_as": messages.bilingual(messages.LOGGED_IN_AS, username=staff().username)}
+    return {"logged_in_as": messages.say(messages.LOGGED_IN_AS, username=staff().username)}
 
 
 def _switch_to(user: StaffUser) -> None:
@@ -135,10 +137,7 @@ def _switch_to(user: StaffUser) -> None:
 
 @blueprint.errorhandler(429)
 def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
-    error = (
-        "Terlalu banyak percobaan. Tunggu 15 menit lalu coba lagi. "
-        "Too many attempts: wait 15 minutes and try again."
-    )
+    error = gettext("Too many attempts: wait 15 minutes and try again.")
     return render_template("console/login.html", form=LoginForm(), error=error), 429
 
 
@@ -167,7 +166,7 @@ def check_credentials(username: str, password: str) -> StaffUser | None:
     return user
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: an absolute URL in `next` would make us an open redirect."""
     if target:
         parts = urlsplit(target)

@@ -13,6 +13,7 @@ from booking.clock import local_today, utcnow
 from booking.errors import Refused
 from booking.facilities import facility_by_code, services_of
 from booking.models import WAITING, Booking, BookingStatus, ClinicSession, Event, SessionStatus
+from console import messages
 from console.calls import spoken_call
 from plumbing.db import database
 
@@ -64,7 +65,11 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
     if every and not sessions:
         # The waiting room must learn it too, not only the patients who booked by phone.
         reason = every[-1].cancel_reason
-        notice = f"Hari ini dibatalkan: {reason}" if reason else "Hari ini dibatalkan"
+        notice = (
+            messages.say(messages.CANCELLED_TODAY_BECAUSE, reason=reason)
+            if reason
+            else messages.say(messages.CANCELLED_TODAY)
+        )
     serving: str | None = None
     call: dict[str, Any] | None = None
     upcoming: list[str] = []

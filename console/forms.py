@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from booking.errors import Reason
 from booking.taking import MAX_NAME
 from console import messages
+from texts import N_
 
 # What the page puts in each form; anything else in the field is ignored (no key, no replay).
 REQUEST_KEY = r"^[A-Za-z0-9_-]{16,43}$"
@@ -55,32 +56,32 @@ def _name_fits(_form: FlaskForm, field: Field) -> None:
     would be printed on the ticket and read out in the waiting room)."""
     if isinstance(field.data, str) and len(field.data) > MAX_NAME:
         raise ValidationError(
-            messages.bilingual(messages.NAME_TOO_LONG, limit=MAX_NAME, length=len(field.data))
+            messages.say(messages.NAME_TOO_LONG, limit=MAX_NAME, length=len(field.data))
         )
 
 
 class WalkInForm(ActionForm):
     name = StringField(
-        "Nama / Name",
+        messages.lazy(N_("Name")),
         validators=[
-            DataRequired(messages.bilingual(Reason.NAME_INVALID.message)),
+            DataRequired(messages.lazy(Reason.NAME_INVALID.message)),
             _name_fits,
-            Length(min=2, message=messages.bilingual(Reason.NAME_INVALID.message)),
+            Length(min=2, message=messages.lazy(Reason.NAME_INVALID.message)),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     phone = StringField(
-        "HP / Phone",
+        messages.lazy(N_("Phone")),
         validators=[
             Optional(),
-            Length(max=20, message=messages.bilingual(Reason.PHONE_INVALID.message)),
+            Length(max=20, message=messages.lazy(Reason.PHONE_INVALID.message)),
         ],
     )
     bpjs = StringField(
         "No. BPJS",
         validators=[
             Optional(),
-            Regexp(r"^[0-9]{13}$", message=messages.bilingual(messages.BPJS_INVALID)),
+            Regexp(r"^[0-9]{13}$", message=messages.lazy(messages.BPJS_INVALID)),
         ],
         filters=[lambda value: "".join(value.split()) if isinstance(value, str) else value],
     )
@@ -88,10 +89,10 @@ class WalkInForm(ActionForm):
 
 class CancelSessionForm(ActionForm):
     reason = StringField(
-        "Alasan / Reason",
+        messages.lazy(N_("Reason")),
         validators=[
-            DataRequired(messages.bilingual(messages.REASON_REQUIRED)),
-            Length(max=MAX_REASON, message=messages.bilingual(messages.REASON_REQUIRED)),
+            DataRequired(messages.lazy(messages.REASON_REQUIRED)),
+            Length(max=MAX_REASON, message=messages.lazy(messages.REASON_REQUIRED)),
         ],
         filters=[_one_line],
     )
@@ -102,10 +103,10 @@ class CancelSessionForm(ActionForm):
 class CapacityForm(ActionForm):
     # Text, not IntegerField: its "Not a valid integer value." would be English only.
     capacity = StringField(
-        "Kapasitas / Capacity",
+        messages.lazy(N_("Capacity")),
         validators=[
-            DataRequired(messages.bilingual(messages.CAPACITY_INVALID)),
-            Regexp(r"^\s*[0-9]{1,4}\s*$", message=messages.bilingual(messages.CAPACITY_INVALID)),
+            DataRequired(messages.lazy(messages.CAPACITY_INVALID)),
+            Regexp(r"^\s*[0-9]{1,4}\s*$", message=messages.lazy(messages.CAPACITY_INVALID)),
         ],
     )
 
@@ -118,4 +119,4 @@ def first_error(form: FlaskForm) -> str:
     for field_errors in form.errors.values():
         for message in field_errors:
             return str(message)
-    return messages.bilingual(messages.FORM_EXPIRED)
+    return messages.say(messages.FORM_EXPIRED)

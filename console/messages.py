@@ -1,15 +1,20 @@
-"""What the console tells staff, in Indonesian first with English alongside.
+"""What the console tells staff, in the language of the page (console/language.py).
 
 The English text is the msgid (as everywhere in Antre); the Indonesian is in
-texts/locale/id/console.po. The engine's refusals come with their own msgids and read the same.
+texts/locale/id/console.po. The engine's refusals come with their own msgids (booking.po) and
+read the same. Placeholders are `{name}`, filled after translation, as in the SMS texts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel.speaklater import LazyString
+
 from booking.errors import Refused
-from texts import LANGUAGES, N_, catalog, localised
+from console.language import current_language
+from texts import N_, localised
 
 CALLED = N_("Called {number} ({name}).")
 SERVED = N_("{number} is served.")
@@ -18,7 +23,11 @@ SKIPPED = N_("{number} skipped: called again after the others.")
 RECALLED = N_("{number} is called again.")
 CHECKED_IN = N_("{number} has arrived.")
 WALK_IN = N_("Walk-in {name} registered: number {number}.")
-SESSION_CANCELLED = N_("{service} {time} is cancelled; {count} patients are told by SMS.")
+# One and many: Indonesian has one form, English two (ngettext).
+SESSION_CANCELLED = (
+    N_("{service} {time} is cancelled; {count} patient is told by SMS."),
+    N_("{service} {time} is cancelled; {count} patients are told by SMS."),
+)
 ALREADY_CANCELLED = N_("{service} {time} was already cancelled.")
 CAPACITY_CHANGED = N_("{service} {time} now takes {capacity} patients.")
 NOT_TODAY = N_("Patients can be called only on the day of their session.")
@@ -35,19 +44,63 @@ LOGGED_IN_AS = N_(
     "You are logged in as {username}. Logging in here with another account switches to it."
 )
 
+# The waiting-room display (console/display.py).
+CANCELLED_TODAY = N_("Cancelled today")
+CANCELLED_TODAY_BECAUSE = N_("Cancelled today: {reason}")
 
-def bilingual(msgid: str, **params: Any) -> str:
-    """The message in Indonesian, then in English: "Nomor A-003 dipanggil. Called A-003."."""
-    return " ".join(_in(language, msgid, params) for language in LANGUAGES)
+# The admin pages (console/admin.py, console/admin_schedule.py).
+FACILITY_CREATED = N_("{name} ({code}) is created.")
+SAVED = N_("{name} is saved.")
+NUMBER_ADDED = N_("Number {number} is added.")
+NUMBER_REMOVED = N_("Number {number} is removed.")
+RULES_SAVED = N_("Rules saved.")
+SERVICE_CREATED = N_("{name} is created; now add its schedule.")
+TEMPLATE_DEACTIVATED = N_("Template deactivated; sessions already made stay.")
+HOLIDAY_ADDED = N_("{day} is now a holiday: {name}.")
+HOLIDAY_SESSIONS_STAND = N_(
+    "That day still has sessions: {sessions}, with patients booked: {patients}. "
+    "Cancel them below so that they are told by SMS."
+)
+HOLIDAY_REMOVED = N_("{day} is no longer a holiday; make its sessions with 'Generate'.")
+HOLIDAY_CANCELLED = N_("Sessions cancelled: {sessions}; patients told by SMS: {bookings}.")
+GENERATED = N_("New sessions for the next {days} days: {count}.")
+
+
+def say(msgid: str, **params: Any) -> str:
+    """The message in the page's language: "Nomor A-003 dipanggil." or "Called A-003."."""
+    return _filled(gettext(msgid), msgid, params)
+
+
+def say_count(forms: tuple[str, str], count: int, **params: Any) -> str:
+    """A message about `count` things, in the form the language gives that count."""
+    singular, plural = forms
+    return _filled(ngettext(singular, plural, count), plural, {**params, "count": count})
+
+
+def lazy(msgid: str, **params: Any) -> LazyString:
+    """A message translated when shown, not when defined (forms are made at import)."""
+    return LazyString(say, msgid, **params)
+
+
+def one_language(pair: str) -> str:
+    """One side of an engine text still written "Indonesian / English" (booking/validation.py,
+    booking/admin.py, booking/timetable.py): the side of the page's language.
+
+    A bridge until those checks carry msgids like the engine's refusals do.
+    """
+    indonesian, slash, english = pair.partition(" / ")
+    if not slash:
+        return pair
+    return english if current_language() == "en" else indonesian
 
 
 def refusal(refused: Refused) -> str:
     """An engine refusal as staff read it."""
-    return bilingual(refused.reason.message, **refused.params)
+    return say(refused.reason.message, **refused.params)
 
 
-def _in(language: str, msgid: str, params: dict[str, Any]) -> str:
-    template = catalog(language).get(msgid, msgid) if language != "en" else msgid
+def _filled(template: str, msgid: str, params: dict[str, Any]) -> str:
+    language = current_language()
     values = {name: localised(value, language) for name, value in params.items()}
     try:
         return template.format(**values)

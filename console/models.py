@@ -41,6 +41,8 @@ class StaffUser(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The console's language for this account (texts.LANGUAGES), remembered from the switch.
+    language: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses a deactivated account at every request

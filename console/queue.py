@@ -2,8 +2,8 @@
 
 Each action parses its form, checks that the account may run the session's facility, calls the
 engine in one transaction with the staff username as actor and channel "staff", and answers
-with a redirect back to the page (post/redirect/get) and a flash message in Indonesian and
-English. An engine refusal becomes such a message; a form that cannot be read is answered 400
+with a redirect back to the page (post/redirect/get) and a flash message in the page's
+language. An engine refusal becomes such a message; a form that cannot be read is answered 400
 with the page and the form as typed.
 """
 
@@ -59,6 +59,7 @@ from console.forms import (
     new_request_key,
 )
 from console.models import Role
+from console.problems import problem_page
 from plumbing.db import database
 
 blueprint = Blueprint("queue", __name__, template_folder="templates")
@@ -132,7 +133,7 @@ def _page(
         day = next((d for d in days if d.isoformat() == day_asked), None)
         if day is None and day_asked and request.method == "GET":
             # A typed or stale link: say so, rather than show today as if it were that day.
-            flash(messages.bilingual(messages.DAY_NOT_SHOWN, day=day_asked[:20]), "error")
+            flash(messages.say(messages.DAY_NOT_SHOWN, day=day_asked[:20]), "error")
             return redirect(url_for("queue.facility", code=place.code))
         day = day or days[0]
         cards = board.session_cards(db, place, day)
@@ -187,7 +188,7 @@ def call_next(session_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _invalid(target, form)
     if target.day != target.today:
-        flash(messages.bilingual(messages.NOT_TODAY), "error")
+        flash(messages.say(messages.NOT_TODAY), "error")
         return _back(target)
     key = _key(form, "call-next", session_id)
     called = _run(
@@ -196,7 +197,7 @@ def call_next(session_id: int) -> ResponseReturnValue:
         )
     )
     if called is not None:
-        flash(messages.bilingual(messages.CALLED, **called), "success")
+        flash(messages.say(messages.CALLED, **called), "success")
     return _back(target)
 
 
@@ -217,7 +218,7 @@ def _booking_action(booking_id: int, name: str, act: Act, message: str) -> Respo
     key = _key(form, name, booking_id)
     number = _run(lambda db: act(db, booking_id, key).display)
     if number is not None:
-        flash(messages.bilingual(message, number=number), "success")
+        flash(messages.say(message, number=number), "success")
     return _back(target)
 
 
@@ -300,7 +301,7 @@ def walk_in(session_id: int) -> ResponseReturnValue:
             kept=(session_id, form),
         )
     words = {"name": booking.person.name, "number": booking.display}
-    flash(messages.bilingual(messages.WALK_IN, **words), "ticket")
+    flash(messages.say(messages.WALK_IN, **words), "ticket")
     return _back(target, ticket=booking.id)
 
 
@@ -322,7 +323,7 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
         return _invalid(target, form)
     words = {"service": target.service, "time": target.hours}
     if target.status == SessionStatus.CANCELLED:
-        flash(messages.bilingual(messages.ALREADY_CANCELLED, **words), "info")
+        flash(messages.say(messages.ALREADY_CANCELLED, **words), "info")
         return _back(target)
     if form.confirmed.data != "1":
         return _confirm_cancel(target, form)
@@ -338,7 +339,7 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
 
     told = _run(cancel)
     if told is not None:
-        flash(messages.bilingual(messages.SESSION_CANCELLED, count=told, **words), "success")
+        flash(messages.say_count(messages.SESSION_CANCELLED, told, **words), "success")
     return _back(target)
 
 
@@ -349,7 +350,7 @@ def _confirm_cancel(target: Target, form: CancelSessionForm) -> ResponseReturnVa
     """
     with database(current_app).transaction() as db:
         cancelled, told = board.cancellation_reach(db, target.session_id)
-    question = messages.bilingual(
+    question = messages.say(
         messages.CANCEL_SESSION_QUESTION,
         service=target.service,
         time=target.hours,
@@ -379,7 +380,7 @@ def capacity(session_id: int) -> ResponseReturnValue:
     )
     if changed is not None:
         flash(
-            messages.bilingual(
+            messages.say(
                 messages.CAPACITY_CHANGED,
                 service=target.service,
                 time=target.hours,
@@ -469,7 +470,7 @@ def _invalid(target: Target, form: ActionForm) -> ResponseReturnValue:
 
 
 def _problem(msgid: str, status: int) -> ResponseReturnValue:
-    return render_template("console/problem.html", message=messages.bilingual(msgid)), status
+    return problem_page(msgid, status)
 
 
 @blueprint.errorhandler(CSRFError)

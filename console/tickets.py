@@ -146,11 +146,11 @@ def check_in_by_code(code: str) -> ResponseReturnValue:
 
     try:
         number = database(current_app).run(arrive)
-        flash(messages.bilingual(messages.CHECKED_IN, number=number), "success")
+        flash(messages.say(messages.CHECKED_IN, number=number), "success")
     except Refused as refused:
         unknown = refused.reason is Reason.BOOKING_UNKNOWN
         flash(
-            messages.bilingual(messages.BOOKING_UNKNOWN) if unknown else messages.refusal(refused),
+            messages.say(messages.BOOKING_UNKNOWN) if unknown else messages.refusal(refused),
             "error",
         )
     return redirect(url_for("queue.facility", code=code), 303)

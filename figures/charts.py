@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from figures.queries import CHANNELS, Table
+from texts import N_
 
 # Colours told apart by people with the common colour-vision deficiencies (Okabe-Ito).
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 WIDTH = 760
 FONT = 'font-family="sans-serif" font-size="11"'
+
+
+# How a label is put in the reader's language (gettext on the page; as it is elsewhere).
+Translate = Callable[[str], str]
 
 
 def _nice_ceiling(value: int) -> int:
@@ -22,12 +28,12 @@ def _nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def bookings_per_day(table: Table) -> str:
+def bookings_per_day(table: Table, translate: Translate = str) -> str:
     """Stacked bars: one per day, one colour per channel, from the bookings_by_day table."""
     height, left, right, top, bottom = 260, 44, 10, 30, 40
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     days = table.rows
-    labels = [label for _channel, label in CHANNELS]
+    labels = [translate(label) for _channel, label in CHANNELS]
     totals = [int(row[-1] or 0) for row in days]
     ceiling = _nice_ceiling(max([*totals, 1]))
     slot = plot_w / max(len(days), 1)
@@ -35,7 +41,7 @@ def bookings_per_day(table: Table) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'role="img" aria-labelledby="bpd-title" class="chart">',
-        '<title id="bpd-title">Bookings per day by channel</title>',
+        f'<title id="bpd-title">{escape(translate(N_("Bookings per day by channel")))}</title>',
     ]
     for i, label in enumerate(labels):  # legend
         legend_x = left + i * 110
@@ -71,7 +77,7 @@ def bookings_per_day(table: Table) -> str:
     return "".join(parts)
 
 
-def funnel(table: Table) -> str:
+def funnel(table: Table, translate: Translate = str) -> str:
     """Horizontal bars: how many USSD sessions reached each step, from the ussd_funnel table."""
     row_h, label_w, right = 26, 150, 70
     height = row_h * len(table.rows) + 10
@@ -80,7 +86,7 @@ def funnel(table: Table) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'role="img" aria-labelledby="funnel-title" class="chart">',
-        '<title id="funnel-title">USSD funnel</title>',
+        f'<title id="funnel-title">{escape(translate(N_("USSD funnel")))}</title>',
     ]
     for i, (step, value) in enumerate(table.rows):
         count = int(value or 0)
@@ -89,7 +95,7 @@ def funnel(table: Table) -> str:
         share = f" ({count / first:.0%})" if first else ""
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" {FONT}>'
-            f"{escape(str(step))}</text>"
+            f"{escape(translate(str(step)))}</text>"
         )
         parts.append(
             f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row_h - 6}" '

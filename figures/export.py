@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from figures.queries import Cell, Figures, Table
+from texts import N_
+
+# How a word is put in the reader's language: gettext for the console's download, as it is for
+# the command line.
+Translate = Callable[[str], str]
 
 SMALL = 5
 HIDDEN = "<5"
@@ -32,24 +38,30 @@ def _cell(value: Cell) -> str:
     return "" if value is None else str(value)
 
 
-def table_csv(table: Table) -> str:
+def table_csv(table: Table, translate: Translate = str) -> str:
+    """One table: its header and rows, the words in the reader's language (`translate`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.name or "measure" for column in table.columns])
-    writer.writerows([_cell(v) for v in row] for row in hide_small(table))
+    writer.writerow([translate(column.name or N_("measure")) for column in table.columns])
+    for row in hide_small(table):
+        label, *rest = row
+        # The first cell names the row ("walk-in", "all") or is data (a day, a code, an SMS).
+        shown = translate(label) if isinstance(label, str) and label else _cell(label)
+        writer.writerow([shown, *(_cell(v) for v in rest)])
     return out.getvalue()
 
 
-def figures_csv(figures: Figures) -> str:
+def figures_csv(figures: Figures, translate: Translate = str) -> str:
     """Every table, one after the other: its title on a line, its header, its rows, a blank."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     scope = figures.scope.as_dict()
-    writer.writerow(["Antre figures", *(f"{k}={v or 'all'}" for k, v in scope.items())])
+    title = translate(N_("Antre figures"))
+    writer.writerow([title, *(f"{k}={v or 'all'}" for k, v in scope.items())])
     writer.writerow([])
     for table in figures.tables:
-        writer.writerow([table.title])
-        out.write(table_csv(table))
+        writer.writerow([translate(table.title)])
+        out.write(table_csv(table, translate))
         writer.writerow([])
     return out.getvalue()
 

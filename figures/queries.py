@@ -38,6 +38,7 @@ from booking.models import (
 )
 from figures.scrub import for_grouping
 from sms.models import InboundSms
+from texts import N_
 from ussd.models import UssdSession, UssdStep
 
 LONGEST_PERIOD = 366  # days
@@ -54,11 +55,11 @@ CHANNELS: tuple[tuple[Channel, str], ...] = (
 
 # The USSD path to a number, as screen ids of menus/tree.py (a test checks they exist).
 FUNNEL: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("dialled", ()),
-    ("saw the services", ("service",)),
-    ("chose a service", ("when",)),
-    ("chose a time", ("confirm",)),
-    ("got a number", ("booked", "booked_for")),
+    (N_("dialled"), ()),
+    (N_("saw the services"), ("service",)),
+    (N_("chose a service"), ("when",)),
+    (N_("chose a time"), ("confirm",)),
+    (N_("got a number"), ("booked", "booked_for")),
 )
 
 Cell = str | int | float | None
@@ -79,7 +80,7 @@ class Scope:
     def problem(self) -> str | None:
         """Why this scope cannot be shown, in words for the person who asked, or None."""
         if self.end < self.start:
-            return "the period ends before it starts"
+            return N_("the period ends before it starts")
         if (self.end - self.start).days + 1 > LONGEST_PERIOD:
             return f"the period is longer than {LONGEST_PERIOD} days"
         return None
@@ -319,11 +320,13 @@ def _bookings_by_channel(counts: _Counts) -> Table:
     for (_day, channel, _status), n in counts.items():
         by_channel[channel] += n
     table = Table(
-        "bookings_by_channel", "Bookings by channel", (Column("channel", False), Column("bookings"))
+        "bookings_by_channel",
+        N_("Bookings by channel"),
+        (Column(N_("channel"), False), Column(N_("bookings"))),
     )
     for channel, label in CHANNELS:
         table.rows.append((label, by_channel[channel]))
-    table.rows.append(("all", sum(by_channel.values())))
+    table.rows.append((N_("all"), sum(by_channel.values())))
     return table
 
 
@@ -331,8 +334,12 @@ def _bookings_by_day(scope: Scope, counts: _Counts) -> Table:
     per_day: dict[date, Counter[Channel]] = defaultdict(Counter)
     for (day, channel, _status), n in counts.items():
         per_day[day][channel] += n
-    columns = (Column("day", False), *(Column(label) for _c, label in CHANNELS), Column("all"))
-    table = Table("bookings_by_day", "Bookings per day by channel", columns)
+    columns = (
+        Column(N_("day"), False),
+        *(Column(label) for _c, label in CHANNELS),
+        Column(N_("all")),
+    )
+    table = Table("bookings_by_day", N_("Bookings per day by channel"), columns)
     for day in scope.days():
         found = per_day.get(day, Counter())
         values = [found[channel] for channel, _label in CHANNELS]
@@ -346,18 +353,18 @@ def _cancellations(counts: _Counts, median_wait: float | None) -> Table:
         by_status[status] += n
     table = Table(
         "cancellations",
-        "Cancellations, no-shows and waiting",
-        (Column("", False), Column("value")),
+        N_("Cancellations, no-shows and waiting"),
+        (Column("", False), Column(N_("value"))),
     )
     table.rows += [
-        ("bookings", sum(by_status.values())),
-        ("cancelled by the patient", by_status[BookingStatus.CANCELLED]),
-        ("cancelled by the facility", by_status[BookingStatus.CANCELLED_BY_FACILITY]),
-        ("no-shows", by_status[BookingStatus.NO_SHOW]),
-        ("served", by_status[BookingStatus.SERVED]),
+        (N_("bookings"), sum(by_status.values())),
+        (N_("cancelled by the patient"), by_status[BookingStatus.CANCELLED]),
+        (N_("cancelled by the facility"), by_status[BookingStatus.CANCELLED_BY_FACILITY]),
+        (N_("no-shows"), by_status[BookingStatus.NO_SHOW]),
+        (N_("served"), by_status[BookingStatus.SERVED]),
     ]
     # A median is not a count of people: it is never hidden as "<5".
-    table.rows.append(("median minutes from booking to being called", median_wait))
+    table.rows.append((N_("median minutes from booking to being called"), median_wait))
     return table
 
 
@@ -367,17 +374,17 @@ def _per_facility(
     waits: dict[int, float],
 ) -> Table:
     columns = (
-        Column("code", False),
-        Column("facility", False),
-        Column("district", False),
-        Column("bookings"),
+        Column(N_("code"), False),
+        Column(N_("facility"), False),
+        Column(N_("district"), False),
+        Column(N_("bookings")),
         *(Column(label) for _c, label in CHANNELS),
-        Column("cancelled by patient"),
-        Column("cancelled by facility"),
-        Column("no-shows"),
-        Column("median wait (min)", False),
+        Column(N_("cancelled by patient")),
+        Column(N_("cancelled by facility")),
+        Column(N_("no-shows")),
+        Column(N_("median wait (min)"), False),
     )
-    table = Table("facilities", "Per facility", columns)
+    table = Table("facilities", N_("Per facility"), columns)
     for place in places:
         found = per_place.get(place.id, Counter())
         channels = Counter[Channel]()
@@ -422,16 +429,18 @@ def _ussd(db: Session, ids: list[int], everywhere: bool, lo: datetime, hi: datet
         if outcome != "finished":
             stopped[screen] += n
 
-    sessions = Table("ussd_sessions", "USSD sessions", (Column("", False), Column("sessions")))
+    sessions = Table(
+        "ussd_sessions", N_("USSD sessions"), (Column("", False), Column(N_("sessions")))
+    )
     sessions.rows += [
-        ("started", started),
-        ("finished", finished),
-        ("unfinished", started - finished),
+        (N_("started"), started),
+        (N_("finished"), finished),
+        (N_("unfinished"), started - finished),
     ]
     stops = Table(
         "ussd_stopped_at",
-        "Where unfinished USSD sessions stopped",
-        (Column("screen", False), Column("sessions")),
+        N_("Where unfinished USSD sessions stopped"),
+        (Column(N_("screen"), False), Column(N_("sessions"))),
     )
     stops.rows += _most_first(stopped)
 
@@ -446,8 +455,8 @@ def _ussd(db: Session, ids: list[int], everywhere: bool, lo: datetime, hi: datet
     )
     funnel = Table(
         "ussd_funnel",
-        "USSD funnel: sessions that got this far",
-        (Column("step", False), Column("sessions")),
+        N_("USSD funnel: sessions that got this far"),
+        (Column(N_("step"), False), Column(N_("sessions"))),
     )
     for label, group in FUNNEL:
         funnel.rows.append((label, sum(reached.get(s, 0) for s in group) if group else started))
@@ -486,11 +495,11 @@ def _sms_not_understood(
         ).all()
     )
     received = sum(totals.values())
-    summary = Table("sms_inbound", "SMS received", (Column("", False), Column("messages")))
+    summary = Table("sms_inbound", N_("SMS received"), (Column("", False), Column(N_("messages"))))
     summary.rows += [
-        ("received", received),
-        ("understood", totals.get(True, 0)),
-        ("not understood", totals.get(False, 0)),
+        (N_("received"), received),
+        (N_("understood"), totals.get(True, 0)),
+        (N_("not understood"), totals.get(False, 0)),
     ]
     texts = Counter[str]()
     raw = db.execute(
@@ -502,8 +511,8 @@ def _sms_not_understood(
         texts[for_grouping(message)] += n
     common = Table(
         "sms_not_understood",
-        "Most common SMS not understood (phone numbers and names removed)",
-        (Column("text", False), Column("messages")),
+        N_("Most common SMS not understood (phone numbers and names removed)"),
+        (Column(N_("text"), False), Column(N_("messages"))),
     )
     common.rows += _most_first(texts)[:TOP_TEXTS]
     return [summary, common]
@@ -530,11 +539,11 @@ def _delivery_failures(
         reasons[for_grouping(error or "unknown", upper=False)] += n
     table = Table(
         "delivery_failures",
-        "SMS delivery failures by reason",
-        (Column("reason", False), Column("messages")),
+        N_("SMS delivery failures by reason"),
+        (Column(N_("reason"), False), Column(N_("messages"))),
     )
     table.rows += _most_first(reasons)
-    table.rows.append(("all", sum(reasons.values())))
+    table.rows.append((N_("all"), sum(reasons.values())))
     return table
 
 

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -31,6 +32,7 @@ from figures import charts, export
 from figures.access import Allowed, Place, decide
 from figures.queries import Figures, Scope, compute, districts, facilities_of
 from plumbing.db import database
+from texts import N_
 
 blueprint = Blueprint("figures", __name__, template_folder="templates")
 
@@ -48,7 +50,7 @@ class NotYours(BadRequest):
     status = 403
 
     def __init__(self) -> None:
-        super().__init__("these figures are not yours to see")
+        super().__init__(N_("these figures are not yours to see"))
 
 
 @dataclass(frozen=True)
@@ -152,15 +154,16 @@ def page() -> BaseResponse | tuple[str, int] | str:
             figures = compute(db, scope)
             choices = _choices(db, user, scope)
     except BadRequest as error:
-        page = render_template("figures.html", error=str(error), figures=None, **_blank())
+        # The words of a fixed refusal are in the catalog; those naming a field stay English.
+        page = render_template("figures.html", error=gettext(str(error)), figures=None, **_blank())
         return page, error.status
     return render_template(
         "figures.html",
         error=None,
         figures=figures,
         scope=scope,
-        per_day_chart=charts.bookings_per_day(figures.table("bookings_by_day")),
-        funnel_chart=charts.funnel(figures.table("ussd_funnel")),
+        per_day_chart=charts.bookings_per_day(figures.table("bookings_by_day"), gettext),
+        funnel_chart=charts.funnel(figures.table("ussd_funnel"), gettext),
         query=_query(scope),
         **choices,
     )
@@ -205,7 +208,10 @@ def csv_export() -> Response | tuple[str, int]:
             log_export(db, user, scope, f"csv:{wanted or 'all'}", "staff")
     except BadRequest as error:
         return str(error), error.status
-    body = export.table_csv(figures.table(wanted)) if wanted else export.figures_csv(figures)
+    if wanted:
+        body = export.table_csv(figures.table(wanted), gettext)
+    else:
+        body = export.figures_csv(figures, gettext)
     name = _file_name(figures, wanted)
     return Response(
         body,

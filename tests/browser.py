@@ -287,7 +287,7 @@ def log_in(driver: WebDriver, live: LiveApp, username: str, path: str = "/consol
     wait_until(driver, lambda d: "/console/login" in d.current_url, "the login page")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     wait_until(driver, lambda d: "/console/login" not in d.current_url, f"{username} logged in")
     return urlsplit(driver.current_url).path
 

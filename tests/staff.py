@@ -26,6 +26,7 @@ def add_user(
     district: str | None = None,
     password: str = PASSWORD,
     active: bool = True,
+    language: str = "id",
 ) -> int:
     def add(s: Session) -> int:
         facility_id = (
@@ -37,6 +38,7 @@ def add_user(
             district=district,
             facility_id=facility_id,
             active=active,
+            language=language,
             created_at=datetime(2026, 11, 1, tzinfo=UTC),
         )
         row.set_password(password)

@@ -52,13 +52,13 @@ def test_a_nurse_calls_registers_a_walk_in_and_cancels_and_the_display_follows(
 
     assert log_in(browser, live_app, NURSE) == "/console/facility/1001"
     card = f"#session-{session}"
-    assert text_of(browser, f"{card} h2") == "B · Poli Gigi Dental clinic"
+    assert text_of(browser, f"{card} h2") == "B · Poli Gigi"
     waiting = text_of(browser, f"#waiting-{session}")
     assert "B-001" in waiting and "B-002" in waiting
 
     # Call next: B-001 goes in.
     press(browser, f"call-next-{session}")
-    assert "Called B-001" in flash(browser)
+    assert "Nomor B-001" in flash(browser) and "dipanggil" in flash(browser)
     assert text_of(browser, f"#now-serving-{session}") == "B-001"
 
     # A walk-in without a phone: a number in the same queue, shown large for the nurse to say.
@@ -80,11 +80,11 @@ def test_a_nurse_calls_registers_a_walk_in_and_cancels_and_the_display_follows(
     browser.find_element(By.CSS_SELECTOR, f"#cancel-{session} summary").click()
     browser.find_element(By.ID, f"cancel-reason-{session}").send_keys(REASON)
     press(browser, f"cancel-session-{session}")
-    assert "Told by SMS: 2." in text_of(browser, "#cancel-question")  # are you sure?
+    assert "Diberi tahu lewat SMS: 2." in text_of(browser, "#cancel-question")  # are you sure?
     press(browser, f"cancel-session-confirm-{session}")
-    assert "2 patients are told by SMS" in flash(browser)
+    assert "2 pasien diberi tahu lewat SMS" in flash(browser)
     assert text_of(browser, f"#cancel-reason-shown-{session}").endswith(REASON)
-    assert text_of(browser, f"#session-status-{session}") == "Dibatalkan / Cancelled"
+    assert text_of(browser, f"#session-status-{session}") == "Dibatalkan"
     assert not browser.find_elements(By.ID, f"call-next-{session}")
     browser.switch_to.window(display)
     assert wait_for_display(browser, "Poli Gigi", "–") == {

@@ -75,14 +75,14 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
     today = history.today
     tomorrow = today + timedelta(days=1)
     assert log_in(browser, history, VIEWER, "/console/figures") == "/console/figures"
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Figures: Kota Serang"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Angka: Kota Serang"
     # The default period ends today: today's bookings at 1001, not tomorrow's.
     assert table_rows(browser, "bookings_by_channel") == [
         ["USSD", "6"],
         ["SMS", "0"],
-        ["walk-in", "1"],
+        ["datang langsung", "1"],
         ["API", "0"],
-        ["all", "7"],
+        ["semua", "7"],
     ]
 
     set_date(browser, "from", today)
@@ -93,9 +93,9 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
     assert table_rows(browser, "bookings_by_channel") == [
         ["USSD", "6"],
         ["SMS", "5"],
-        ["walk-in", "1"],
+        ["datang langsung", "1"],
         ["API", "0"],
-        ["all", "12"],  # never Kabupaten Lebak's booking
+        ["semua", "12"],  # never Kabupaten Lebak's booking
     ]
     assert table_rows(browser, "bookings_by_day") == [
         [today.isoformat(), "6", "0", "1", "0", "7"],
@@ -106,21 +106,21 @@ def test_a_district_viewer_changes_the_period_and_downloads_the_csv(
     text = downloaded(downloads, f"antre-kota-serang-{today}-{tomorrow}.csv")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
-        "Antre figures",
+        "Angka Antre",
         "district=Kota Serang",
         "facility=all",
         f"from={today}",
         f"to={tomorrow}",
     ]
-    start = rows.index(["Bookings by channel"])
+    start = rows.index(["Pemesanan per saluran"])
     # Counts from 1 to 4 leave the building as "<5".
     assert rows[start + 1 : start + 7] == [
-        ["channel", "bookings"],
+        ["saluran", "pemesanan"],
         ["USSD", "6"],
         ["SMS", "5"],
-        ["walk-in", "<5"],
+        ["datang langsung", "<5"],
         ["API", "0"],
-        ["all", "12"],
+        ["semua", "12"],
     ]
     assert "+62812" not in text and "Budi" not in text
 
@@ -129,18 +129,18 @@ def test_facility_staff_cannot_open_another_districts_figures(
     browser: WebDriver, history: LiveApp
 ) -> None:
     assert log_in(browser, history, LEBAK_NURSE, "/console/figures") == "/console/figures"
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Figures: Kabupaten Lebak, facility 2201"
-    assert table_rows(browser, "bookings_by_channel")[-1] == ["all", "0"]  # tomorrow is not in
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Angka: Kabupaten Lebak, puskesmas 2201"
+    assert table_rows(browser, "bookings_by_channel")[-1] == ["semua", "0"]  # tomorrow is not in
 
     browser.get(history.url + "/console/figures?district=Kota+Serang")
     alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")
-    assert alert.text == "these figures are not yours to see"
+    assert alert.text == "angka ini bukan untuk Anda lihat"
     assert status_of_current_page(browser) == 403
     assert not browser.find_elements(By.ID, "bookings_by_channel")
     assert not browser.find_elements(By.ID, "export-all")
 
     browser.get(history.url + "/console/figures?facility=1001")
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == (
-        "these figures are not yours to see"
+        "angka ini bukan untuk Anda lihat"
     )
     assert status_of_current_page(browser) == 403

@@ -53,6 +53,7 @@ def clock(now: Any) -> Iterator[None]:
 
 @pytest.fixture
 def site(app: Flask, demo: Database, clock: None) -> Site:
+    # English-speaking accounts: the refusals below are checked by their English words.
     for name, role, facility, district in [
         ("root", Role.ADMIN, None, None),
         ("fa1001", Role.FACILITY_ADMIN, "1001", None),
@@ -60,7 +61,7 @@ def site(app: Flask, demo: Database, clock: None) -> Site:
         ("nurse", Role.STAFF, "1001", None),
         ("viewer", Role.DISTRICT_VIEWER, None, "Kota Serang"),
     ]:
-        staff.add_user(demo, name, role, facility=facility, district=district)
+        staff.add_user(demo, name, role, facility=facility, district=district, language="en")
     return Site(app, demo)
 
 
@@ -505,14 +506,15 @@ def test_a_holiday_on_a_booked_day_asks_before_telling_the_patients(site: Site) 
     assert answer.status_code == 302
     page = text(client.get(path))
     # Adding the holiday cancelled nothing: it says what stands and offers to cancel it.
-    assert "4 sessions, 1 patients booked" in page and "patients booked. Cancel them" in page
+    assert "4 sessions, 1 patient booked" in page
+    assert "with patients booked: 1. Cancel them" in page
     with site.db.transaction() as s:
         assert s.get_one(Booking, booking.id).status == BookingStatus.BOOKED
 
     [holiday] = _holidays(site)
     answer = post(client, f"/console/admin/holidays/{holiday.id}/cancel-sessions", {})
     assert answer.status_code == 302
-    assert "4 sessions cancelled; 1 patients told by SMS" in text(client.get(path))
+    assert "Sessions cancelled: 4; patients told by SMS: 1." in text(client.get(path))
     with site.db.transaction() as s:
         assert s.get_one(Booking, booking.id).status == BookingStatus.CANCELLED_BY_FACILITY
         statuses = set(

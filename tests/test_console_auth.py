@@ -32,13 +32,13 @@ def test_the_right_password_opens_the_console_and_a_wrong_one_does_not(
         "/console/login", data={"username": "siti", "password": "wrong!", "csrf_token": token}
     )
     assert refused.status_code == 401
-    assert "Wrong username or password" in refused.get_data(as_text=True)
+    assert "Nama pengguna atau kata sandi salah" in refused.get_data(as_text=True)
     unknown = client.post(
         "/console/login", data={"username": "nobody", "password": "x", "csrf_token": token}
     )
     # An unknown name gets the very same answer: the page does not tell which names exist.
     assert unknown.status_code == 401
-    assert "Wrong username or password" in unknown.get_data(as_text=True)
+    assert "Nama pengguna atau kata sandi salah" in unknown.get_data(as_text=True)
     assert client.get("/console/figures").status_code == 302  # still not logged in
 
     token = staff.csrf_token(client, "/console/login")
@@ -227,7 +227,7 @@ def test_an_account_guessed_at_ten_times_waits_before_the_next_try(
         data={"username": "siti", "password": staff.PASSWORD, "csrf_token": token},
     )
     assert refused.status_code == 429  # even the right password waits now
-    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert "Terlalu banyak percobaan" in refused.get_data(as_text=True)
     assert attempt("budi", staff.PASSWORD) == 302  # another account is not held up
 
 

@@ -45,8 +45,8 @@ def test_a_district_viewer_sees_their_districts_figures(log_in: LogIn) -> None:
     page = client.get("/console/figures", query_string=PERIOD)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Figures: Kota Uji" in html
-    assert "<svg" in html and "USSD funnel" in html
+    assert "Angka: Kota Uji" in html
+    assert "<svg" in html and "Corong USSD" in html
     assert "Puskesmas 9001" in html and "Puskesmas 9101" not in html
     assert "+62811" not in html and "Siti" not in html
     # every table has its CSV link, for the same period
@@ -130,9 +130,9 @@ def test_the_csv_download_hides_small_counts_and_is_logged(log_in: LogIn, db: Da
         in (response.headers["Content-Disposition"])
     )
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[3:5] == [["walk-in", "<5"], ["API", "<5"]]
+    assert rows[3:5] == [["datang langsung", "<5"], ["API", "<5"]]
     every = client.get("/console/figures.csv", query_string=PERIOD).get_data(as_text=True)
-    assert "Where unfinished USSD sessions stopped" in every
+    assert "Tempat sesi USSD yang tak selesai berhenti" in every
     with db.transaction() as s:
         logged = s.scalars(select(Event).where(Event.kind == "figures_exported")).all()
         assert [(e.actor, e.channel, e.detail["format"]) for e in logged] == [  # type: ignore[index]

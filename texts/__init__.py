@@ -7,11 +7,15 @@ same files. Every string a user sees goes through `translate`, so the length tes
 from __future__ import annotations
 
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from texts.gsm import to_gsm7
 
@@ -20,6 +24,10 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 # is a line here and its catalogs.
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = LANGUAGES[0]
+
+# The gettext domains the web pages read (Flask-Babel), each from these .po files of a language:
+# the console shows the engine's refusals too, so its domain includes booking.po.
+DOMAINS = {"console": ("console", "booking")}
 
 
 def N_(message: str) -> str:
@@ -35,9 +43,34 @@ def catalog(language: str) -> dict[str, str]:
     for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
         with path.open("rb") as handle:
             for message in read_po(handle, locale=language):
-                if message.id and message.string and not message.fuzzy:
+                # Plural messages (console pages only) are read by `translations`, not here.
+                plain = isinstance(message.id, str) and message.id
+                if plain and message.string and not message.fuzzy:
                     messages[str(message.id)] = str(message.string)
     return messages
+
+
+@cache
+def translations(language: str, domain: str) -> Translations:
+    """One gettext domain in one language, for Flask-Babel and Jinja's `_()`.
+
+    Built in memory from the .po files (as .mo bytes, which is what gettext reads): no compiled
+    .mo files to commit, to forget at install time, or to fall out of date with their .po.
+    A language without a folder (English, the msgids' own) gives every msgid back as it is.
+    """
+    merged = Catalog(locale=language, domain=domain)
+    for name in DOMAINS[domain]:
+        path = LOCALE_DIR / language / f"{name}.po"
+        if not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
+    compiled = BytesIO()
+    write_mo(compiled, merged)
+    compiled.seek(0)
+    return Translations(compiled, domain=domain)
 
 
 def language_or_default(language: str | None) -> str:
