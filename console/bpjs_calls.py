@@ -18,18 +18,19 @@ from booking.clock import local_now, utcnow
 from booking.models import Booking, BpjsCall, Facility
 from bpjs import calls
 from bpjs.settings import claim_seconds, credentials
+from console import messages
 from console.admin import ADMINS, owned
 from console.auth import require_facility, roles_required
 from plumbing.db import database
 
 blueprint = Blueprint("bpjs_calls", __name__, template_folder="templates")
 
-# What staff read for each state, Indonesian first.
+# What staff read for each state, in the page's language.
 STATES = {
-    calls.PENDING: "menunggu / waiting",
-    calls.SENDING: "sedang dikirim / sending",
-    calls.SENT: "terkirim / sent",
-    calls.REFUSED: "ditolak BPJS / refused by BPJS",
+    calls.PENDING: messages.lazy(messages.BPJS_WAITING),
+    calls.SENDING: messages.lazy(messages.BPJS_SENDING),
+    calls.SENT: messages.lazy(messages.BPJS_SENT),
+    calls.REFUSED: messages.lazy(messages.BPJS_REFUSED),
 }
 KINDS = {calls.ADD: "add", calls.PANGGIL: "panggil", calls.BATAL: "batal"}
 
@@ -79,7 +80,7 @@ def retry(call_id: int) -> ResponseReturnValue:
         require_facility(facility_id, administer=True)
         if form.validate_on_submit():
             if calls.retry(db, call_id) is None:
-                flash("Panggilan ini tidak ditolak. / This call was not refused.", "error")
+                flash(messages.say(messages.BPJS_NOT_REFUSED), "error")
             else:
-                flash("Dikirim ulang ke BPJS. / Sent to BPJS again.")
+                flash(messages.say(messages.BPJS_SENT_AGAIN))
     return redirect(url_for("bpjs_calls.page", facility_id=facility_id))

@@ -15,13 +15,9 @@ from flask import current_app, g
 
 from bpjs.client import Client, Unreachable
 from bpjs.settings import credentials
+from console import messages
 
 log = logging.getLogger(__name__)
-
-UNREACHABLE = (
-    "BPJS tidak dapat dihubungi; kode dapat diketik sendiri. / "
-    "BPJS cannot be reached; type the code yourself."
-)
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ def _read(path: str, code_key: str, name_key: str) -> list[Choice]:
         answer = reference.client.call("GET", path)
     except Unreachable:
         # One wait for a timeout per page, not one per list.
-        reference.problem = UNREACHABLE
+        reference.problem = messages.say(messages.BPJS_UNREACHABLE)
         return []
     rows = answer.response.get("list", []) if isinstance(answer.response, dict) else []
     if not answer.ok:

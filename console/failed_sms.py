@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from booking import failed_sms, limits
 from booking.clock import utcnow
 from booking.models import Outbox
+from console import messages
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
 from gateways.contract import mask_phone
@@ -89,8 +90,5 @@ def _resend(ids: list[int], facility_id: int | None) -> ResponseReturnValue:
         )
     )
     left = len(set(ids)) - len(again)
-    flash(
-        f"{len(again)} SMS akan dikirim ulang dalam satu menit; {left} tidak diubah. "
-        f"/ {len(again)} SMS will be sent again within a minute; {left} left as they are."
-    )
+    flash(messages.say(messages.SMS_RESENT, count=len(again), left=left))
     return redirect(url_for("failed_sms.page", hours=_hours()))

@@ -119,3 +119,15 @@ DAY_NOT_SHOWN = N_(
 ACCOUNT_UNLOCKED = N_("{username} is unlocked: the account may log in again at once.")
 ACCOUNT_DEACTIVATED = N_("{username} is deactivated: every session of the account has ended.")
 ACCOUNT_ACTIVATED = N_("{username} is active again; it logs in anew.")
+
+# The BPJS pages (console/bpjs_calls.py, console/bpjs_reference.py).
+BPJS_WAITING = N_("waiting")
+BPJS_SENDING = N_("sending")
+BPJS_SENT = N_("sent")
+BPJS_REFUSED = N_("refused by BPJS")
+BPJS_NOT_REFUSED = N_("This call was not refused.")
+BPJS_SENT_AGAIN = N_("Sent to BPJS again.")
+BPJS_UNREACHABLE = N_("BPJS cannot be reached; type the code yourself.")
+
+# The failed SMS page (console/failed_sms.py).
+SMS_RESENT = N_("{count} SMS will be sent again within a minute; {left} left as they are.")

@@ -9,13 +9,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from booking.models import ClinicSession, Service
-from console.bpjs_reference import UNREACHABLE
 from console.models import Role
 from plumbing.db import Database, database
 from tests import fake_bpjs, staff
 
 # The look-alike, the app configured for it and the mapped session `sid`.
 pytest_plugins = ("tests.bpjs_fixtures",)
+
+UNREACHABLE = "BPJS tidak dapat dihubungi; kode dapat diketik sendiri."
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_the_cancel_reason_box_spans_its_card_and_cancelling_asks_first(
     assert "Pasien dibatalkan: 0" in text_of(nurse, "#cancel-question")
     assert text_of(nurse, "#cancel-reason-confirm") == "Dokter cuti"
     nurse.find_element(By.ID, "cancel-session-back").click()  # no: nothing is cancelled
-    assert text_of(nurse, f"#session-status-{session}") == "Buka / Open"
+    assert text_of(nurse, f"#session-status-{session}") == "Buka"
 
 
 def test_a_walk_in_name_over_the_limit_is_kept_whole_and_refused_with_the_limit(
@@ -59,6 +59,6 @@ def test_a_walk_in_name_over_the_limit_is_kept_whole_and_refused_with_the_limit(
     assert box.get_property("value") == name  # the box cuts nothing silently
     assert "30" in text_of(nurse, f"#walk-in-name-limit-{session}")
     press(nurse, f"walk-in-{session}")
-    assert "at most 30 letters; this one has 40" in text_of(nurse, "#problem")
+    assert "paling banyak 30 huruf; nama ini 40 huruf" in text_of(nurse, "#problem")
     kept = nurse.find_element(By.ID, f"walk-in-name-{session}").get_property("value")
     assert kept == name  # to shorten, not to type again

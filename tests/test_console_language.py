@@ -18,7 +18,7 @@ from console.models import Role, StaffUser
 from plumbing.db import Database
 from tests import staff
 from tests.helpers import session_id, take, today
-from tests.test_console_queue import PAGE, Desk
+from tests.test_console_queue import PAGE, Desk, confirm_form
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -107,7 +107,10 @@ def test_in_english_one_patient_is_told_and_the_session_status_is_a_word(
     switch(desk.client, "en", PAGE)
     assert badge + "Open<" in desk.page()
 
-    answer = desk.click(f"/console/sessions/{sid}/cancel", reason="doctor away")
+    cancel = f"/console/sessions/{sid}/cancel"
+    asked = desk.click(cancel, reason="doctor away")
+    assert "Yes, cancel the session" in asked.get_data(as_text=True)  # first it asks
+    answer = desk.client.post(cancel, data=confirm_form(asked, cancel))
     assert desk.flashes(answer) == ["General clinic 08:00 is cancelled; 1 patient is told by SMS."]
     page = desk.page()
     assert badge + "Cancelled<" in page and "Poli Umum" not in page

@@ -131,6 +131,9 @@ def pages(app: Flask, demo: Database, now: datetime, clock: time_machine.Coordin
         f"/console/admin/services/{service_id}/edit",
         f"/console/admin/services/{service_id}/schedule",
         f"/console/admin/templates/{template_id}/edit",
+        f"/console/admin/facilities/{facility_id}/bpjs",
+        "/console/admin/accounts",
+        "/console/admin/sms/failed",
         "/console/no-such-page",
     ]
 
