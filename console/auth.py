@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,6 +38,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from console import messages, throttle
 from console.models import Role, StaffUser
+from console.paths import safe_next
 from plumbing.db import database
 
 log = logging.getLogger(__name__)
@@ -164,15 +164,6 @@ def check_credentials(username: str, password: str) -> StaffUser | None:
     if not user.check_password(password) or not user.active:
         return None
     return user
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: an absolute URL in `next` would make us an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return "/console/"
 
 
 def staff() -> StaffUser:

@@ -17,8 +17,8 @@ from flask_login import current_user
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
-from console.auth import safe_next
 from console.models import StaffUser
+from console.paths import safe_next
 from plumbing.db import database
 from texts import DEFAULT_LANGUAGE, LANGUAGES, language_or_default, translations
 

@@ -328,8 +328,7 @@ def test_logging_in_as_another_account_says_so_and_switches_this_browser_only(
     elsewhere = staff.log_in(app.test_client(), "siti")  # siti at another desk
     page = desk.get("/console/login").get_data(as_text=True)
     assert (
-        "Anda masuk sebagai siti. Masuk di sini dengan akun lain akan berganti ke akun itu. "
-        "You are logged in as siti. Logging in here with another account switches to it."
+        "Anda masuk sebagai siti. Masuk di sini dengan akun lain akan berganti ke akun itu."
     ) in page
     token = staff.csrf_token(desk, "/console/login")
     with desk.session_transaction() as session:
@@ -340,7 +339,7 @@ def test_logging_in_as_another_account_says_so_and_switches_this_browser_only(
     )
     assert answer.status_code == 302
     console = desk.get("/console/figures").get_data(as_text=True)
-    assert "budi (facility_admin)" in console and "siti" not in console
+    assert "budi (admin puskesmas)" in console and "siti" not in console
     assert "for siti only" not in console  # nothing of siti's session goes on under budi
     assert elsewhere.get("/console/figures").status_code == 200  # siti's other desk goes on
     assert "logged-in-as" not in staff.log_in(app.test_client(), "siti").get(
