@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from antre import create_app
 from antre.demo import seed
 from booking.models import ClinicSession, Service
 from plumbing.db import database
 from tests import fake_bpjs
-from tests.helpers import session_id, today
+from tests.helpers import app_for_tests, session_id, today
 
 
 @pytest.fixture
@@ -26,18 +25,8 @@ def fake() -> Iterator[fake_bpjs.FakeBpjs]:
 
 @pytest.fixture
 def bpjs_app(database_url: str, tmp_path: Path, fake: fake_bpjs.FakeBpjs) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "REDIS_URL": None,
-            **fake_bpjs.settings(fake),
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    database(app).dispose()
+    with app_for_tests(database_url, tmp_path, **fake_bpjs.settings(fake)) as made:
+        yield made
 
 
 @pytest.fixture

@@ -21,10 +21,11 @@ import time_machine
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from antre import create_app, database, migrate
+from antre import database, migrate
 from antre.demo import seed
 from antre.schema import metadata
 from plumbing.db import Database
+from tests.helpers import app_for_tests
 
 pytest_plugins = ["tests.browser"]  # the live app and headless Chromium of test_browser_*.py
 
@@ -121,12 +122,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test", "REDIS_URL": None}
-    )
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    database(app).dispose()
+    with app_for_tests(database_url, tmp_path) as made:
+        yield made
 
 
 @pytest.fixture
@@ -176,14 +173,5 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def redis_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app as in production: a real database and a real Redis."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "REDIS_URL": redis_url,
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    database(app).dispose()
+    with app_for_tests(database_url, tmp_path, REDIS_URL=redis_url) as made:
+        yield made

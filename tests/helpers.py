@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 
+from antre import create_app
 from booking.commands import TakeNumber
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
 from booking.taking import take_number
-from plumbing.db import Database
+from plumbing.db import Database, database
+
+
+@contextmanager
+def app_for_tests(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[Flask]:
+    """The app on `database_url` as the tests run it, with `settings` over the defaults."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "REDIS_URL": None,
+            **settings,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    database(app).dispose()
 
 
 def session_id(
