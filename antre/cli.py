@@ -55,6 +55,11 @@ def _bpjs_list(read: str, *args: str) -> None:
         answer = getattr(Client(found), read)(*args)
     except Unreachable as error:
         raise click.ClickException(f"BPJS did not answer: {error}") from error
+    if answer.code in (201, 204):
+        # BPJS's "nothing here" (e.g. "Data tidak ditemukan"): an answer, so exit 0, with an
+        # empty list on stdout and BPJS's words on stderr.
+        click.echo(f"BPJS: {answer.message} (code {answer.code}): nothing listed", err=True)
+        return
     if not answer.ok:
         raise click.ClickException(f"BPJS refused: {answer.code} {answer.message}")
     rows = (answer.response or {}).get("list", []) if isinstance(answer.response, dict) else []
@@ -66,7 +71,10 @@ def _bpjs_list(read: str, *args: str) -> None:
 @click.option("--day", default=lambda: datetime.now(UTC).date().isoformat(), help="YYYY-MM-DD")
 @with_appcontext
 def bpjs_poli(day: str) -> None:
-    """BPJS's poli codes on a day (kodepoli, namapoli): for each service's BPJS poli code."""
+    """BPJS's poli codes on a day (kodepoli, namapoli): for each service's BPJS poli code.
+
+    BPJS answering that it has none (its code 201) is said on stderr, exit status 0; a
+    refusal of another kind or no answer is exit status 1."""
     _bpjs_list("poli", day)
 
 
@@ -75,7 +83,10 @@ def bpjs_poli(day: str) -> None:
 @click.option("--day", default=lambda: datetime.now(UTC).date().isoformat(), help="YYYY-MM-DD")
 @with_appcontext
 def bpjs_dokter(kodepoli: str, day: str) -> None:
-    """BPJS's doctors of a poli on a day: for each session's BPJS doctor code."""
+    """BPJS's doctors of a poli on a day: for each session's BPJS doctor code.
+
+    BPJS answering that it has none (its code 201) is said on stderr, exit status 0; a
+    refusal of another kind or no answer is exit status 1."""
     _bpjs_list("dokter", kodepoli, day)
 
 

@@ -250,26 +250,38 @@ def update_service(
 
 
 def set_bpjs_doctor(
-    db: Session, session_id: int, code: str | None, *, actor: str, now: datetime
+    db: Session,
+    session_id: int,
+    code: str | None,
+    *,
+    doctor_name: str | None = None,
+    actor: str,
+    now: datetime,
 ) -> ClinicSession:
-    """The BPJS doctor of one session (antrean/add sends it as kodedokter)."""
+    """The BPJS doctor of one session (antrean/add sends it as kodedokter, and the session's
+    doctor as namadokter): `doctor_name`, BPJS's name for the code, names a session that has
+    no doctor's name yet."""
     session = db.get(ClinicSession, session_id)
     if session is None:
         raise Invalid("session", "Sesi tidak ditemukan. / No such session.")
     wanted = check.bpjs_doctor_code(code)
+    changes: dict[str, list[str | None]] = {}
     if session.bpjs_doctor_code != wanted:
+        changes["bpjs_doctor_code"] = [session.bpjs_doctor_code, wanted]
+        session.bpjs_doctor_code = wanted
+    if wanted and doctor_name and not session.doctor_name:
+        name = check.plain_text("doctor_name", doctor_name, limits.MAX_DOCTOR_NAME)
+        changes["doctor_name"] = [None, name]
+        session.doctor_name = name
+    if changes:
         records.event(
             db,
             "session_changed",
             actor=actor,
             channel=STAFF,
             now=now,
-            detail={
-                "session": session.id,
-                "changes": {"bpjs_doctor_code": [session.bpjs_doctor_code, wanted]},
-            },
+            detail={"session": session.id, "changes": changes},
         )
-        session.bpjs_doctor_code = wanted
     return session
 
 

@@ -210,6 +210,7 @@ class ScheduleTemplate(Base):
     end_time: Mapped[time] = mapped_column(Time)
     capacity: Mapped[int] = mapped_column(Integer)
     doctor_name: Mapped[str | None] = mapped_column(String(60))
+    bpjs_doctor_code: Mapped[str | None] = mapped_column(String(16))  # copied into its sessions
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     service: Mapped[Service] = relationship()

@@ -56,6 +56,7 @@ def generate(db: Session, start: date, days: int, *, facility_id: int | None = N
                     start_time=template.start_time,
                     end_time=template.end_time,
                     doctor_name=template.doctor_name,
+                    bpjs_doctor_code=template.bpjs_doctor_code,
                     capacity=template.capacity,
                 )
             )

@@ -41,6 +41,7 @@ class TemplateFields:
     end_time: time | None
     capacity: int | None
     doctor_name: str | None
+    bpjs_doctor_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Slot:
     end_time: time
     capacity: int
     doctor_name: str | None
+    bpjs_doctor_code: str | None = None  # BPJS's kodedokter, for the sessions made from it
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def clean_template(given: TemplateFields) -> Slot:
         end_time=end,
         capacity=check.capacity(given.capacity),
         doctor_name=doctor or None,
+        bpjs_doctor_code=check.bpjs_doctor_code(given.bpjs_doctor_code),
     )
 
 
@@ -92,6 +95,7 @@ def add_template(
         end_time=wanted.end_time,
         capacity=wanted.capacity,
         doctor_name=wanted.doctor_name,
+        bpjs_doctor_code=wanted.bpjs_doctor_code,
         active=True,
     )
     db.add(template)
@@ -120,6 +124,7 @@ def update_template(
     template.end_time = wanted.end_time
     template.capacity = wanted.capacity
     template.doctor_name = wanted.doctor_name
+    template.bpjs_doctor_code = wanted.bpjs_doctor_code
     after = _described(template)
     if after != before:
         records.event(
@@ -211,6 +216,7 @@ def _fields(template: ScheduleTemplate) -> Slot:
         template.end_time,
         template.capacity,
         template.doctor_name,
+        template.bpjs_doctor_code,
     )
 
 
@@ -221,6 +227,7 @@ def _described(template: ScheduleTemplate) -> dict[str, object]:
         "end": template.end_time.strftime("%H:%M"),
         "capacity": template.capacity,
         "doctor": template.doctor_name,
+        "bpjs_doctor": template.bpjs_doctor_code,
     }
 
 

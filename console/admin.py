@@ -332,5 +332,6 @@ def _service_form(
         bpjs_configured=bpjs_reference.configured(),
         bpjs_poli=bpjs_reference.poli(today),
         bpjs_problem=bpjs_reference.problem(),
+        bpjs_empty=bpjs_reference.empty_answers(),
     )
     return page, status(form)

@@ -217,6 +217,9 @@ class TemplateForm(FlaskForm):
             )
         ],
     )
+    bpjs_doctor_code = StringField(
+        messages.lazy(N_("BPJS doctor code (optional)")), [checked(check.bpjs_doctor_code)]
+    )
 
 
 class HolidayForm(FlaskForm):

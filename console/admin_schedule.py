@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from booking import admin, timetable
+from booking import admin, limits, timetable
 from booking.clock import local_today, utcnow
 from booking.models import ClinicSession, Facility, Holiday, ScheduleTemplate, Service
 from booking.validation import Invalid
@@ -38,7 +38,7 @@ def service(service_id: int) -> ResponseReturnValue:
         found = owned(db, Service, service_id)
     form = TemplateForm()
     if form.validate_on_submit():
-        fields = _template_fields(form)
+        fields = _template_fields(form, found)
         added = save(
             form,
             lambda db: timetable.add_template(db, service_id, fields, actor=actor(), now=utcnow()),
@@ -46,6 +46,7 @@ def service(service_id: int) -> ResponseReturnValue:
         if added is not None:
             flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=service_id))
+    week_doctors = _bpjs_week_doctors(found)
     with database(current_app).transaction() as db:
         sessions = timetable.upcoming_sessions(db, service_id, utcnow())
         page = render_template(
@@ -59,7 +60,9 @@ def service(service_id: int) -> ResponseReturnValue:
             days=timetable.GENERATE_DAYS,
             bpjs_configured=bpjs_reference.configured(),
             bpjs_doctors=_bpjs_doctors(found, sessions),
+            bpjs_week_doctors=week_doctors,
             bpjs_problem=bpjs_reference.problem(),
+            bpjs_empty=bpjs_reference.empty_answers(),
         )
     return page, status(form)
 
@@ -74,22 +77,46 @@ def _bpjs_doctors(
     return {day: bpjs_reference.doctors(service.bpjs_poli_code, day) for day in days}
 
 
+def _bpjs_week_doctors(service: Service) -> list[bpjs_reference.Choice]:
+    """BPJS's doctors of the service's poli in the coming week, for a weekly template."""
+    if not service.bpjs_poli_code:
+        return []
+    with database(current_app).transaction() as db:
+        timezone = db.get_one(Facility, service.facility_id).timezone
+    return bpjs_reference.week_doctors(service.bpjs_poli_code, local_today(utcnow(), timezone))
+
+
+def _bpjs_name(service: Service, code: str | None, choices: list[bpjs_reference.Choice]) -> str:
+    """BPJS's name for the doctor code, cut to what a doctor field holds ("" if unknown)."""
+    if not code or not service.bpjs_poli_code:
+        return ""
+    return (bpjs_reference.name_of(choices, code) or "")[: limits.MAX_DOCTOR_NAME]
+
+
 @blueprint.post("/console/admin/sessions/<int:session_id>/bpjs-doctor")
 @roles_required(*ADMINS)
 def bpjs_doctor(session_id: int) -> ResponseReturnValue:
     with database(current_app).transaction() as db:
-        service_id = owned(db, ClinicSession, session_id).service_id
+        session = owned(db, ClinicSession, session_id)
+        service_id, day, has_name = session.service_id, session.day, bool(session.doctor_name)
+        service = db.get_one(Service, service_id)
     form = ActionForm()
     if form.validate_on_submit():
         code = request.form.get("bpjs_doctor_code", "")
+        # A session without a doctor's name takes BPJS's name for the code picked.
+        name = None
+        if not has_name and service.bpjs_poli_code:
+            name = _bpjs_name(service, code, bpjs_reference.doctors(service.bpjs_poli_code, day))
         try:
             database(current_app).run(
-                lambda db: admin.set_bpjs_doctor(db, session_id, code, actor=actor(), now=utcnow())
+                lambda db: admin.set_bpjs_doctor(
+                    db, session_id, code, doctor_name=name or None, actor=actor(), now=utcnow()
+                )
             )
         except Invalid as refused:
-            flash(refused.message, "error")
+            flash(messages.one_language(refused.message), "error")
         else:
-            flash("Kode dokter BPJS disimpan. / BPJS doctor code saved.")
+            flash(messages.say(messages.BPJS_DOCTOR_SAVED))
     return redirect(url_for("schedule.service", service_id=service_id))
 
 
@@ -101,7 +128,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
         found = db.get_one(Service, template.service_id)
     form = TemplateForm(obj=template)
     if form.validate_on_submit():
-        fields = _template_fields(form)
+        fields = _template_fields(form, found)
         changed = save(
             form,
             lambda db: timetable.update_template(
@@ -112,7 +139,14 @@ def edit_template(template_id: int) -> ResponseReturnValue:
             flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=found.id))
     page = render_template(
-        "console/admin_template_form.html", form=form, template=template, service=found
+        "console/admin_template_form.html",
+        form=form,
+        template=template,
+        service=found,
+        bpjs_configured=bpjs_reference.configured(),
+        bpjs_week_doctors=_bpjs_week_doctors(found),
+        bpjs_problem=bpjs_reference.problem(),
+        bpjs_empty=bpjs_reference.empty_answers(),
     )
     return page, status(form)
 
@@ -140,13 +174,18 @@ def template_active(template_id: int) -> ResponseReturnValue:
     return redirect(url_for("schedule.service", service_id=template.service_id))
 
 
-def _template_fields(form: TemplateForm) -> timetable.TemplateFields:
+def _template_fields(form: TemplateForm, service: Service) -> timetable.TemplateFields:
+    code, name = form.bpjs_doctor_code.data, form.doctor_name.data
+    if not (name or "").strip():
+        # The doctor picked from BPJS's list, the name left empty: BPJS's name for them.
+        name = _bpjs_name(service, code, _bpjs_week_doctors(service))
     return timetable.TemplateFields(
         weekday=form.weekday.data,
         start_time=form.start_time.data,
         end_time=form.end_time.data,
         capacity=form.capacity.data,
-        doctor_name=form.doctor_name.data,
+        doctor_name=name,
+        bpjs_doctor_code=code,
     )
 
 

@@ -128,6 +128,8 @@ BPJS_REFUSED = N_("refused by BPJS")
 BPJS_NOT_REFUSED = N_("This call was not refused.")
 BPJS_SENT_AGAIN = N_("Sent to BPJS again.")
 BPJS_UNREACHABLE = N_("BPJS cannot be reached; type the code yourself.")
+BPJS_EMPTY_LIST = N_("BPJS has nothing for {lists}: “{message}”")
+BPJS_DOCTOR_SAVED = N_("BPJS doctor code saved.")
 
 # The failed SMS page (console/failed_sms.py).
 SMS_RESENT = N_("{count} SMS will be sent again within a minute; {left} left as they are.")

@@ -3,7 +3,8 @@
 It checks what BPJS checks (the cons-id, the user key, a fresh timestamp, the HMAC signature),
 answers `metadata` and a `response` encrypted with the request's timestamp exactly as BPJS
 does, records every call it accepted, and can be told to refuse a card (code 201), to be down
-(HTTP 503 with an HTML page, as BPJS's gateway answers) or to hang past the client's timeout.
+(HTTP 503 with an HTML page, as BPJS's gateway answers) or to hang past the client's timeout,
+and to answer the reference reads with BPJS's "nothing found" (code 201).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FakeBpjs:
     down: bool = False
     hang_seconds: float = 0.0
     bad_signatures: int = 0
+    reference_refusal: str | None = None  # answer reference reads with code 201 and this
     requests: list[str] = field(default_factory=list)  # every path asked, answered or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,6 +98,8 @@ def _handler(fake: FakeBpjs) -> type[BaseHTTPRequestHandler]:
                 with fake.lock:
                     fake.calls.append((path, body))
                 self._answer(200, "Ok")
+            elif path.startswith("ref/") and fake.reference_refusal is not None:
+                self._answer(201, fake.reference_refusal)
             elif path.startswith("ref/poli/tanggal/"):
                 self._answer(200, "Ok", {"list": POLI})
             elif path.startswith("ref/dokter/kodepoli/"):
