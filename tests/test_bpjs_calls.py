@@ -105,6 +105,42 @@ def test_called_then_served_is_panggil_hadir_once_and_no_show_is_tidak_hadir(
     assert sorted(panggil) == [(CARD, 1, waktu), ("0001234567891", 2, waktu)]
 
 
+def test_called_next_then_served_without_a_check_in_is_one_panggil_hadir_at_the_serving(
+    bpjs_app: Flask, fake: fake_bpjs.FakeBpjs, sid: int, now: datetime
+) -> None:
+    db = database(bpjs_app)
+    booking = take(db, sid, now)
+    called, served = now + timedelta(minutes=3), now + timedelta(minutes=9)
+    db.run(lambda s: call_next(s, sid, now=called, **STAFF))
+    db.run(lambda s: mark_served(s, booking.id, now=served, **STAFF))
+    calls = delivered(bpjs_app, fake, 2)
+    assert [path for path, _ in calls] == ["antrean/add", "antrean/panggil"]
+    assert (calls[1][1]["status"], calls[1][1]["waktu"]) == (1, int(served.timestamp() * 1000))
+
+
+def test_bpjs_hanging_leaves_the_call_waiting_within_the_timeout_and_it_goes_once_after(
+    bpjs_app: Flask, fake: fake_bpjs.FakeBpjs, sid: int, now: datetime
+) -> None:
+    db = database(bpjs_app)
+    fake.hang_seconds, fake.down = 5.0, True  # a gateway that holds the call, then drops it
+    started = time.monotonic()
+    take(db, sid, now)
+    deadline = time.monotonic() + 10
+    while True:
+        with db.transaction() as s:
+            call = s.scalars(select(BpjsCall)).one()
+            if call.status == "pending" and call.attempts == 1:
+                break
+        assert time.monotonic() < deadline, (call.status, call.attempts)
+        time.sleep(0.05)
+    assert time.monotonic() - started < 4  # the client's deadline, not BPJS's hang
+    assert "Timeout" in (call.message or "") and fake.calls == []
+    fake.hang_seconds, fake.down = 0.0, False
+    assert wiring.sweep(bpjs_app) == 1
+    assert [path for path, _ in delivered(bpjs_app, fake, 1)] == ["antrean/add"]
+    assert statuses(db) == [("antrean/add", "sent")]
+
+
 def test_a_patients_cancel_and_a_cancelled_session_are_batal_with_alasan(
     bpjs_app: Flask, fake: fake_bpjs.FakeBpjs, sid: int, now: datetime
 ) -> None:
