@@ -105,7 +105,7 @@ def bpjs_doctor(session_id: int) -> ResponseReturnValue:
         code = request.form.get("bpjs_doctor_code", "")
         # A session without a doctor's name takes BPJS's name for the code picked.
         name = None
-        if not has_name and service.bpjs_poli_code:
+        if code.strip() and not has_name and service.bpjs_poli_code:
             name = _bpjs_name(service, code, bpjs_reference.doctors(service.bpjs_poli_code, day))
         try:
             database(current_app).run(
@@ -176,7 +176,7 @@ def template_active(template_id: int) -> ResponseReturnValue:
 
 def _template_fields(form: TemplateForm, service: Service) -> timetable.TemplateFields:
     code, name = form.bpjs_doctor_code.data, form.doctor_name.data
-    if not (name or "").strip():
+    if (code or "").strip() and not (name or "").strip():
         # The doctor picked from BPJS's list, the name left empty: BPJS's name for them.
         name = _bpjs_name(service, code, _bpjs_week_doctors(service))
     return timetable.TemplateFields(
