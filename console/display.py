@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,14 +18,12 @@ from booking.models import WAITING, Booking, BookingStatus, ClinicSession, Event
 from console import messages
 from console.calls import spoken_call, spoken_files
 from plumbing.db import database
+from texts.voice import every_file
 
-blueprint = Blueprint(
-    "display",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/display/static",
-)
+blueprint = Blueprint("display", __name__, template_folder="templates")
+
+VOICE = Path(__file__).resolve().parent / "static" / "voice"
+VOICE_CACHE_SECONDS = 7 * 24 * 3600
 
 NEXT_SHOWN = 4
 REFRESH_SECONDS = 5
@@ -50,6 +50,25 @@ def page(code: str) -> ResponseReturnValue:
 @blueprint.get("/display/<code>/now.json")
 def now_json(code: str) -> ResponseReturnValue:
     return jsonify(_board(code))
+
+
+@blueprint.get("/display/voice/<name>.wav")
+def voice(name: str) -> ResponseReturnValue:
+    """One of the sound files a TV without an Indonesian voice says calls with."""
+    sound = _sound(name)
+    if sound is None:
+        abort(404)
+    answer = Response(sound, mimetype="audio/wav")
+    answer.cache_control.public = True
+    answer.cache_control.max_age = VOICE_CACHE_SECONDS
+    return answer
+
+
+@cache
+def _sound(name: str) -> bytes | None:
+    # Read whole, once: a few kilobytes each, and a TV that stops a clip midway leaves no file
+    # open behind it.
+    return (VOICE / f"{name}.wav").read_bytes() if name in every_file() else None
 
 
 def _board(code: str) -> dict[str, Any]:
@@ -137,5 +156,5 @@ def _call(
     return room, {
         "key": latest.id if latest is not None else None,
         "text": spoken_call(prefix, booking.number, place),
-        "audio": [url_for("display.static", filename=f"voice/{name}.wav") for name in files],
+        "audio": [url_for("display.voice", name=name) for name in files],
     }

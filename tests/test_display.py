@@ -46,7 +46,7 @@ def test_the_display_shows_who_is_served_and_who_is_next(
             "key": gigi_after["call"]["key"],
             "text": "Nomor antrean B satu, silakan ke Poli Gigi",
             "audio": [
-                f"/display/static/voice/{name}.wav"
+                f"/display/voice/{name}.wav"
                 for name in ("nomor-antrean", "huruf-b", "satu", "silakan-ke", "poli", "gigi")
             ],
         },
@@ -87,3 +87,12 @@ def test_a_session_cancelled_for_the_day_is_announced_on_the_display(
 def test_an_unknown_facility_has_no_display(app: Flask) -> None:
     assert app.test_client().get("/display/9999").status_code == 404
     assert app.test_client().get("/display/" + "x" * 500).status_code == 404
+
+
+def test_the_sound_files_are_served_and_nothing_else(app: Flask) -> None:
+    client = app.test_client()
+    sound = client.get("/display/voice/nomor-antrean.wav")
+    assert sound.status_code == 200 and sound.mimetype == "audio/wav"
+    assert sound.data.startswith(b"RIFF")
+    for name in ("jiwa-raga", "..%2Fdisplay", "huruf-aa"):
+        assert client.get(f"/display/voice/{name}.wav").status_code == 404
