@@ -3,6 +3,7 @@ scrolling, with its clock and date, and shows more polis than fit a page at a ti
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator
@@ -12,9 +13,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import Facility, Service
+from booking.clock import utcnow
+from booking.models import Channel, ClinicSession, Facility, Service
+from booking.queue import call_next
 from console.display import COLUMNS, PAGE_SECONDS, ROWS
-from tests.browser import LiveApp, text_of, wait_until
+from tests.browser import LiveApp, display_line, text_of, wait_until
+from tests.helpers import take
 
 pytestmark = pytest.mark.browser
 
@@ -109,3 +113,45 @@ def test_more_polis_than_fit_are_shown_a_page_at_a_time(
         time.sleep(0.5)
     assert seen == every
     assert pages == {"1/2", "2/2"}
+
+
+# The screen's own clock for turning pages stands still: only a call can turn the page.
+STILL = "Date.now = () => 0;"
+
+
+def _tb_session_today(live_app: LiveApp) -> int:
+    def add(s: Session) -> int:
+        tb = s.scalars(select(Service).where(Service.code == "TB")).one()
+        session = ClinicSession(
+            service_id=tb.id, day=live_app.today, start_time=dt.time(0),
+            end_time=dt.time(23, 59, 59), capacity=40,
+        )  # fmt: skip
+        s.add(session)
+        s.flush()
+        return int(session.id)
+
+    return int(live_app.db.run(add))
+
+
+def test_a_call_on_another_page_brings_that_page_on_screen(
+    browser: WebDriver, live_app: LiveApp, tv: None
+) -> None:
+    if not live_app.db.run(lambda s: s.scalar(select(Service.id).where(Service.code == "TB"))):
+        live_app.db.run(_more_polis)
+    session = _tb_session_today(live_app)
+    take(live_app.db, session, "+6281299100001", utcnow(), channel=Channel.SMS)
+    size(browser, 1366, 768)
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": STILL})
+    try:
+        browser.get(live_app.url + "/display/1001")
+        assert text_of(browser, "#page") == "1/2"
+        assert "Poli TB" not in screen(browser)["names"]  # type: ignore[operator]
+
+        live_app.db.run(lambda s: call_next(s, session, actor="n", channel="staff", now=utcnow()))
+        wait_until(browser, lambda d: text_of(d, "#page") == "2/2", "the page of Poli TB")
+        assert "Poli TB" in screen(browser)["names"]  # type: ignore[operator]
+        assert display_line(browser, "Poli TB")["serving"] == "M-001"
+    finally:
+        browser.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]}
+        )
