@@ -42,6 +42,8 @@ FACILITIES = (
     ("2301", "Puskesmas Ciputat", "Kota Tangerang Selatan", "Ciputat"),
 )
 DEFAULT_CAPACITY = 40
+# Where staff call numbers to: the registration counters, then the rooms of the polis.
+ROOMS = ("Loket 1", "Loket 2", "Ruang Periksa 1", "Ruang Periksa 2", "Ruang Gigi", "Ruang KIA")
 
 
 def seed(db: Session, now: datetime, capacity: int | None = None, extra_facilities: int = 0) -> int:
@@ -60,6 +62,7 @@ def seed(db: Session, now: datetime, capacity: int | None = None, extra_faciliti
                 district=district,
                 subdistrict=subdistrict,
                 timezone="Asia/Jakarta",
+                rooms="\n".join(ROOMS),
             )
             db.add(facility)
             db.flush()

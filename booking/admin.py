@@ -30,6 +30,7 @@ class FacilityFields:
     subdistrict: str
     timezone: str
     active: bool = True
+    rooms: str = ""  # one a line
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def clean_facility(given: FacilityFields) -> FacilityFields:
         ),
         timezone=check.timezone(given.timezone),
         active=given.active,
+        rooms=check.rooms(given.rooms),
     )
 
 

@@ -40,6 +40,8 @@ MAX_CUTOFF_MINUTES = 12 * 60
 MIN_MINUTES_PER_PATIENT, MAX_MINUTES_PER_PATIENT = 1, 240
 MIN_PEOPLE_PER_PHONE, MAX_PEOPLE_PER_PHONE = 1, 20
 MAX_ALMOST_TURN_AHEAD = 20  # 0 turns the "almost your turn" SMS off
+MAX_ROOM_NAME = 30  # "Ruang Pemeriksaan Umum 2": shown on the waiting-room screen, said aloud
+MAX_ROOMS = 30
 
 
 def within(what: str, value: str, limit: int) -> str:

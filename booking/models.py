@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
@@ -134,8 +135,14 @@ class Facility(Base):
     # No reminders between these local times (direct answers and same-day news still go).
     quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_until: Mapped[time] = mapped_column(Time, default=time(6, 0))
+    # The rooms and counters staff call a number to ("Loket 1", "Ruang Periksa 2"), one a line.
+    rooms: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
+
+    @property
+    def room_names(self) -> list[str]:
+        return [line for line in self.rooms.splitlines() if line]
 
     @validates("name", "district")
     def _fits_a_phone_screen(self, key: str, value: str) -> str:

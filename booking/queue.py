@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from booking import records, reminders
 from booking.errors import Reason, Refused
-from booking.models import ROW_UPDATE, WAITING, Booking, BookingStatus, ClinicSession
+from booking.models import ROW_UPDATE, WAITING, Booking, BookingStatus, ClinicSession, Event
 
 
 def call_next(
@@ -20,8 +20,10 @@ def call_next(
     channel: str,
     now: datetime,
     request_key: str | None = None,
+    room: str | None = None,
 ) -> Booking:
-    """Finish whoever is in the room (served) and call the next waiting number.
+    """Finish whoever is in the room (served) and call the next waiting number, to `room` (a
+    room or counter of the facility) or, without one, to the service itself.
 
     One click for the nurse: skipped patients wait until everyone else was called.
     """
@@ -73,6 +75,7 @@ def call_next(
         now=now,
         booking=following,
         request_key=request_key,
+        detail={"room": room} if room else None,
     )
     reminders.announce_queue_movement(db, session_id, now)
     return following
@@ -155,7 +158,22 @@ def skip(
 def recall(db: Session, booking_id: int, *, actor: str, channel: str, now: datetime) -> Booking:
     """Call the patient in the room once more (the waiting room hears the number again)."""
     booking = _called(db, booking_id)
-    records.event(db, "recalled", actor=actor, channel=channel, now=now, booking=booking)
+    # To the same room as the call it repeats.
+    call = db.scalars(
+        select(Event)
+        .where(Event.booking_id == booking.id, Event.kind == "called")
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
+    records.event(
+        db,
+        "recalled",
+        actor=actor,
+        channel=channel,
+        now=now,
+        booking=booking,
+        detail=call.detail if call is not None else None,
+    )
     return booking
 
 

@@ -89,6 +89,22 @@ def plain_text(field: str, text: str | None, limit: int, *, required: bool = Tru
     return value
 
 
+def rooms(text: str | None) -> str:
+    """The rooms and counters staff call numbers to, one a line: each a short name, no twice."""
+    names: list[str] = []
+    for line in (text or "").splitlines():
+        name = plain_text("rooms", line, limits.MAX_ROOM_NAME, required=False)
+        if name and name.casefold() not in (known.casefold() for known in names):
+            names.append(name)
+    if len(names) > limits.MAX_ROOMS:
+        raise Invalid(
+            "rooms",
+            f"Paling banyak {limits.MAX_ROOMS} ruang atau loket. / "
+            f"At most {limits.MAX_ROOMS} rooms or counters.",
+        )
+    return "\n".join(names)
+
+
 def facility_name(text: str | None) -> str:
     return phone_name("name", text, limits.MAX_FACILITY_NAME)
 

@@ -148,6 +148,7 @@ def _facility_fields(form: FacilityForm) -> admin.FacilityFields:
         subdistrict=form.subdistrict.data,
         timezone=form.timezone.data,
         active=bool(form.active.data),
+        rooms=form.rooms.data or "",
     )
 
 

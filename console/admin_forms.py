@@ -126,6 +126,10 @@ class FacilityForm(FlaskForm):
     )
     timezone = StringField(messages.lazy(N_("Time zone (IANA)")), [checked(check.timezone)])
     active = BooleanField(messages.lazy(N_("Active")), default=True)
+    rooms = TextAreaField(
+        messages.lazy(N_("Rooms and counters to call numbers to, one per line")),
+        [checked(check.rooms)],
+    )
 
 
 class RulesForm(FlaskForm):

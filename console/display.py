@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import local_today, utcnow
@@ -14,24 +16,59 @@ from booking.errors import Refused
 from booking.facilities import facility_by_code, services_of
 from booking.models import WAITING, Booking, BookingStatus, ClinicSession, Event, SessionStatus
 from console import messages
-from console.calls import spoken_call
+from console.calls import spoken_call, spoken_files
 from plumbing.db import database
+from texts.voice import every_file
 
 blueprint = Blueprint("display", __name__, template_folder="templates")
 
+VOICE = Path(__file__).resolve().parent / "static" / "voice"
+VOICE_CACHE_SECONDS = 7 * 24 * 3600
+
 NEXT_SHOWN = 4
 REFRESH_SECONDS = 5
+# A page of the screen: this many polis side by side, in this many rows. More polis than fit
+# are shown a page at a time, each for PAGE_SECONDS.
+COLUMNS = 3
+ROWS = 2
+PAGE_SECONDS = 10
 
 
 @blueprint.get("/display/<code>")
 def page(code: str) -> ResponseReturnValue:
     board = _board(code)
-    return render_template("display.html", board=board, refresh_seconds=REFRESH_SECONDS)
+    return render_template(
+        "display.html",
+        board=board,
+        refresh_seconds=REFRESH_SECONDS,
+        columns=COLUMNS,
+        rows=ROWS,
+        page_seconds=PAGE_SECONDS,
+    )
 
 
 @blueprint.get("/display/<code>/now.json")
 def now_json(code: str) -> ResponseReturnValue:
     return jsonify(_board(code))
+
+
+@blueprint.get("/display/voice/<name>.wav")
+def voice(name: str) -> ResponseReturnValue:
+    """One of the sound files a TV without an Indonesian voice says calls with."""
+    sound = _sound(name)
+    if sound is None:
+        abort(404)
+    answer = Response(sound, mimetype="audio/wav")
+    answer.cache_control.public = True
+    answer.cache_control.max_age = VOICE_CACHE_SECONDS
+    return answer
+
+
+@cache
+def _sound(name: str) -> bytes | None:
+    # Read whole, once: a few kilobytes each, and a TV that stops a clip midway leaves no file
+    # open behind it.
+    return (VOICE / f"{name}.wav").read_bytes() if name in every_file() else None
 
 
 def _board(code: str) -> dict[str, Any]:
@@ -71,6 +108,7 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
             else messages.say(messages.CANCELLED_TODAY)
         )
     serving: str | None = None
+    room: str | None = None
     call: dict[str, Any] | None = None
     upcoming: list[str] = []
     for session in sessions:
@@ -83,7 +121,7 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
         ).first()
         if in_room is not None:
             serving = in_room.display
-            call = _call(db, in_room, session.service.prefix, name)
+            room, call = _call(db, in_room, session.service.prefix, name)
         upcoming += db.scalars(
             select(Booking.display)
             .where(Booking.session_id == session.id, Booking.status.in_(WAITING))
@@ -93,18 +131,30 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
     return {
         "service": name,
         "now_serving": serving,
+        "room": room,
         "next": upcoming[:NEXT_SHOWN],
         "notice": notice,
         "call": call,
     }
 
 
-def _call(db: Session, booking: Booking, prefix: str, service: str) -> dict[str, Any]:
-    """The latest call of the patient in the room: its event (a new one is said aloud once,
-    a repeated call is a new event) and the sentence the waiting room hears."""
-    key = db.scalar(
-        select(func.max(Event.id)).where(
-            Event.booking_id == booking.id, Event.kind.in_(("called", "recalled"))
-        )
-    )
-    return {"key": key, "text": spoken_call(prefix, booking.number, service)}
+def _call(
+    db: Session, booking: Booking, prefix: str, service: str
+) -> tuple[str | None, dict[str, Any]]:
+    """The latest call of the patient in the room: the room or counter it sent them to, its
+    event (a new one is said aloud once, a repeated call is a new event), the sentence the
+    waiting room hears and the sound files that say it."""
+    latest = db.scalars(
+        select(Event)
+        .where(Event.booking_id == booking.id, Event.kind.in_(("called", "recalled")))
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
+    room = (latest.detail or {}).get("room") if latest is not None else None
+    place = room or service
+    files = spoken_files(prefix, booking.number, place)
+    return room, {
+        "key": latest.id if latest is not None else None,
+        "text": spoken_call(prefix, booking.number, place),
+        "audio": [url_for("display.voice", name=name) for name in files],
+    }

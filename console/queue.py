@@ -9,7 +9,7 @@ with the page and the form as typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -65,6 +65,7 @@ from plumbing.db import database
 blueprint = Blueprint("queue", __name__, template_folder="templates")
 
 RUNNERS = (Role.STAFF, Role.FACILITY_ADMIN, Role.ADMIN)
+ROOM_REMEMBERED_SECONDS = 400 * 24 * 3600  # a desk's browser keeps its room for good
 
 T = TypeVar("T")
 
@@ -80,6 +81,7 @@ class Target:
     status: SessionStatus
     service: dict[str, str]  # per language, for messages
     hours: str
+    rooms: tuple[str, ...] = ()
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -152,6 +154,8 @@ def _page(
             problem=problem,
             kept=kept,
             may_administer=may_administer(staff(), place.id),
+            rooms=place.room_names,
+            room=chosen_room(place.code, place.room_names),
             name_limit=MAX_NAME,
             new_request_key=new_request_key,
             # Reloading a page that answered a POST would post again: only plain views reload.
@@ -191,14 +195,57 @@ def call_next(session_id: int) -> ResponseReturnValue:
         flash(messages.say(messages.NOT_TODAY), "error")
         return _back(target)
     key = _key(form, "call-next", session_id)
+    room = chosen_room(target.facility_code, target.rooms)
     called = _run(
         lambda db: _called_words(
-            engine.call_next(db, session_id, request_key=key, now=utcnow(), **_who())
+            engine.call_next(db, session_id, request_key=key, now=utcnow(), room=room, **_who())
         )
     )
     if called is not None:
         flash(messages.say(messages.CALLED, **called), "success")
     return _back(target)
+
+
+def _room_cookie(code: str) -> str:
+    return f"antre_room_{code}"
+
+
+def chosen_room(code: str, rooms: Sequence[str]) -> str | None:
+    """The room or counter this browser calls numbers to, if it is still one of the
+    facility's; None: to the service itself."""
+    wanted = request.cookies.get(_room_cookie(code))
+    return wanted if wanted in rooms else None
+
+
+@blueprint.post("/console/facility/<code>/room")
+@roles_required(*RUNNERS)
+def choose_room(code: str) -> ResponseReturnValue:
+    """Chosen once at a desk's browser: every call from it goes to that room or counter."""
+    with database(current_app).transaction() as db:
+        place = db.scalars(select(Facility).where(Facility.code == code[:8])).first()
+        if place is None:
+            abort(404)
+        require_facility(place.id)
+        rooms = place.room_names
+    form = ActionForm()
+    back = redirect(url_for("queue.facility", code=place.code), 303)
+    room = request.form.get("room", "")
+    if not form.validate() or (room and room not in rooms):
+        flash(messages.say(messages.ROOM_UNKNOWN), "error")
+        return back
+    if room:
+        flash(messages.say(messages.ROOM_CHOSEN, room=room), "success")
+        back.set_cookie(
+            _room_cookie(place.code),
+            room,
+            max_age=ROOM_REMEMBERED_SECONDS,
+            httponly=True,
+            samesite="Lax",
+        )
+    else:
+        flash(messages.say(messages.NO_ROOM_CHOSEN), "success")
+        back.delete_cookie(_room_cookie(place.code))
+    return back
 
 
 def _called_words(booking: Booking) -> dict[str, str]:
@@ -440,6 +487,7 @@ def _session_target(session_id: int, *, administer: bool = False) -> Target:
         status=session.status,
         service={"id": service.name_id, "en": service.name_en},
         hours=f"{session.start_time:%H:%M}",
+        rooms=tuple(place.room_names),
     )
 
 

@@ -19,10 +19,13 @@ from tests.staff import add_user
 pytestmark = pytest.mark.browser
 
 NURSE = "perawat.suara"
-# speechSynthesis is the browser's: the page's utterances are recorded instead of spoken.
+# speechSynthesis is the browser's: the page's utterances are recorded instead of spoken, by
+# a browser that has an Indonesian voice (headless Chromium has none: tests/
+# test_browser_fallback_audio.py is that TV).
 RECORD = """
 window.__said = [];
 if (window.speechSynthesis) {
+  window.speechSynthesis.getVoices = () => [{lang: "id-ID", name: "Bahasa Indonesia"}];
   window.speechSynthesis.speak = (u) => window.__said.push({text: u.text, lang: u.lang});
 }
 """

@@ -31,6 +31,7 @@ def test_the_display_shows_who_is_served_and_who_is_next(
     assert gigi_before == {
         "service": "Poli Gigi",
         "now_serving": None,
+        "room": None,
         "next": ["B-001", "B-002", "B-003", "B-004"],
         "notice": None,
         "call": None,
@@ -38,11 +39,16 @@ def test_the_display_shows_who_is_served_and_who_is_next(
     assert gigi_after == {
         "service": "Poli Gigi",
         "now_serving": "B-001",
+        "room": None,
         "next": ["B-002", "B-003", "B-004", "B-005"],
         "notice": None,
         "call": {
             "key": gigi_after["call"]["key"],
             "text": "Nomor antrean B satu, silakan ke Poli Gigi",
+            "audio": [
+                f"/display/voice/{name}.wav"
+                for name in ("nomor-antrean", "huruf-b", "satu", "silakan-ke", "poli", "gigi")
+            ],
         },
     }
     assert isinstance(gigi_after["call"]["key"], int)
@@ -68,6 +74,7 @@ def test_a_session_cancelled_for_the_day_is_announced_on_the_display(
     assert gigi == {
         "service": "Poli Gigi",
         "now_serving": None,
+        "room": None,
         "next": [],
         "notice": "Hari ini dibatalkan: Dokter sakit",
         "call": None,
@@ -80,3 +87,12 @@ def test_a_session_cancelled_for_the_day_is_announced_on_the_display(
 def test_an_unknown_facility_has_no_display(app: Flask) -> None:
     assert app.test_client().get("/display/9999").status_code == 404
     assert app.test_client().get("/display/" + "x" * 500).status_code == 404
+
+
+def test_the_sound_files_are_served_and_nothing_else(app: Flask) -> None:
+    client = app.test_client()
+    sound = client.get("/display/voice/nomor-antrean.wav")
+    assert sound.status_code == 200 and sound.mimetype == "audio/wav"
+    assert sound.data.startswith(b"RIFF")
+    for name in ("jiwa-raga", "..%2Fdisplay", "huruf-aa"):
+        assert client.get(f"/display/voice/{name}.wav").status_code == 404
