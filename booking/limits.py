@@ -40,6 +40,7 @@ MAX_CUTOFF_MINUTES = 12 * 60
 MIN_MINUTES_PER_PATIENT, MAX_MINUTES_PER_PATIENT = 1, 240
 MIN_PEOPLE_PER_PHONE, MAX_PEOPLE_PER_PHONE = 1, 20
 MAX_ALMOST_TURN_AHEAD = 20  # 0 turns the "almost your turn" SMS off
+MIN_PRIORITY_EVERY, MAX_PRIORITY_EVERY = 2, 20  # "every Nth call": 1 would be "first"
 
 
 def within(what: str, value: str, limit: int) -> str:

@@ -77,6 +77,21 @@ _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'called')"
 ROW_UPDATE: dict[str, Any] = {"key_share": True}
 
 
+class Priority(enum.StrEnum):
+    """Why a patient is called before their number comes: lansia, ibu hamil, disabilitas."""
+
+    ELDERLY = "elderly"
+    PREGNANT = "pregnant"
+    DISABLED = "disabled"
+
+
+class PriorityRule(enum.StrEnum):
+    """How a facility calls its priority patients (booking.queue.calling_order)."""
+
+    FIRST = "first"  # before every other waiting patient
+    EVERY_NTH = "every_nth"  # one after every N-1 other patients called
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # written with the change; not yet handed to a worker
     QUEUED = "queued"  # a send job exists
@@ -134,6 +149,10 @@ class Facility(Base):
     # No reminders between these local times (direct answers and same-day news still go).
     quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_until: Mapped[time] = mapped_column(Time, default=time(6, 0))
+    priority_rule: Mapped[PriorityRule] = mapped_column(
+        _enum(PriorityRule), default=PriorityRule.FIRST
+    )
+    priority_every: Mapped[int] = mapped_column(Integer, default=3)  # the N of EVERY_NTH
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 
@@ -247,6 +266,9 @@ class ClinicSession(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     places_taken: Mapped[int] = mapped_column(Integer, default=0)
     now_serving: Mapped[int | None] = mapped_column(Integer)
+    # Other patients called since the last priority patient: whose turn the next call is under
+    # the "every Nth" rule. Changed only under the session's row lock, by call_next.
+    calls_since_priority: Mapped[int] = mapped_column(Integer, default=0)
 
     service: Mapped[Service] = relationship()
 
@@ -320,6 +342,7 @@ class Booking(Base):
     )
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[Priority | None] = mapped_column(_enum(Priority))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
