@@ -43,7 +43,10 @@ def search(
 ) -> list[Found]:
     """The facility's bookings on `days` that match `typed`, by day and number, at most
     `limit` (the caller asks one more to know there are more)."""
-    text = " ".join(unicodedata.normalize("NFKC", typed or "").split())
+    # Printable characters only: a NUL or a lone surrogate is no name, and PostgreSQL would
+    # refuse it in a parameter.
+    printable = "".join(c for c in unicodedata.normalize("NFKC", typed or "") if c.isprintable())
+    text = " ".join(printable.split())
     if not text or len(text) > MAX_TYPED:
         raise Unclear(text)
     digits = _SEPARATORS.sub("", text)
