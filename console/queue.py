@@ -317,22 +317,14 @@ def walk_in(session_id: int) -> ResponseReturnValue:
     form = WalkInForm()
     if not form.validate():
         return _invalid(target, form)
-    try:
-        wanted_day = date.fromisoformat(form.day.data) if form.day.data else target.day
-    except ValueError:  # shaped like a date, but none ("2026-02-30")
-        problem = messages.say(messages.DAY_NOT_SHOWN, day=(form.day.data or "")[:20])
-        return _page(
-            target.facility_code,
-            target.day.isoformat(),
-            status=400,
-            problem=problem,
-            kept=(session_id, form),
-        )
+    wanted_day = _day(form.day.data) if form.day.data else target.day
     key = _key(form, "walk-in", session_id)
 
     def book(db: Session) -> Booking:
         now = utcnow()
         session = db.get_one(ClinicSession, session_id)
+        if wanted_day is None:  # shaped like a date, but none ("2026-02-30")
+            raise availability.outside_window(session.service.facility, now)
         chosen = availability.desk_session_on(db, session, wanted_day, now)
         command = TakeNumber(
             session_id=chosen.id,
@@ -370,6 +362,13 @@ def walk_in(session_id: int) -> ResponseReturnValue:
     return redirect(
         url_for("queue.facility", code=target.facility_code, day=day, ticket=booking.id), 303
     )
+
+
+def _day(typed: str) -> date | None:
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        return None
 
 
 def _with_person(booking: Booking) -> Booking:
