@@ -153,7 +153,7 @@ def _page(
             cards=cards,
             ticket=ticket,
             bpjs_refused=bpjs_refused,
-            typed=(typed or "")[: search.MAX_TYPED],
+            search_text=(typed or "")[: search.MAX_TYPED],
             hits=hits[: search.LIMIT],
             more_hits=len(hits) > search.LIMIT,
             search_problem=search_problem,
