@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking import limits, records
 from booking import validation as check
-from booking.models import Channel, ClinicSession, Facility, Service
+from booking.models import Channel, ClinicSession, Facility, PriorityRule, Service
 from booking.validation import Invalid
 
 STAFF = Channel.STAFF.value
@@ -46,6 +46,9 @@ class Rules:
     morning_reminder: time | None
     quiet_from: time
     quiet_until: time
+    # How priority patients are called (booking.queue.calling_order).
+    priority_rule: PriorityRule = PriorityRule.FIRST
+    priority_every: int = 3
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,12 @@ def clean_rules(rules: Rules) -> Rules:
         limits.MAX_PEOPLE_PER_PHONE,
     )
     check.number("almost_turn_ahead", rules.almost_turn_ahead, 0, limits.MAX_ALMOST_TURN_AHEAD)
+    check.number(
+        "priority_every",
+        rules.priority_every,
+        limits.MIN_PRIORITY_EVERY,
+        limits.MAX_PRIORITY_EVERY,
+    )
     if rules.quiet_from == rules.quiet_until:
         raise Invalid(
             "quiet_until",

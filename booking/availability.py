@@ -98,6 +98,21 @@ def first_with_room(db: Session, service: Service, day: date, now: datetime) -> 
     raise Refused(Reason.SESSION_FULL if sessions else Reason.NO_SESSION, **words)
 
 
+def desk_session_on(db: Session, session: ClinicSession, day: date, now: datetime) -> ClinicSession:
+    """Where the desk books a patient of `session`'s service for `day` (any bookable day):
+    that session itself on its own day; else that day's session at the same time if it has
+    room, or the earliest with room."""
+    if day == session.day:
+        return session
+    service = session.service
+    if day not in booking_days(service.facility, now):
+        raise outside_window(service.facility, now)
+    for bookable in bookable_sessions(db, service, day, now):
+        if bookable.session.start_time == session.start_time and bookable.places_left > 0:
+            return bookable.session
+    return first_with_room(db, service, day, now)
+
+
 def next_open(
     db: Session, service: Service, now: datetime, *, after: ClinicSession
 ) -> ClinicSession | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from booking.models import Channel
+from booking.models import Channel, Priority
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class TakeNumber:
     bpjs_number: str | None = None
     request_key: str | None = None
     actor: str | None = None  # staff user or API client; the phone when not given
+    priority: Priority | None = None  # marked by staff at the desk (booking.queue)
     # The caller chose `request_key` (an API client's Idempotency-Key) rather than it being
     # made from the request: sent again with a different request, it is refused instead of
     # answered with the booking it made. Keys made from a request (an SMS's gateway id, a USSD

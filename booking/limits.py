@@ -42,6 +42,7 @@ MIN_PEOPLE_PER_PHONE, MAX_PEOPLE_PER_PHONE = 1, 20
 MAX_ALMOST_TURN_AHEAD = 20  # 0 turns the "almost your turn" SMS off
 MAX_ROOM_NAME = 30  # "Ruang Pemeriksaan Umum 2": shown on the waiting-room screen, said aloud
 MAX_ROOMS = 30
+MIN_PRIORITY_EVERY, MAX_PRIORITY_EVERY = 2, 20  # "every Nth call": 1 would be "first"
 
 
 def within(what: str, value: str, limit: int) -> str:

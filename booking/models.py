@@ -78,6 +78,21 @@ _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'called')"
 ROW_UPDATE: dict[str, Any] = {"key_share": True}
 
 
+class Priority(enum.StrEnum):
+    """Why a patient is called before their number comes: lansia, ibu hamil, disabilitas."""
+
+    ELDERLY = "elderly"
+    PREGNANT = "pregnant"
+    DISABLED = "disabled"
+
+
+class PriorityRule(enum.StrEnum):
+    """How a facility calls its priority patients (booking.queue.calling_order)."""
+
+    FIRST = "first"  # before every other waiting patient
+    EVERY_NTH = "every_nth"  # one after every N-1 other patients called
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # written with the change; not yet handed to a worker
     QUEUED = "queued"  # a send job exists
@@ -137,6 +152,10 @@ class Facility(Base):
     quiet_until: Mapped[time] = mapped_column(Time, default=time(6, 0))
     # The rooms and counters staff call a number to ("Loket 1", "Ruang Periksa 2"), one a line.
     rooms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    priority_rule: Mapped[PriorityRule] = mapped_column(
+        _enum(PriorityRule), default=PriorityRule.FIRST
+    )
+    priority_every: Mapped[int] = mapped_column(Integer, default=3)  # the N of EVERY_NTH
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 
@@ -255,6 +274,9 @@ class ClinicSession(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     places_taken: Mapped[int] = mapped_column(Integer, default=0)
     now_serving: Mapped[int | None] = mapped_column(Integer)
+    # Other patients called since the last priority patient: whose turn the next call is under
+    # the "every Nth" rule. Changed only under the session's row lock, by call_next.
+    calls_since_priority: Mapped[int] = mapped_column(Integer, default=0)
 
     service: Mapped[Service] = relationship()
 
@@ -328,6 +350,7 @@ class Booking(Base):
     )
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[Priority | None] = mapped_column(_enum(Priority))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

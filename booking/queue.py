@@ -1,15 +1,79 @@
-"""The queue as staff run it: check in, call next, served, no-show, skip."""
+"""The queue as staff run it: check in, call next, served, no-show, skip, priority.
+
+Who is called next is decided here only (`calling_order`): skipped patients after everyone
+else, and priority patients (lansia, ibu hamil, disabilitas) by their facility's rule.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import records, reminders
 from booking.errors import Reason, Refused
-from booking.models import ROW_UPDATE, WAITING, Booking, BookingStatus, ClinicSession, Event
+from booking.models import (
+    ROW_UPDATE,
+    WAITING,
+    Booking,
+    BookingStatus,
+    ClinicSession,
+    Event,
+    Facility,
+    Priority,
+    PriorityRule,
+    Service,
+)
+
+
+class Waiting(Protocol):
+    """What the calling order looks at: a booking, or a row the console shows for one."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def skipped(self) -> bool: ...
+    @property
+    def priority(self) -> Priority | None: ...
+
+
+W = TypeVar("W", bound=Waiting)
+
+
+def calling_order(
+    waiting: Sequence[W], rule: PriorityRule, every: int, calls_since_priority: int
+) -> list[W]:
+    """The waiting patients in the order call next takes them, first to be called first.
+
+    Skipped patients wait until everyone else was called (a round of their own, after). In
+    each round, by number, except priority patients: under FIRST they go before the others;
+    under EVERY_NTH one of them is called after every `every - 1` others, counting on from the
+    calls already made (`calls_since_priority`); with nobody of one kind left, the other goes.
+    """
+    order: list[W] = []
+    since = calls_since_priority
+    for skipped_round in (False, True):
+        round_ = sorted((w for w in waiting if w.skipped == skipped_round), key=_number)
+        first = [w for w in round_ if w.priority is not None]
+        others = [w for w in round_ if w.priority is None]
+        if rule is PriorityRule.FIRST:
+            order += first + others
+            continue
+        while first or others:
+            if first and (since >= every - 1 or not others):
+                order.append(first.pop(0))
+                since = 0
+            else:
+                order.append(others.pop(0))
+                since += 1
+    return order
+
+
+def _number(waiting: Waiting) -> int:
+    return waiting.number
 
 
 def call_next(
@@ -25,7 +89,7 @@ def call_next(
     """Finish whoever is in the room (served) and call the next waiting number, to `room` (a
     room or counter of the facility) or, without one, to the service itself.
 
-    One click for the nurse: skipped patients wait until everyone else was called.
+    One click for the nurse; who comes next is `calling_order`'s.
     """
     earlier = _replayed(db, request_key)
     if earlier is not None:
@@ -56,17 +120,24 @@ def call_next(
             now=now,
             calling_next=True,  # the call below announces the movement once
         )
-    following = db.scalars(
-        select(Booking)
-        .where(Booking.session_id == session_id, Booking.status.in_(WAITING))
-        .order_by(Booking.skipped, Booking.number)
-        .limit(1)
-    ).first()
-    if following is None:
+    rule, every = db.execute(
+        select(Facility.priority_rule, Facility.priority_every)
+        .join(Service, Service.facility_id == Facility.id)
+        .where(Service.id == session.service_id)
+    ).one()
+    waiting = db.scalars(
+        select(Booking).where(Booking.session_id == session_id, Booking.status.in_(WAITING))
+    ).all()
+    order = calling_order(waiting, rule, every, session.calls_since_priority)
+    if not order:
         raise Refused(Reason.NOTHING_WAITING)
+    following = order[0]
     following.status = BookingStatus.CALLED
     following.called_at = now
     session.now_serving = following.number
+    session.calls_since_priority = (
+        0 if following.priority is not None else session.calls_since_priority + 1
+    )
     records.event(
         db,
         "called",
@@ -187,6 +258,30 @@ def check_in(db: Session, booking_id: int, *, actor: str, channel: str, now: dat
         records.event(db, "checked_in", actor=actor, channel=channel, now=now, booking=booking)
     elif booking.status not in (BookingStatus.CHECKED_IN, BookingStatus.CALLED):
         raise Refused(Reason.NO_ACTIVE_BOOKING)
+    return booking
+
+
+def mark_priority(
+    db: Session,
+    booking_id: int,
+    priority: Priority | None,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+) -> Booking:
+    """Mark a waiting patient as a priority patient at arrival (None: not one after all)."""
+    booking = db.get(Booking, booking_id, with_for_update=ROW_UPDATE)
+    if booking is None:
+        raise Refused(Reason.BOOKING_UNKNOWN)
+    if booking.status not in WAITING:
+        raise Refused(Reason.NO_ACTIVE_BOOKING)
+    if booking.priority != priority:
+        booking.priority = priority
+        detail = {"priority": priority.value if priority is not None else None}
+        records.event(
+            db, "priority", actor=actor, channel=channel, now=now, booking=booking, detail=detail
+        )
     return booking
 
 

@@ -152,6 +152,7 @@ def _take(
         "status": BookingStatus.BOOKED,
         "confirmed": False,
         "skipped": False,
+        "priority": command.priority,
         "created_at": now,
     }
     if new_person is None:

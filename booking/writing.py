@@ -195,6 +195,7 @@ _BOOKING_COLUMNS = (
     "status",
     "confirmed",
     "skipped",
+    "priority",
     "created_at",
 )
 _EVENT_COLUMNS = ("at", "kind", "session_id", "actor", "channel", "request_key", "detail")

@@ -254,6 +254,8 @@ def rules(facility_id: int) -> ResponseReturnValue:
             morning_reminder=form.morning_reminder.data,
             quiet_from=form.quiet_from.data,
             quiet_until=form.quiet_until.data,
+            priority_rule=form.priority_rule.data,
+            priority_every=form.priority_every.data,
         )
         changed = save(
             form,

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Optional, StopValidation, Validati
 
 from booking import limits
 from booking import validation as check
+from booking.models import PriorityRule
 from booking.validation import Invalid
 from console import messages
 from texts import N_
@@ -165,6 +166,22 @@ class RulesForm(FlaskForm):
     morning_reminder = _time(messages.lazy(N_("Morning reminder (empty = off)")), required=False)
     quiet_from = _time(messages.lazy(N_("Quiet hours from")))
     quiet_until = _time(messages.lazy(N_("Quiet hours until")))
+    priority_rule = SelectField(
+        messages.lazy(N_("Priority patients (elderly, pregnant, disability) are called")),
+        choices=[
+            SelectChoice(PriorityRule.FIRST.value, messages.lazy(N_("before everyone else"))),
+            SelectChoice(
+                PriorityRule.EVERY_NTH.value,
+                messages.lazy(N_("one after every N-1 other patients")),
+            ),
+        ],
+        coerce=PriorityRule,
+    )
+    priority_every = _number(
+        messages.lazy(N_("N: every how many calls one priority patient")),
+        limits.MIN_PRIORITY_EVERY,
+        limits.MAX_PRIORITY_EVERY,
+    )
 
 
 class ServiceForm(FlaskForm):

@@ -21,10 +21,13 @@ from booking.models import (
     ClinicSession,
     Facility,
     Person,
+    Priority,
     Service,
     SessionStatus,
     display_number,
 )
+from booking.queue import calling_order
+from booking.search import Found
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Patient:
     status: BookingStatus
     skipped: bool
     sequence: int  # the number as counted, for sorting
+    priority: Priority | None = None
 
     @classmethod
     def of(cls, booking: Booking, person: Person) -> Patient:
@@ -50,11 +54,33 @@ class Patient:
             status=booking.status,
             skipped=booking.skipped,
             sequence=booking.number,
+            priority=booking.priority,
         )
 
     @property
     def label(self) -> str:
         return self.name or (f"HP …{self.phone_tail}" if self.phone_tail else "–")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A booking the desk's search found: the patient, where and when."""
+
+    patient: Patient
+    service_id: str
+    service_en: str
+    day: date
+    card_tail: str  # the last digits of the BPJS card, as the phone is shown
+
+    @classmethod
+    def of(cls, found: Found) -> Hit:
+        return cls(
+            patient=Patient.of(found.booking, found.person),
+            service_id=found.service.name_id,
+            service_en=found.service.name_en,
+            day=found.booking.day,
+            card_tail=(found.person.bpjs_number or "")[-4:],
+        )
 
 
 @dataclass
@@ -95,29 +121,36 @@ def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCar
         .order_by(Service.prefix, ClinicSession.start_time)
     ).all()
     cards = {session.id: _card(session, service) for session, service in rows}
+    since_priority = {session.id: session.calls_since_priority for session, _ in rows}
     if not cards:
         return []
     bookings = db.execute(
         select(Booking, Person)
         .join(Person, Booking.person_id == Person.id)
         .where(Booking.session_id.in_(list(cards)))
-        # The order call_next uses: skipped patients wait until everyone else was called.
-        .order_by(Booking.skipped, Booking.number)
+        .order_by(Booking.number)
     ).all()
+    waiting: dict[int, list[Booking]] = {session_id: [] for session_id in cards}
     for booking, person in bookings:
         card = cards[booking.session_id]
         patient = Patient.of(booking, person)
         if booking.status == BookingStatus.CALLED:
             card.in_room = patient
         elif booking.status in WAITING:
-            card.waiting.append(patient)
+            waiting[booking.session_id].append(booking)
         elif booking.status in CANCELLED:
             card.cancelled.append(patient)
         else:
             card.done.append(patient)
-    for card in cards.values():
-        card.done.sort(key=lambda patient: patient.sequence)
-        card.cancelled.sort(key=lambda patient: patient.sequence)
+    for session_id, card in cards.items():
+        # In the order call next takes them: the engine's one rule, skips and priority.
+        ordered = calling_order(
+            waiting[session_id],
+            facility.priority_rule,
+            facility.priority_every,
+            since_priority[session_id],
+        )
+        card.waiting = [Patient.of(booking, booking.person) for booking in ordered]
     return list(cards.values())
 
 

@@ -11,9 +11,10 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from booking.errors import Reason
+from booking.models import Priority
 from booking.taking import MAX_NAME
 from console import messages
 from texts import N_
@@ -60,6 +61,16 @@ def _name_fits(_form: FlaskForm, field: Field) -> None:
         )
 
 
+def _priority() -> StringField:
+    """Lansia, ibu hamil, disabilitas, or empty: not a priority patient."""
+    return StringField(
+        validators=[
+            Optional(),
+            AnyOf([p.value for p in Priority], message=messages.lazy(messages.FORM_EXPIRED)),
+        ],
+    )
+
+
 class WalkInForm(ActionForm):
     name = StringField(
         messages.lazy(N_("Name")),
@@ -85,6 +96,20 @@ class WalkInForm(ActionForm):
         ],
         filters=[lambda value: "".join(value.split()) if isinstance(value, str) else value],
     )
+    # One of the booking days the page offers (ISO); empty: the session's own day.
+    day = StringField(
+        validators=[
+            Optional(),
+            Regexp(r"^\d{4}-\d{2}-\d{2}$", message=messages.lazy(messages.FORM_EXPIRED)),
+        ]
+    )
+    priority = _priority()
+
+
+class PriorityForm(ActionForm):
+    """One click on a waiting patient's row: a priority patient (or, empty, not one)."""
+
+    priority = _priority()
 
 
 class CancelSessionForm(ActionForm):

@@ -26,6 +26,13 @@ NO_ROOM_CHOSEN = N_("Numbers called from this computer go to the poli.")
 ROOM_UNKNOWN = N_("That room or counter is not one of this facility's.")
 CHECKED_IN = N_("{number} has arrived.")
 WALK_IN = N_("Walk-in {name} registered: number {number}.")
+WALK_IN_ON_DAY = N_("{name} registered for {day}: number {number}.")
+PRIORITY_MARKED = N_("{number} is now a priority patient.")
+PRIORITY_CLEARED = N_("{number} is no longer a priority patient.")
+SEARCH_UNCLEAR = N_(
+    "Type a name (2 letters or more), the last digits of a phone or BPJS card "
+    "(3 or more), or a ticket code such as A-012."
+)
 # One and many: Indonesian has one form, English two (ngettext).
 SESSION_CANCELLED = (
     N_("{service} {time} is cancelled; {count} patient is told by SMS."),

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from booking import availability, sessions
+from booking import availability, search, sessions
 from booking import queue as engine
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
@@ -43,6 +43,7 @@ from booking.models import (
     ClinicSession,
     Facility,
     Person,
+    Priority,
     Service,
     SessionStatus,
 )
@@ -54,6 +55,7 @@ from console.forms import (
     ActionForm,
     CancelSessionForm,
     CapacityForm,
+    PriorityForm,
     WalkInForm,
     first_error,
     new_request_key,
@@ -141,6 +143,8 @@ def _page(
         cards = board.session_cards(db, place, day)
         ticket = _ticket(db, place, request.args.get("ticket"))
         bpjs_refused = calls.refused_bookings(db, board.booking_ids(cards))
+        typed = request.args.get("q")
+        hits, search_problem = _search(db, place, days, typed) if typed is not None else ([], None)
     return (
         render_template(
             "console/today.html",
@@ -151,6 +155,11 @@ def _page(
             cards=cards,
             ticket=ticket,
             bpjs_refused=bpjs_refused,
+            search_text=(typed or "")[: search.MAX_TYPED],
+            hits=hits[: search.LIMIT],
+            more_hits=len(hits) > search.LIMIT,
+            search_problem=search_problem,
+            priorities=[p.value for p in Priority],
             problem=problem,
             kept=kept,
             may_administer=may_administer(staff(), place.id),
@@ -166,6 +175,18 @@ def _page(
         ),
         status,
     )
+
+
+def _search(
+    db: Session, place: Facility, days: list[date], typed: str
+) -> tuple[list[board.Hit], str | None]:
+    """The bookings of the booking days that match what the desk typed (one more than shown,
+    to say there are more), or why nothing was looked for."""
+    try:
+        found = search.search(db, place.id, days, typed, limit=search.LIMIT + 1)
+    except search.Unclear:
+        return [], messages.say(messages.SEARCH_UNCLEAR)
+    return [board.Hit.of(one) for one in found], None
 
 
 def _ticket(db: Session, place: Facility, raw: str | None) -> board.Patient | None:
@@ -316,27 +337,56 @@ def arrived(booking_id: int) -> ResponseReturnValue:
     return _booking_action(booking_id, "arrived", act, messages.CHECKED_IN)
 
 
+@blueprint.post("/console/bookings/<int:booking_id>/priority")
+@roles_required(*RUNNERS)
+def priority(booking_id: int) -> ResponseReturnValue:
+    """Mark a waiting patient a priority patient (lansia, ibu hamil, disabilitas), or not."""
+    target = _booking_target(booking_id)
+    form = PriorityForm()
+    if not form.validate():
+        return _invalid(target, form)
+    wanted = Priority(form.priority.data) if form.priority.data else None
+    number = _run(
+        lambda db: engine.mark_priority(db, booking_id, wanted, now=utcnow(), **_who()).display
+    )
+    if number is not None:
+        message = messages.PRIORITY_MARKED if wanted else messages.PRIORITY_CLEARED
+        flash(messages.say(message, number=number), "success")
+    return _back(target)
+
+
 @blueprint.post("/console/sessions/<int:session_id>/walk-in")
 @roles_required(*RUNNERS)
 def walk_in(session_id: int) -> ResponseReturnValue:
-    """A patient at the desk gets a number in the same queue as USSD and SMS bookings."""
+    """A patient at the desk (or on the phone) gets a number in the same queue as USSD and
+    SMS bookings: in this session, or in its service's session on another bookable day."""
     target = _session_target(session_id)
     form = WalkInForm()
     if not form.validate():
         return _invalid(target, form)
-    command = TakeNumber(
-        session_id=session_id,
-        phone=(form.phone.data or "").strip() or None,
-        channel=Channel.STAFF,
-        name=form.name.data or "",
-        bpjs_number=form.bpjs.data or None,
-        request_key=_key(form, "walk-in", session_id),
-        actor=staff().username,
-    )
-    try:
-        booking = database(current_app).run(
-            lambda db: _with_person(take_number(db, command, utcnow()))
+    wanted_day = _day(form.day.data) if form.day.data else target.day
+    key = _key(form, "walk-in", session_id)
+
+    def book(db: Session) -> Booking:
+        now = utcnow()
+        session = db.get_one(ClinicSession, session_id)
+        if wanted_day is None:  # shaped like a date, but none ("2026-02-30")
+            raise availability.outside_window(session.service.facility, now)
+        chosen = availability.desk_session_on(db, session, wanted_day, now)
+        command = TakeNumber(
+            session_id=chosen.id,
+            phone=(form.phone.data or "").strip() or None,
+            channel=Channel.STAFF,
+            name=form.name.data or "",
+            bpjs_number=form.bpjs.data or None,
+            request_key=key,
+            actor=staff().username,
+            priority=Priority(form.priority.data) if form.priority.data else None,
         )
+        return _with_person(take_number(db, command, now))
+
+    try:
+        booking = database(current_app).run(book)
     except Refused as refused:
         # Keep what was typed: the nurse corrects one field instead of asking again.
         typo = refused.reason in (Reason.NAME_INVALID, Reason.PHONE_INVALID)
@@ -348,8 +398,24 @@ def walk_in(session_id: int) -> ResponseReturnValue:
             kept=(session_id, form),
         )
     words = {"name": booking.person.name, "number": booking.display}
-    flash(messages.say(messages.WALK_IN, **words), "ticket")
-    return _back(target, ticket=booking.id)
+    if booking.day == target.today:
+        flash(messages.say(messages.WALK_IN, **words), "ticket")
+    else:
+        flash(
+            messages.say(messages.WALK_IN_ON_DAY, day=f"{booking.day:%d/%m/%Y}", **words), "ticket"
+        )
+    # To the page of the day the number is for, where it is shown large to print.
+    day = booking.day.isoformat() if booking.day != target.today else None
+    return redirect(
+        url_for("queue.facility", code=target.facility_code, day=day, ticket=booking.id), 303
+    )
+
+
+def _day(typed: str) -> date | None:
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        return None
 
 
 def _with_person(booking: Booking) -> Booking:

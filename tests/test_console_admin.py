@@ -31,6 +31,7 @@ from booking.models import (
     FacilityNumber,
     Holiday,
     Outbox,
+    PriorityRule,
     ScheduleTemplate,
     Service,
     SessionStatus,
@@ -141,6 +142,8 @@ RULES = {
     "morning_reminder": "",
     "quiet_from": "22:00",
     "quiet_until": "05:30",
+    "priority_rule": "every_nth",
+    "priority_every": "4",
 }
 TEMPLATE = {
     "weekday": "6",
@@ -241,6 +244,7 @@ def test_a_facility_admin_sets_the_rules_of_their_facility(site: Site) -> None:
     assert (saved.people_per_phone_per_day, saved.almost_turn_ahead) == (4, 2)
     assert saved.evening_reminder == time(19, 0) and saved.morning_reminder is None
     assert (saved.quiet_from, saved.quiet_until) == (time(22, 0), time(5, 30))
+    assert (saved.priority_rule, saved.priority_every) == (PriorityRule.EVERY_NTH, 4)
     [event] = site.events("rules_changed")
     assert event.actor == "fa1001" and event.detail["changes"]["morning_reminder"] == [
         "06:00",
@@ -256,6 +260,7 @@ def test_a_facility_admin_sets_the_rules_of_their_facility(site: Site) -> None:
         ({"quiet_until": "22:00"}, "another time than they start"),
         ({"days_ahead": "8"}, "A number from 0 to 7"),
         ({"minutes_per_patient": "0"}, "A number from 1 to 240"),
+        ({"priority_every": "1"}, "A number from 2 to 20"),
         ({"people_per_phone_per_day": "lima"}, "Type a number"),
         ({"quiet_from": "25:00"}, "Give a time as HH:MM"),
         ({"quiet_from": ""}, "Required"),
