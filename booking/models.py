@@ -134,6 +134,9 @@ class Facility(Base):
     # No reminders between these local times (direct answers and same-day news still go).
     quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_until: Mapped[time] = mapped_column(Time, default=time(6, 0))
+    # An ESC/POS thermal printer on the facility's network ("host:port"); None: tickets print
+    # through the browser's print dialog only.
+    ticket_printer: Mapped[str | None] = mapped_column(String(80))
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 
