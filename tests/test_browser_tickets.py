@@ -17,6 +17,8 @@ from booking.clock import utcnow
 from booking.models import BookingStatus, Channel
 from console.models import Role
 from tests.browser import LiveApp, artefact, log_in, press, text_of, wait_until
+from tests.escpos_printer import printing
+from tests.faults import free_port
 from tests.helpers import take
 from tests.staff import add_user
 
@@ -184,3 +186,41 @@ def test_one_touch_at_the_kiosk_takes_a_number_and_prints_its_ticket(
         browser.execute_cdp_cmd(
             "Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]}
         )
+
+
+def test_cetak_ke_printer_from_the_ticket_page_and_a_printer_that_is_off(
+    browser: WebDriver, live_app: LiveApp
+) -> None:
+    from booking.models import Facility
+
+    booking = take(live_app.db, live_app.session_today(), "+6281288800077", utcnow())
+    add_user(live_app.db, NURSE + "p", Role.STAFF, facility="1001")
+    log_in(browser, live_app, NURSE + "p")
+
+    def set_printer(address: str | None) -> None:
+        with live_app.db.transaction() as s:
+            s.query(Facility).filter_by(code="1001").one().ticket_printer = address
+
+    with printing() as printer:
+        set_printer(printer.address)
+        try:
+            browser.get(live_app.url + f"/console/bookings/{booking.id}/ticket?paper=80")
+            press(browser, "to-printer")
+            assert text_of(browser, "#printer-message") == (
+                f"Tiket {booking.display} dikirim ke printer."
+            )
+            assert browser.current_url.endswith("paper=80")  # the same ticket, as it was
+            assert len(printer.jobs) == 1 and booking.display.encode() in printer.jobs[0]
+        finally:
+            set_printer(None)
+    off = f"127.0.0.1:{free_port()}"
+    set_printer(off)
+    try:
+        browser.get(live_app.url + f"/console/bookings/{booking.id}/ticket")
+        press(browser, "to-printer")
+        message = browser.find_element(By.ID, "printer-message")
+        assert "error" in str(message.get_attribute("class"))
+        assert message.text.startswith(f"Printer di {off} tidak menjawab")
+        assert text_of(browser, "#ticket-number") == booking.display
+    finally:
+        set_printer(None)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import socket
-import socketserver
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -19,6 +17,7 @@ from booking.models import Booking, Channel, Facility
 from console.models import Role
 from plumbing.db import Database
 from tests import staff
+from tests.escpos_printer import Printer, printing
 from tests.faults import free_port
 from tests.helpers import session_id, take, today
 
@@ -27,37 +26,10 @@ CUT = b"\x1dV"  # GS V: cut the paper
 QR_STORE = b"\x1d(k"  # GS ( k: the printer's own QR code
 
 
-class Printer(socketserver.TCPServer):
-    """A thermal printer on 127.0.0.1 that keeps every job it is sent, one per connection."""
-
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        self.jobs: list[bytes] = []
-        super().__init__(("127.0.0.1", 0), Job)
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-
-class Job(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        assert isinstance(self.server, Printer)
-        self.server.jobs.append(self.rfile.read())  # until the sender closes
-
-
 @pytest.fixture
 def printer() -> Iterator[Printer]:
-    server = Printer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with printing() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def set_printer(client: FlaskClient, facility_id: int, address: str) -> tuple[int, str]:

@@ -1,0 +1,43 @@
+"""A network thermal printer for tests: a TCP server on 127.0.0.1 that keeps the bytes of
+every job sent to it, as an ESC/POS printer on port 9100 receives them."""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Printer(socketserver.TCPServer):
+    """A thermal printer on 127.0.0.1 that keeps every job it is sent, one per connection."""
+
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        self.jobs: list[bytes] = []
+        super().__init__(("127.0.0.1", 0), Job)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class Job(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        assert isinstance(self.server, Printer)
+        self.server.jobs.append(self.rfile.read())  # until the sender closes
+
+
+@contextmanager
+def printing() -> Iterator[Printer]:
+    """A Printer listening in a thread of its own while the block runs."""
+    server = Printer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
