@@ -4,10 +4,12 @@ The ticket page is sized for 58 mm and 80 mm thermal printers and printed with t
 own print dialog; its QR code carries the ticket's code, which a desk scanner types into the
 check-in box as a person would. The kiosk runs in a browser at the entrance where a staff
 member of the facility has logged in once: one touch on a poli takes a walk-in number and
-prints its ticket.
+prints its ticket, on the facility's network printer when it has one (console/ticket_printer.py).
 """
 
 from __future__ import annotations
+
+import logging
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -37,6 +39,8 @@ from console.forms import ActionForm, new_request_key
 from console.queue import RUNNERS
 from console.ticket_printer import PrinterUnreachable, print_ticket, printer_address
 from plumbing.db import database
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("tickets", __name__, template_folder="templates")
 
@@ -204,6 +208,16 @@ def kiosk_take(code: str, service_code: str) -> ResponseReturnValue:
     except Refused as refused:
         flash(messages.refusal(refused), "error")
         return redirect(url_for("tickets.kiosk", code=code), 303)
+    shown, printer = _ticket(booking_id)
+    if printer is not None:
+        try:
+            print_ticket(shown, printer)
+            message = gettext("Your number is %(number)s: take your ticket.", number=shown.number)
+            flash(message, "printed")
+            return redirect(url_for("tickets.kiosk", code=code), 303)
+        except PrinterUnreachable:
+            log.warning("kiosk %s: the printer at %s did not answer", code, printer)
+    # No network printer, or it is off: the browser's own print (the kiosk's printer).
     return redirect(url_for("tickets.ticket", booking_id=booking_id, print="1", back="kiosk"), 303)
 
 

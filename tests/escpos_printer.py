@@ -16,7 +16,15 @@ class Printer(socketserver.TCPServer):
 
     def __init__(self) -> None:
         self.jobs: list[bytes] = []
+        self.received = threading.Condition()
         super().__init__(("127.0.0.1", 0), Job)
+
+    def printed(self, count: int, timeout: float = 5.0) -> list[bytes]:
+        """The jobs, once `count` of them have arrived (the sender may close before the
+        printer's thread has kept the last one)."""
+        with self.received:
+            self.received.wait_for(lambda: len(self.jobs) >= count, timeout)
+            return list(self.jobs)
 
     @property
     def address(self) -> str:
@@ -26,7 +34,10 @@ class Printer(socketserver.TCPServer):
 class Job(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         assert isinstance(self.server, Printer)
-        self.server.jobs.append(self.rfile.read())  # until the sender closes
+        job = self.rfile.read()  # until the sender closes
+        with self.server.received:
+            self.server.jobs.append(job)
+            self.server.received.notify_all()
 
 
 @contextmanager

@@ -210,7 +210,8 @@ def test_cetak_ke_printer_from_the_ticket_page_and_a_printer_that_is_off(
                 f"Tiket {booking.display} dikirim ke printer."
             )
             assert browser.current_url.endswith("paper=80")  # the same ticket, as it was
-            assert len(printer.jobs) == 1 and booking.display.encode() in printer.jobs[0]
+            [job] = printer.printed(1)
+            assert booking.display.encode() in job
         finally:
             set_printer(None)
     off = f"127.0.0.1:{free_port()}"

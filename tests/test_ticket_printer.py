@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -103,8 +104,7 @@ def test_cetak_ke_printer_sends_the_ticket_as_esc_pos_with_init_qr_and_cut(
 
     page = press_print(desk, booking.id)
     assert f"Tiket {booking.display} dikirim ke printer." in page
-    assert len(printer.jobs) == 1
-    job = printer.jobs[0]
+    [job] = printer.printed(1)
     assert job.startswith(INIT) and CUT in job[-8:]  # from the defaults, and cut at the end
     for words in ("Puskesmas Cipocok Jaya", "Poli Umum", booking.display, "Antrean di depan"):
         assert words.encode() in job, words
@@ -124,3 +124,44 @@ def test_a_printer_that_does_not_answer_is_a_message_on_the_ticket_page_not_an_e
     page = press_print(desk, booking.id)
     assert f"Printer di {nobody} tidak menjawab" in page
     assert 'class="flash error"' in page and 'id="ticket-number"' in page
+
+
+def touch(client: FlaskClient, service: str) -> str:
+    """One touch on a poli of the kiosk, as the page rendered its button; where it leads."""
+    page = client.get("/console/kiosk/1001").get_data(as_text=True)
+    form = re.search(
+        rf'action="(/console/kiosk/1001/{service})">\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]+)">\s*'
+        r'<input type="hidden" name="request_key" value="([^"]+)">',
+        page,
+    )
+    assert form, page[:2000]
+    answer = client.post(
+        form.group(1), data={"csrf_token": form.group(2), "request_key": form.group(3)}
+    )
+    assert answer.status_code == 303
+    return answer.headers["Location"]
+
+
+def test_the_kiosk_prints_on_the_network_printer_and_falls_back_to_the_print_dialog(
+    app: Flask, demo: Database, printer: Printer, now: datetime
+) -> None:
+    with time_machine.travel(now, tick=False):  # the demo's Monday morning, its sessions open
+        kiosk_prints(app, demo, printer)
+
+
+def kiosk_prints(app: Flask, demo: Database, printer: Printer) -> None:
+    staff.add_user(demo, "kepala", Role.FACILITY_ADMIN, facility="1001")
+    kiosk = staff.log_in(app.test_client(), "kepala")
+    assert set_printer(kiosk, facility_id(demo), printer.address)[0] == 303
+    assert touch(kiosk, "UMUM") == "/console/kiosk/1001"  # ready for the next patient
+    [job] = printer.printed(1)
+    number = re.search(rb"A-\d{3}", job)
+    assert number
+    page = kiosk.get("/console/kiosk/1001").get_data(as_text=True)
+    assert f"Nomor Anda {number.group().decode()}: silakan ambil tiketnya." in page
+
+    assert set_printer(kiosk, facility_id(demo), f"127.0.0.1:{free_port()}")[0] == 303
+    after = touch(kiosk, "UMUM")
+    assert re.fullmatch(r"/console/bookings/\d+/ticket\?print=1&back=kiosk", after), after
+    assert len(printer.printed(2, timeout=0.5)) == 1
