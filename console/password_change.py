@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from console import throttle
 from console.auth import staff
 from console.commands import MIN_PASSWORD
 from console.models import StaffUser
@@ -75,14 +76,19 @@ def page() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         current, chosen = form.current.data or "", form.chosen.data or ""
+        # Wrong current passwords spend from the login's budget: a browser left logged in is
+        # no place to guess the password at leisure.
+        attempt = throttle.spend(staff().username)
         with database(current_app).transaction() as db:
             user = db.get(StaffUser, staff().id)
             if user is None or not user.check_password(current):
                 error = gettext("The current password is wrong.")
-            elif chosen == current:
-                error = gettext("Choose a password different from the one you were given.")
             else:
-                user.set_password(chosen)  # ends the account's other sessions
+                attempt.refund()
+                if chosen == current:
+                    error = gettext("The new password must differ from the current one.")
+                else:
+                    user.set_password(chosen)  # ends the account's other sessions
         if error is None and user is not None:
             login_user(user)  # this browser goes on, under the account's new session version
             log.info("account %s chose a new password", user.username)

@@ -130,3 +130,16 @@ def test_the_accounts_page_and_a_new_generated_account_ask_for_a_change_a_chosen
 def _id(db: Database, username: str) -> int:
     with db.transaction() as s:
         return s.scalars(select(StaffUser.id).where(StaffUser.username == username)).one()
+
+
+def test_guessing_the_current_password_spends_the_login_budget(app: Flask, demo: Database) -> None:
+    staff.add_user(demo, "siti", Role.STAFF, facility="1001")
+    desk = staff.log_in(app.test_client(), "siti")
+    for n in range(10):
+        assert change(desk, f"tebakan-{n}", OWN).startswith("400")
+    assert change(desk, staff.PASSWORD, OWN).startswith("429")  # even the right one, for now
+    assert not must_change(demo, "siti")
+    fresh = app.test_client()
+    token = staff.csrf_token(fresh, "/console/login")
+    login = {"username": "siti", "password": staff.PASSWORD, "csrf_token": token}
+    assert fresh.post("/console/login", data=login).status_code == 429  # one budget
