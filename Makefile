@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test check lint types imports structure migrations-check format messages bench
+.PHONY: run test check lint types imports structure migrations-check format messages bench screenshots
 
 run: $(VENV)/.installed
 	$(BIN)/antre serve
@@ -49,6 +49,11 @@ format: $(VENV)/.installed
 # Refresh the message template and merge new strings into every language's catalog.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --omit-header -o texts/messages.pot .
+
+# docs/screenshots/: the queue page, the display and the figures page at 1366x768 in each
+# language, from the demo at a fixed Monday morning (the same pictures on every run).
+screenshots: $(VENV)/.installed
+	$(BIN)/python -m docs.screenshots
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.engine

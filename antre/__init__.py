@@ -35,7 +35,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api import figures as api_figures
     from api import jkn
     from api import views as api_views
-    from console import accounts, admin, admin_schedule, auth, display, language, problems
+    from console import (
+        accounts,
+        admin,
+        admin_schedule,
+        auth,
+        display,
+        language,
+        password_change,
+        problems,
+    )
     from console import bpjs_calls as console_bpjs
     from console import failed_sms as console_failed_sms
     from console import queue as console_queue
@@ -50,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     bpjs.init_app(app)
     ussd_cache.init_app(app)
     auth.init_app(app)
+    password_change.init_app(app)  # a password someone else made is changed first
     language.init_app(app)  # the staff pages' language: Flask-Babel, texts/' catalogs
     app.register_blueprint(health.blueprint)
     app.register_blueprint(simulator_views.blueprint)

@@ -156,6 +156,9 @@ class Facility(Base):
         _enum(PriorityRule), default=PriorityRule.FIRST
     )
     priority_every: Mapped[int] = mapped_column(Integer, default=3)  # the N of EVERY_NTH
+    # An ESC/POS thermal printer on the facility's network ("host:port"); None: tickets print
+    # through the browser's print dialog only.
+    ticket_printer: Mapped[str | None] = mapped_column(String(80))
 
     services: Mapped[list[Service]] = relationship(back_populates="facility")
 

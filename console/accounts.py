@@ -3,8 +3,9 @@ reactivates accounts, as `antre user` does from the command line.
 
 Admins manage every account but their own (a slip there would lock them out); a facility admin
 manages the staff accounts of their own facility only. A new password is made here, shown once
-on the page that answers the click (never put in the session cookie or the log), and ends every
-session of the account, as deactivating does (console/models.py).
+on the page that answers the click (never put in the session cookie or the log), ends every
+session of the account, as deactivating does (console/models.py), and is to be changed by its
+owner at the next login (console/password_change.py).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def password(user_id: int) -> ResponseReturnValue:
 
     def change(db: Session) -> str:
         user = _managed(db, user_id)
-        user.set_password(chosen)
+        user.set_password(chosen, made_by_someone_else=True)
         return user.username
 
     name = database(current_app).run(change)

@@ -1,7 +1,8 @@
 """`antre user …`: staff accounts from the command line (the first admin has no console yet).
 
 Adds, lists, unlocks, gives a new password, deactivates and reactivates. A new password and a
-change of `active` end every login session of the account (console/models.py).
+change of `active` end every login session of the account (console/models.py); a generated
+password is changed by its owner at the next login (console/password_change.py).
 """
 
 from __future__ import annotations
@@ -34,22 +35,30 @@ def user_group() -> None:
 @click.option("--facility", "facility_code", default=None, help="facility code (staff, admins)")
 @click.option("--district", default=None, help="district (district viewers)")
 @click.option(
+    "--generate",
+    is_flag=True,
+    help="make a random password and print it (once); it is changed at the first login",
+)
+@click.option(
     "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
+    default=None,
     envvar="ANTRE_USER_PASSWORD",
-    help="asked for when omitted; or from ANTRE_USER_PASSWORD",
+    help="asked for (hidden) when omitted; or from ANTRE_USER_PASSWORD",
 )
 @with_appcontext
 def user_add(
-    username: str, role: str, facility_code: str | None, district: str | None, password: str
+    username: str,
+    role: str,
+    facility_code: str | None,
+    district: str | None,
+    generate: bool,
+    password: str | None,
 ) -> None:
     """Create a staff account (the password is stored only as a salted hash)."""
     name = username.strip()
     if not 2 <= len(name) <= 64 or not name.isprintable() or " " in name:
         raise click.BadParameter("2 to 64 characters, no spaces", param_hint="USERNAME")
-    _check_password(password)
+    password = _chosen_password(generate, password)
     wanted = Role(role)
     if wanted in (Role.STAFF, Role.FACILITY_ADMIN) and not facility_code:
         raise click.UsageError(f"a {wanted.value} account needs --facility CODE")
@@ -76,12 +85,14 @@ def user_add(
             active=True,
             created_at=utcnow(),
         )
-        user.set_password(password)
+        user.set_password(password, made_by_someone_else=generate)
         db.add(user)
         return facility.name if facility else (user.district or "every facility")
 
     where = database(current_app).run(add)
     click.echo(f"account {name!r} ({wanted.value}) created for {where}")
+    if generate:
+        click.echo(f"password (shown only now; changed at the first login): {password}")
 
 
 def _known_district(db: Session, asked: str) -> str:
@@ -95,6 +106,17 @@ def _known_district(db: Session, asked: str) -> str:
     raise click.UsageError(
         f"there is no district {asked!r}; known districts: {', '.join(known) or 'none yet'}"
     )
+
+
+def _chosen_password(generate: bool, given: str | None) -> str:
+    """A generated password, the one given, or one typed twice without echo."""
+    if generate:
+        return new_password()
+    chosen = given
+    if chosen is None:
+        chosen = str(click.prompt("New password", hide_input=True, confirmation_prompt=True))
+    _check_password(chosen)
+    return chosen
 
 
 def _check_password(password: str) -> None:
@@ -158,22 +180,17 @@ def user_unlock(username: str) -> None:
 @with_appcontext
 def user_password(username: str, generate: bool, password: str | None) -> None:
     """Give an account a new password; every session of the account ends, and it is unlocked."""
-    if generate:
-        chosen = new_password()
-    elif password is not None:
-        chosen = password
-    else:
-        chosen = str(click.prompt("New password", hide_input=True, confirmation_prompt=True))
-    _check_password(chosen)
+    chosen = _chosen_password(generate, password)
 
     def change(db: Session) -> str:
         user = _account(db, username)
-        user.set_password(chosen)
+        user.set_password(chosen, made_by_someone_else=generate)
         return user.username
 
     name = database(current_app).run(change)
     throttle.clear(name)
     if generate:
+        click.echo(f"{name!r} chooses their own password at the next login, after this one:")
         click.echo(f"new password for {name!r} (shown only now): {chosen}")
     else:
         click.echo(f"new password set for {name!r}")

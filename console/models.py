@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +43,11 @@ class StaffUser(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The console's language for this account (texts.LANGUAGES), remembered from the switch.
     language: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
+    # A password someone else made (a generated one) is changed at the next login, before
+    # anything else (console/password_change.py): only its owner should know a password.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses a deactivated account at every request
@@ -62,8 +67,9 @@ class StaffUser(UserMixin, Base):
             self.end_sessions()
         return active
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, *, made_by_someone_else: bool = False) -> None:
         self.password_hash = generate_password_hash(password)
+        self.must_change_password = made_by_someone_else
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

@@ -338,3 +338,11 @@ def status_of_current_page(driver: WebDriver) -> int:
         "return fetch(location.href, {credentials: 'same-origin'}).then(r => r.status);"
     )
     return int(status)
+
+
+def artefact(name: str) -> Path:
+    """Where a test keeps a file for people to look at after the run (a screenshot, a PDF):
+    the folder ANTRE_TEST_ARTEFACTS names, else tests/artefacts/ (kept out of git)."""
+    folder = Path(os.environ.get("ANTRE_TEST_ARTEFACTS") or Path(__file__).parent / "artefacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -126,6 +126,7 @@ def pages(app: Flask, demo: Database, now: datetime, clock: time_machine.Coordin
         f"/console/admin/facilities/{facility_id}",
         f"/console/admin/facilities/{facility_id}/edit",
         f"/console/admin/facilities/{facility_id}/rules",
+        f"/console/admin/facilities/{facility_id}/printer",
         f"/console/admin/facilities/{facility_id}/holidays",
         f"/console/admin/facilities/{facility_id}/services/new",
         f"/console/admin/services/{service_id}/edit",
@@ -133,6 +134,7 @@ def pages(app: Flask, demo: Database, now: datetime, clock: time_machine.Coordin
         f"/console/admin/templates/{template_id}/edit",
         f"/console/admin/facilities/{facility_id}/bpjs",
         "/console/admin/accounts",
+        "/console/password",
         "/console/admin/sms/failed",
         "/console/no-such-page",
     ]
