@@ -1,16 +1,18 @@
 """One request of a USSD session: from the gateway's fields to the screen to answer with.
 
-Per request: a retried request is answered from the store; otherwise the whole path is walked
-from the start in one database transaction (which, without Redis, also records the drop-off),
-and the store keeps the answer, the session's start, per phone the unfinished path for a
-redial, and with Redis the drop-off record for ussd.buffer to write in a batch.
+Per request: a retried request is answered from the store; otherwise, in one database
+transaction (which, without Redis, also records the drop-off), the new input is walked from
+the screen the store kept, or, when the store does not hold it (a redial, a lost store), the
+whole path from the start. The store keeps the answer, the session's start and where its walk
+stands, per phone the unfinished path for a redial, and with Redis the drop-off record for
+ussd.buffer to write in a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +29,7 @@ from ussd.context import Context, Turn
 from ussd.hints import RESUMED
 from ussd.render import render
 from ussd.store import Put, store_of
-from ussd.walker import Kept, Outcome, split, walk
+from ussd.walker import Kept, Outcome, Place, split, walk
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +179,7 @@ def _start(
             language_or_default(record.get("language")),
             record.get("facility_id"),
             prefix,
-            kept=_kept_of(record, len(prefix) + seen),
+            kept=_kept_of(record, len(prefix) + seen, walked, request.phone),
         )
         return start, min(len(start.prefix) + seen, max(walked - 1, 0))
     assert settings is not None
@@ -208,6 +210,8 @@ def _kept(
         "shown": {str(index): list(values) for index, values in outcome.kept.shown.items()},
         "again": sorted(outcome.kept.again),
         "skip": sorted(outcome.kept.skip),
+        "stack": [_place_record(place) for place in outcome.kept.stack],
+        "walked": outcome.kept.walked,
     }
     puts: list[Put] = [(f"ussd:session:{request.session_id}", record, _ttl(app))]
     resume_key = f"ussd:resume:{request.phone}"
@@ -224,8 +228,10 @@ def _kept(
     return puts, []
 
 
-def _kept_of(record: dict[str, Any], upto: int) -> Kept:
-    """What the record says of the inputs that are still the same (`upto` of them)."""
+def _kept_of(record: dict[str, Any], upto: int, walked: int, phone: str) -> Kept:
+    """What the record says of the inputs that are still the same (`upto` of them), of a path
+    of `walked` inputs now; with where the walk stood when all it walked is the same and the
+    path has new inputs (else it is walked from the start)."""
     shown = {
         int(index): tuple(str(value) for value in values)
         for index, values in dict(record.get("shown", {})).items()
@@ -233,7 +239,43 @@ def _kept_of(record: dict[str, Any], upto: int) -> Kept:
     }
     again = frozenset(int(index) for index in record.get("again", ()) if int(index) < upto)
     skip = frozenset(int(index) for index in record.get("skip", ()) if int(index) < upto)
-    return Kept(shown, again, skip)
+    stack: tuple[Place, ...] = ()
+    before = record.get("walked")
+    if record.get("stack") and before == upto < walked:
+        stack = tuple(_place_of(one, phone) for one in record["stack"])
+    return Kept(shown, again, skip, stack, upto if stack else 0)
+
+
+def _place_record(place: Place) -> dict[str, Any]:
+    """A screen of the walk as the store keeps it: the phone is the request's own."""
+    context = {
+        name: value
+        for name, value in asdict(place.context).items()
+        if name != "phone" and value not in (None, "")
+    }
+    return {
+        "screen": place.screen,
+        "context": context,
+        "page": place.page,
+        "input": place.input,
+        "index": place.index,
+    }
+
+
+def _place_of(record: dict[str, Any], phone: str) -> Place:
+    context = dict(record["context"])
+    return Place(
+        screen=str(record["screen"]),
+        context=Context(
+            phone=phone,
+            language=str(context.pop("language")),
+            facility_id=context.pop("facility_id", None),
+            **context,
+        ),
+        page=int(record["page"]),
+        input=record["input"],
+        index=int(record["index"]),
+    )
 
 
 def _resumable(resume: dict[str, Any] | None, app: Flask, now: datetime) -> dict[str, Any] | None:
