@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from menus.tree import TREE
-from plumbing.db import database
+from plumbing.db import Database
 from texts import language_or_default, translate
 from ussd import cache, dropoff, reads
-from ussd.cache import catalog_of
+from ussd.cache import Catalog
 from ussd.context import Context, Turn
 from ussd.hints import RESUMED
 from ussd.render import render
-from ussd.store import Put, store_of
+from ussd.store import Put, Store
 from ussd.walker import Kept, Outcome, Place, split, walk
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a USSD request works with, from whoever serves it (ussd.views: the Flask app)."""
+
+    store: Store  # sessions between requests, copies of phones, drop-off records
+    catalog: Catalog  # the process's copy of the facilities and their services
+    database: Database
+    clock: Callable[[], datetime]  # now, in UTC
+    session_seconds: float  # how long the store keeps a session and its answers
+    resume_seconds: float  # how long a redial may go on with an unfinished path
+
+
+@dataclass(frozen=True)
 class Start:
     """Where a session's walk starts: the settings it began with, and a resumed path."""
 
@@ -59,10 +71,9 @@ class Start:
     kept: Kept = field(default_factory=Kept)  # what the screens so far showed, as stored
 
 
-def respond(app: Flask, request: Request, now: datetime) -> Reply:
-    store = store_of(app)
-    catalog = catalog_of(app)
-    cache.tell_untold(app)
+def respond(needs: Needs, request: Request) -> Reply:
+    now = needs.clock()
+    store, catalog = needs.store, needs.catalog
     answer_key = f"ussd:answer:{request.session_id}:{_digest(request.text)}"
     session_key = f"ussd:session:{request.session_id}"
     resume_key = f"ussd:resume:{request.phone}"
@@ -76,7 +87,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
         return Reply(str(cached["body"]), bool(cached["finished"]))
     catalog.check(version)
     inputs = split(request.text)
-    resume = _resumable(saved, app, now) if record is None and not inputs else None
+    resume = _resumable(saved, needs.resume_seconds, now) if record is None and not inputs else None
     # With Redis, drop-off records go there with the session (one pipeline), and the worker
     # writes them in batches (ussd.buffer); without it they are written here, as before.
     buffered = store.keeps_dropoff()
@@ -131,21 +142,23 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
 
     # With the drop-off record going to Redis only a live action writes (a booking, a
     # setting): on SQLite such a step then takes no write lock unless it does write.
-    reply, start, outcome, shown = database(app).run(work, reads_first=buffered)
-    puts, deletes = _kept(app, request, inputs, start, outcome, now)
+    reply, start, outcome, shown = needs.database.run(work, reads_first=buffered)
+    puts, deletes = _kept(needs, request, inputs, start, outcome, now)
     if saved is None:  # nothing to delete (as far as this request could see): one command less
         deletes = [key for key in deletes if key != resume_key]
-    puts.append((answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app)))
+    puts.append(
+        (answer_key, {"body": reply.body, "finished": reply.finished}, needs.session_seconds)
+    )
     fills = [(phone_key, one.as_record(), cache.PHONE_SECONDS) for one in loaded]
     records = [shown.as_record()] if buffered else []
     kept = store.write(puts, deletes, fills, records)
     if buffered and not kept:
         # Also after a late reply, when Redis kept the record after all: its id counts it once.
-        _record_now(app, shown)
+        _record_now(needs.database, shown)
     return reply
 
 
-def _record_now(app: Flask, shown: dropoff.Shown) -> None:
+def _record_now(db: Database, shown: dropoff.Shown) -> None:
     """Redis failed to take a drop-off record: write it to the database instead."""
 
     def write(db: Session) -> None:
@@ -153,7 +166,7 @@ def _record_now(app: Flask, shown: dropoff.Shown) -> None:
         dropoff.without_waiting_for_the_disk(db)
 
     try:
-        database(app).run(write)
+        db.run(write)
     except SQLAlchemyError:
         # The answer may carry a booking already committed: it must still reach the phone.
         log.exception("USSD drop-off record lost: neither Redis nor the database took it")
@@ -194,7 +207,7 @@ def _start(
 
 
 def _kept(
-    app: Flask,
+    needs: Needs,
     request: Request,
     inputs: list[str],
     start: Start,
@@ -213,7 +226,7 @@ def _kept(
         "stack": [_place_record(place) for place in outcome.kept.stack],
         "walked": outcome.kept.walked,
     }
-    puts: list[Put] = [(f"ussd:session:{request.session_id}", record, _ttl(app))]
+    puts: list[Put] = [(f"ussd:session:{request.session_id}", record, needs.session_seconds)]
     resume_key = f"ussd:resume:{request.phone}"
     if outcome.finished or not outcome.trail:
         return puts, [resume_key]
@@ -224,7 +237,7 @@ def _kept(
         "facility_id": ctx.facility_id,
         "at": now.timestamp(),
     }
-    puts.append((resume_key, resume, float(app.config["USSD_RESUME_SECONDS"])))
+    puts.append((resume_key, resume, needs.resume_seconds))
     return puts, []
 
 
@@ -278,11 +291,13 @@ def _place_of(record: dict[str, Any], phone: str) -> Place:
     )
 
 
-def _resumable(resume: dict[str, Any] | None, app: Flask, now: datetime) -> dict[str, Any] | None:
+def _resumable(
+    resume: dict[str, Any] | None, seconds: float, now: datetime
+) -> dict[str, Any] | None:
     if resume is None:
         return None
     age = now.timestamp() - float(resume.get("at", 0))
-    return resume if 0 <= age <= float(app.config["USSD_RESUME_SECONDS"]) else None
+    return resume if 0 <= age <= seconds else None
 
 
 def _common(before: list[str], now: list[str]) -> int:
@@ -292,10 +307,6 @@ def _common(before: list[str], now: list[str]) -> int:
             break
         count += 1
     return count
-
-
-def _ttl(app: Flask) -> float:
-    return float(app.config["USSD_SESSION_TTL_SECONDS"])
 
 
 def _digest(text: str) -> str:
