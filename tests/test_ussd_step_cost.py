@@ -10,6 +10,7 @@ another phone so that the process's copies are warm, as in a worker under load.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import time_machine
 from flask import Flask
+from redis import Redis
 from sqlalchemy import event, select
 
 from booking.models import Facility, Phone
@@ -99,3 +101,42 @@ def test_a_read_only_step_on_sqlite_waits_for_no_writer(
         writer.close()
         step.join(timeout=35)
     assert answered and answered[0].startswith("CON ") and ":" in answered[0], answered
+
+
+def test_a_session_kept_without_its_screens_is_walked_from_the_start(
+    redis_app: Flask, redis_url: str, demo: Database, clock: time_machine.Coordinates
+) -> None:
+    """A session a store kept before it kept the screens (a deploy mid-session) goes on the
+    same: its path is walked from the start, as after a lost store, at that step's cost."""
+    stored = Handset(through_app(redis_app), WARM)
+    kept = Handset(through_app(redis_app), FIRST)
+    for handset in (stored, kept):
+        handset.dial(f"*123*{JOURNEY[0]}#")
+        handset.press("1")
+        handset.press("1")
+    client = Redis.from_url(redis_url)
+    key = f"ussd:session:{stored.session_id}"
+    record = json.loads(client.get(key) or "{}")
+    assert record["stack"], record
+    del record["stack"], record["walked"]
+    client.set(key, json.dumps(record), px=60_000)
+    client.close()
+    counted: list[str] = []
+    engine = database(redis_app).engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            counted.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        walked_again = stored.press("1")
+        replayed = len(counted)
+        counted.clear()
+        assert walked_again == kept.press("1")
+        went_on = len(counted)
+        assert stored.press("1").startswith("END ") and kept.press("1").startswith("END ")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The replay read the service again for its pick; going on from the kept screen did not.
+    assert (replayed, went_on) == (2, 1)

@@ -241,10 +241,10 @@ def _kept(
     return puts, []
 
 
-def _kept_of(record: dict[str, Any], upto: int, walked: int, phone: str) -> Kept:
-    """What the record says of the inputs that are still the same (`upto` of them), of a path
-    of `walked` inputs now; with where the walk stood when all it walked is the same and the
-    path has new inputs (else it is walked from the start)."""
+def _kept_of(record: dict[str, Any], upto: int, length: int, phone: str) -> Kept:
+    """What the record says of the inputs that are still the same (`upto` of the `length`
+    inputs of the path now); and, when those are all the record's walk went through and the
+    path has more, the screens that walk ended on, to go on from (else: from the start)."""
     shown = {
         int(index): tuple(str(value) for value in values)
         for index, values in dict(record.get("shown", {})).items()
@@ -254,7 +254,7 @@ def _kept_of(record: dict[str, Any], upto: int, walked: int, phone: str) -> Kept
     skip = frozenset(int(index) for index in record.get("skip", ()) if int(index) < upto)
     stack: tuple[Place, ...] = ()
     before = record.get("walked")
-    if record.get("stack") and before == upto < walked:
+    if record.get("stack") and before == upto < length:
         stack = tuple(_place_of(one, phone) for one in record["stack"])
     return Kept(shown, again, skip, stack, upto if stack else 0)
 
