@@ -24,6 +24,11 @@ class Bookable:
     places_left: int
 
 
+def places_left(session: ClinicSession) -> int:
+    """How many more numbers the session gives, as last read (the engine's UPDATE decides)."""
+    return max(0, session.capacity - session.places_taken)
+
+
 def booking_days(facility: Facility, now: datetime) -> list[date]:
     """Today, tomorrow, … as far ahead as the facility books."""
     today = local_today(now, facility.timezone)
@@ -82,9 +87,7 @@ def bookable_on(
             check_bookable(session, service, facility, now)
         except Refused:
             continue
-        found.append(
-            (session.day, Bookable(session, max(0, session.capacity - session.places_taken)))
-        )
+        found.append((session.day, Bookable(session, places_left(session))))
     return found
 
 

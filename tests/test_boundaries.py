@@ -53,3 +53,13 @@ def test_wsgi_only_builds_the_app() -> None:
     tree = ast.parse((ROOT / "wsgi.py").read_text())
     statements = [node for node in tree.body if not isinstance(node, ast.Expr)]
     assert [type(node).__name__ for node in statements] == ["ImportFrom", "Assign"]
+
+
+def test_the_ussd_conversation_is_handed_its_parts_not_the_flask_app() -> None:
+    """The view builds the store, catalog, database and clock from the app; below it, the
+    conversation and everything it walks know nothing of Flask."""
+    below_the_view = ["conversation", "walker", "actions", "reads", "lists", "words", "render"]
+    below_the_view += ["context", "dropoff", "hints"]
+    for name in below_the_view:
+        path = ROOT / "ussd" / f"{name}.py"
+        assert "flask" not in imported_roots(path), f"ussd/{name}.py imports flask"

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import replace
 
+from booking.availability import check_bookable, places_left
 from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import Channel, Phone
@@ -57,15 +58,20 @@ def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
 
 
 def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
-    service = reads.service(turn, ctx.service_id)
-    if service is None:
+    """The session picked, if it still takes a booking: read by itself, not with its list."""
+    if ctx.service_id is None:
         return Again(translate(ctx.language, INVALID))
-    for _day, bookable in reads.slots(turn, service):
-        if str(bookable.session.id) == step.value:
-            if bookable.places_left <= 0:
-                return Again(translate(ctx.language, FULL))
-            return Go(replace(ctx, session_id=bookable.session.id))
-    return Again(translate(ctx.language, SLOT_GONE))
+    session = reads.clinic_session(turn, _number(step.value))
+    if session is None or session.service_id != ctx.service_id:
+        return Again(translate(ctx.language, SLOT_GONE))
+    service = session.service
+    try:
+        check_bookable(session, service, service.facility, turn.now)
+    except Refused:
+        return Again(translate(ctx.language, SLOT_GONE))
+    if places_left(session) <= 0:
+        return Again(translate(ctx.language, FULL))
+    return Go(replace(ctx, session_id=session.id))
 
 
 def choose_card(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -102,6 +108,10 @@ def cancel(turn: Turn, ctx: Context, step: Step) -> Result:
         return Refuse(translate(ctx.language, NOT_DONE))
     if ctx.booking_id is None:
         return Again(translate(ctx.language, INVALID))
+    if ctx.booking_id not in {booking.id for booking in reads.bookings(turn, ctx.phone)}:
+        # Cancelled or called since the caller picked it (the engine would answer a number
+        # cancelled already as cancelled): said above the caller's numbers, shown afresh.
+        return Changed(translate(ctx.language, NUMBER_GONE))
     command = CancelBooking(
         ctx.booking_id, Channel.USSD, actor=ctx.phone, request_key=request_key(turn, step)
     )

@@ -1,33 +1,35 @@
 """One request of a USSD session: from the gateway's fields to the screen to answer with.
 
-Per request: a retried request is answered from the store; otherwise the whole path is walked
-from the start in one database transaction (which, without Redis, also records the drop-off),
-and the store keeps the answer, the session's start, per phone the unfinished path for a
-redial, and with Redis the drop-off record for ussd.buffer to write in a batch.
+Per request: a retried request is answered from the store; otherwise, in one database
+transaction (which, without Redis, also records the drop-off), the new input is walked from
+the screen the store kept, or, when the store does not hold it (a redial, a lost store), the
+whole path from the start. The store keeps the answer, the session's start and where its walk
+stands, per phone the unfinished path for a redial, and with Redis the drop-off record for
+ussd.buffer to write in a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from menus.tree import TREE
-from plumbing.db import database
+from plumbing.db import Database
 from texts import language_or_default, translate
 from ussd import cache, dropoff, reads
-from ussd.cache import catalog_of
+from ussd.cache import Catalog
 from ussd.context import Context, Turn
 from ussd.hints import RESUMED
 from ussd.render import render
-from ussd.store import Put, store_of
-from ussd.walker import Kept, Outcome, split, walk
+from ussd.store import Put, Store
+from ussd.walker import Kept, Outcome, Place, split, walk
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a USSD request works with, from whoever serves it (ussd.views: the Flask app)."""
+
+    store: Store  # sessions between requests, copies of phones, drop-off records
+    catalog: Catalog  # the process's copy of the facilities and their services
+    database: Database
+    clock: Callable[[], datetime]  # now, in UTC
+    session_seconds: float  # how long the store keeps a session and its answers
+    resume_seconds: float  # how long a redial may go on with an unfinished path
+
+
+@dataclass(frozen=True)
 class Start:
     """Where a session's walk starts: the settings it began with, and a resumed path."""
 
@@ -57,10 +71,9 @@ class Start:
     kept: Kept = field(default_factory=Kept)  # what the screens so far showed, as stored
 
 
-def respond(app: Flask, request: Request, now: datetime) -> Reply:
-    store = store_of(app)
-    catalog = catalog_of(app)
-    cache.tell_untold(app)
+def respond(needs: Needs, request: Request) -> Reply:
+    now = needs.clock()
+    store, catalog = needs.store, needs.catalog
     answer_key = f"ussd:answer:{request.session_id}:{_digest(request.text)}"
     session_key = f"ussd:session:{request.session_id}"
     resume_key = f"ussd:resume:{request.phone}"
@@ -74,7 +87,7 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
         return Reply(str(cached["body"]), bool(cached["finished"]))
     catalog.check(version)
     inputs = split(request.text)
-    resume = _resumable(saved, app, now) if record is None and not inputs else None
+    resume = _resumable(saved, needs.resume_seconds, now) if record is None and not inputs else None
     # With Redis, drop-off records go there with the session (one pipeline), and the worker
     # writes them in batches (ussd.buffer); without it they are written here, as before.
     buffered = store.keeps_dropoff()
@@ -129,21 +142,23 @@ def respond(app: Flask, request: Request, now: datetime) -> Reply:
 
     # With the drop-off record going to Redis only a live action writes (a booking, a
     # setting): on SQLite such a step then takes no write lock unless it does write.
-    reply, start, outcome, shown = database(app).run(work, reads_first=buffered)
-    puts, deletes = _kept(app, request, inputs, start, outcome, now)
+    reply, start, outcome, shown = needs.database.run(work, reads_first=buffered)
+    puts, deletes = _kept(needs, request, inputs, start, outcome, now)
     if saved is None:  # nothing to delete (as far as this request could see): one command less
         deletes = [key for key in deletes if key != resume_key]
-    puts.append((answer_key, {"body": reply.body, "finished": reply.finished}, _ttl(app)))
+    puts.append(
+        (answer_key, {"body": reply.body, "finished": reply.finished}, needs.session_seconds)
+    )
     fills = [(phone_key, one.as_record(), cache.PHONE_SECONDS) for one in loaded]
     records = [shown.as_record()] if buffered else []
     kept = store.write(puts, deletes, fills, records)
     if buffered and not kept:
         # Also after a late reply, when Redis kept the record after all: its id counts it once.
-        _record_now(app, shown)
+        _record_now(needs.database, shown)
     return reply
 
 
-def _record_now(app: Flask, shown: dropoff.Shown) -> None:
+def _record_now(db: Database, shown: dropoff.Shown) -> None:
     """Redis failed to take a drop-off record: write it to the database instead."""
 
     def write(db: Session) -> None:
@@ -151,7 +166,7 @@ def _record_now(app: Flask, shown: dropoff.Shown) -> None:
         dropoff.without_waiting_for_the_disk(db)
 
     try:
-        database(app).run(write)
+        db.run(write)
     except SQLAlchemyError:
         # The answer may carry a booking already committed: it must still reach the phone.
         log.exception("USSD drop-off record lost: neither Redis nor the database took it")
@@ -177,7 +192,7 @@ def _start(
             language_or_default(record.get("language")),
             record.get("facility_id"),
             prefix,
-            kept=_kept_of(record, len(prefix) + seen),
+            kept=_kept_of(record, len(prefix) + seen, walked, request.phone),
         )
         return start, min(len(start.prefix) + seen, max(walked - 1, 0))
     assert settings is not None
@@ -192,7 +207,7 @@ def _start(
 
 
 def _kept(
-    app: Flask,
+    needs: Needs,
     request: Request,
     inputs: list[str],
     start: Start,
@@ -208,8 +223,10 @@ def _kept(
         "shown": {str(index): list(values) for index, values in outcome.kept.shown.items()},
         "again": sorted(outcome.kept.again),
         "skip": sorted(outcome.kept.skip),
+        "stack": [_place_record(place) for place in outcome.kept.stack],
+        "walked": outcome.kept.walked,
     }
-    puts: list[Put] = [(f"ussd:session:{request.session_id}", record, _ttl(app))]
+    puts: list[Put] = [(f"ussd:session:{request.session_id}", record, needs.session_seconds)]
     resume_key = f"ussd:resume:{request.phone}"
     if outcome.finished or not outcome.trail:
         return puts, [resume_key]
@@ -220,12 +237,14 @@ def _kept(
         "facility_id": ctx.facility_id,
         "at": now.timestamp(),
     }
-    puts.append((resume_key, resume, float(app.config["USSD_RESUME_SECONDS"])))
+    puts.append((resume_key, resume, needs.resume_seconds))
     return puts, []
 
 
-def _kept_of(record: dict[str, Any], upto: int) -> Kept:
-    """What the record says of the inputs that are still the same (`upto` of them)."""
+def _kept_of(record: dict[str, Any], upto: int, length: int, phone: str) -> Kept:
+    """What the record says of the inputs that are still the same (`upto` of the `length`
+    inputs of the path now); and, when those are all the record's walk went through and the
+    path has more, the screens that walk ended on, to go on from (else: from the start)."""
     shown = {
         int(index): tuple(str(value) for value in values)
         for index, values in dict(record.get("shown", {})).items()
@@ -233,14 +252,52 @@ def _kept_of(record: dict[str, Any], upto: int) -> Kept:
     }
     again = frozenset(int(index) for index in record.get("again", ()) if int(index) < upto)
     skip = frozenset(int(index) for index in record.get("skip", ()) if int(index) < upto)
-    return Kept(shown, again, skip)
+    stack: tuple[Place, ...] = ()
+    before = record.get("walked")
+    if record.get("stack") and before == upto < length:
+        stack = tuple(_place_of(one, phone) for one in record["stack"])
+    return Kept(shown, again, skip, stack, upto if stack else 0)
 
 
-def _resumable(resume: dict[str, Any] | None, app: Flask, now: datetime) -> dict[str, Any] | None:
+def _place_record(place: Place) -> dict[str, Any]:
+    """A screen of the walk as the store keeps it: the phone is the request's own."""
+    context = {
+        name: value
+        for name, value in asdict(place.context).items()
+        if name != "phone" and value not in (None, "")
+    }
+    return {
+        "screen": place.screen,
+        "context": context,
+        "page": place.page,
+        "input": place.input,
+        "index": place.index,
+    }
+
+
+def _place_of(record: dict[str, Any], phone: str) -> Place:
+    context = dict(record["context"])
+    return Place(
+        screen=str(record["screen"]),
+        context=Context(
+            phone=phone,
+            language=str(context.pop("language")),
+            facility_id=context.pop("facility_id", None),
+            **context,
+        ),
+        page=int(record["page"]),
+        input=record["input"],
+        index=int(record["index"]),
+    )
+
+
+def _resumable(
+    resume: dict[str, Any] | None, seconds: float, now: datetime
+) -> dict[str, Any] | None:
     if resume is None:
         return None
     age = now.timestamp() - float(resume.get("at", 0))
-    return resume if 0 <= age <= float(app.config["USSD_RESUME_SECONDS"]) else None
+    return resume if 0 <= age <= seconds else None
 
 
 def _common(before: list[str], now: list[str]) -> int:
@@ -250,10 +307,6 @@ def _common(before: list[str], now: list[str]) -> int:
             break
         count += 1
     return count
-
-
-def _ttl(app: Flask) -> float:
-    return float(app.config["USSD_SESSION_TTL_SECONDS"])
 
 
 def _digest(text: str) -> str:

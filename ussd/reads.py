@@ -53,7 +53,11 @@ def service(turn: Turn, service_id: int | None) -> Service | None:
 def clinic_session(turn: Turn, session_id: int | None) -> ClinicSession | None:
     if session_id is None:
         return None
-    return turn.remember(("session", session_id), lambda: turn.db.get(ClinicSession, session_id))
+    # With its service and facility in the same statement: a slot's checks and screen ask.
+    options = [joinedload(ClinicSession.service).joinedload(Service.facility)]
+    return turn.remember(
+        ("session", session_id), lambda: turn.db.get(ClinicSession, session_id, options=options)
+    )
 
 
 def booking(turn: Turn, booking_id: int | None) -> Booking | None:

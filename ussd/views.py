@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,12 +16,16 @@ from booking.phones import normalise
 from menus.tree import TREE
 from menus.validate import Names, check
 from plumbing.callbacks import require_callback_key
+from plumbing.db import database
 from texts import N_, translate
 from texts.gsm import to_gsm7
+from ussd import cache
 from ussd.actions import ACTIONS
-from ussd.conversation import Request, respond
+from ussd.cache import catalog_of
+from ussd.conversation import Needs, Request, respond
 from ussd.lists import ITEMS
 from ussd.render import LIMIT
+from ussd.store import store_of
 from ussd.words import WORDS
 
 log = logging.getLogger(__name__)
@@ -46,8 +50,11 @@ def callback() -> ResponseReturnValue:
     parsed = parse(request.form, current_app.config["DEFAULT_REGION"])
     if isinstance(parsed, str):
         return f"bad request: {parsed}\n", 400, PLAIN
+    needs = needs_of(current_app)
+    # What an earlier commit could not tell Redis of changed rows, said before they are read.
+    cache.tell_untold(current_app)
     try:
-        reply = respond(current_app, parsed, utcnow())
+        reply = respond(needs, parsed)
     except SQLAlchemyError:
         log.exception("USSD request failed on the database")
         return "END " + translate("id", BUSY), 200, PLAIN
@@ -56,6 +63,18 @@ def callback() -> ResponseReturnValue:
         log.warning("USSD screen over %d characters cut: %r", LIMIT, body)
         body = body[: LIMIT - 4]
     return ("END " if reply.finished else "CON ") + body, 200, PLAIN
+
+
+def needs_of(app: Flask) -> Needs:
+    """What a USSD request works with, from the app's settings and the parts it made."""
+    return Needs(
+        store=store_of(app),
+        catalog=catalog_of(app),
+        database=database(app),
+        clock=utcnow,
+        session_seconds=float(app.config["USSD_SESSION_TTL_SECONDS"]),
+        resume_seconds=float(app.config["USSD_RESUME_SECONDS"]),
+    )
 
 
 def parse(form: dict[str, str] | object, region: str) -> Request | str:

@@ -1,11 +1,13 @@
-"""Walk the menu tree along a path of inputs, from the start, as if each had been typed.
+"""Walk the menu tree along a path of inputs, as if each had been typed.
 
 The walk is a function of the phone's settings, the database, the inputs and what the
 session store kept of the earlier requests (`Kept`): for each list screen shown, the items it
 showed, so that a number typed there picks what the caller saw, not what stands at that place
-in today's list. When the store lost that (a redial, Redis gone), a pick falls back to today's
-list and a confirm after it asks again instead of acting on a guess. Back (`0`), home (`00`)
-and next page (`99`) are handled here, for every screen alike.
+in today's list; and the screens the caller stands on, so that a key press starts from there
+and does only its own work. When the store lost that (a redial, Redis gone), the path is
+walked from the start, a pick falls back to today's list and a confirm after it asks again
+instead of acting on a guess. Back (`0`), home (`00`) and next page (`99`) are handled here,
+for every screen alike.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class Kept:
     shown: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     again: frozenset[int] = frozenset()
     skip: frozenset[int] = frozenset()
+    # The screens from the start to the one the caller stands on (back returns to the one
+    # below), as the walk of the first `walked` inputs left them; empty: walk from the start.
+    stack: tuple[Place, ...] = ()
+    walked: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,15 +83,26 @@ def walk(
     live_from: int = 0,
     kept: Kept | None = None,
 ) -> Outcome:
-    """Where the inputs lead. Inputs before `live_from` were run by earlier requests."""
+    """Where the inputs lead. Inputs before `live_from` were run by earlier requests.
+
+    When `kept` holds the screens an earlier request's walk of the first inputs ended on, the
+    walk goes on from there: those inputs are not run again.
+    """
     kept = kept or Kept()
+    inputs = inputs[:MAX_INPUTS]
     stack = [start(tree, ctx)]
-    hint = ""
     shown: dict[int, tuple[str, ...]] = {}
     again: set[int] = set()
+    begin = 0
+    if kept.stack and kept.walked <= len(inputs):
+        # What walking the first inputs again would give, without their reads: the screens,
+        # and what the lists among them showed and answered.
+        stack, begin = list(kept.stack), kept.walked
+        shown = {index: items for index, items in kept.shown.items() if index < begin}
+        again = {index for index in kept.again if index < begin}
+    hint = ""
     skip = set(kept.skip)
-    inputs = inputs[:MAX_INPUTS]
-    for index, typed in enumerate(inputs):
+    for index, typed in enumerate(inputs[begin:], start=begin):
         place = stack[-1]
         screen = tree.screen(place.screen)
         if isinstance(screen, End):
@@ -150,7 +167,7 @@ def walk(
         hint,
         trail,
         isinstance(final, End),
-        Kept(shown, frozenset(again), frozenset(skip)),
+        Kept(shown, frozenset(again), frozenset(skip), tuple(stack), len(inputs)),
     )
 
 
