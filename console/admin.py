@@ -56,9 +56,9 @@ def save(form: FlaskForm, work: Callable[[Session], T]) -> T | None:
     except Invalid as refused:
         field = getattr(form, refused.field, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, messages.one_language(refused.message)]
+            field.errors = [*field.errors, messages.invalid(refused)]
         else:
-            flash(messages.one_language(refused.message), "error")
+            flash(messages.invalid(refused), "error")
         return None
 
 

@@ -63,7 +63,7 @@ def checked(rule: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
         try:
             field.data = rule(field.data)
         except Invalid as error:
-            raise ValidationError(messages.one_language(error.message)) from None
+            raise ValidationError(messages.invalid(error)) from None
 
     return validate
 

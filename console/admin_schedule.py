@@ -29,6 +29,7 @@ DAY_NAMES = dict(enumerate(WEEKDAYS))
 SAVED_TEMPLATE = N_(
     "Template saved. Sessions already made keep their hours; make new ones with 'Generate'."
 )
+BPJS_DOCTOR_SAVED = N_("BPJS doctor code saved.")
 
 
 @blueprint.route("/console/admin/services/<int:service_id>/schedule", methods=["GET", "POST"])
@@ -87,9 +88,9 @@ def bpjs_doctor(session_id: int) -> ResponseReturnValue:
                 lambda db: admin.set_bpjs_doctor(db, session_id, code, actor=actor(), now=utcnow())
             )
         except Invalid as refused:
-            flash(refused.message, "error")
+            flash(messages.invalid(refused), "error")
         else:
-            flash("Kode dokter BPJS disimpan. / BPJS doctor code saved.")
+            flash(messages.say(BPJS_DOCTOR_SAVED))
     return redirect(url_for("schedule.service", service_id=service_id))
 
 
