@@ -7,6 +7,7 @@ as actor. Errors a person can fix are `Invalid` values naming the field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import Any
@@ -18,7 +19,7 @@ from booking import limits, records
 from booking import validation as check
 from booking.models import Channel, ClinicSession, Facility, Service
 from booking.validation import Invalid
-from texts import N_
+from texts import DEFAULT_LANGUAGE, LANGUAGES, N_
 
 STAFF = Channel.STAFF.value
 
@@ -51,8 +52,7 @@ class Rules:
 @dataclass(frozen=True)
 class ServiceFields:
     code: str
-    name_id: str
-    name_en: str
+    names: dict[str, str]  # {language: name}, one for each of texts.LANGUAGES
     prefix: str
     bpjs_poli_code: str | None
     synonyms: str
@@ -191,8 +191,10 @@ def _same_district_spelling(db: Session, wanted: FacilityFields) -> FacilityFiel
 def clean_service(given: ServiceFields) -> ServiceFields:
     return ServiceFields(
         code=check.service_code(given.code),
-        name_id=check.service_name("name_id", given.name_id),
-        name_en=check.service_name("name_en", given.name_en),
+        names={
+            language: check.service_name(f"name_{language}", given.names.get(language))
+            for language in LANGUAGES
+        },
         prefix=check.prefix(given.prefix),
         bpjs_poli_code=check.bpjs_poli_code(given.bpjs_poli_code),
         synonyms=check.synonyms(given.synonyms),
@@ -275,7 +277,7 @@ def _no_clash(db: Session, facility: Facility, wanted: ServiceFields, own_id: in
         if service.id != own_id
     ]
     for other in others:
-        name = other.name_id
+        name = other.name(DEFAULT_LANGUAGE)
         if other.code == wanted.code:
             raise Invalid("code", N_("Code already used by {name}."), name=name)
         if other.prefix == wanted.prefix:
@@ -319,4 +321,6 @@ def _json(values: dict[str, Any]) -> dict[str, Any]:
 def _json_value(value: Any) -> Any:
     if isinstance(value, time):
         return value.strftime("%H:%M")
+    if isinstance(value, Mapping):  # a service's names
+        return dict(value)
     return value

@@ -37,6 +37,7 @@ from console.admin_forms import (
     ServiceForm,
 )
 from console.auth import require_facility, roles_required, staff
+from console.language import current_language
 from console.models import Role
 from gateways import GATEWAYS
 from plumbing.db import database
@@ -283,7 +284,7 @@ def new_service(facility_id: int) -> ResponseReturnValue:
             lambda db: admin.create_service(db, facility_id, fields, actor=actor(), now=utcnow()),
         )
         if created is not None:
-            flash(messages.say(messages.SERVICE_CREATED, name=created.name_id))
+            flash(messages.say(messages.SERVICE_CREATED, name=created.name(current_language())))
             return redirect(url_for("schedule.service", service_id=created.id))
     return _service_form(form, facility, None)
 
@@ -294,7 +295,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
     with database(current_app).transaction() as db:
         service = owned(db, Service, service_id)
         facility = db.get_one(Facility, service.facility_id)
-    form = ServiceForm(obj=service)
+    form = ServiceForm.of(service)
     if form.validate_on_submit():
         fields = _service_fields(form)
         changed = save(
@@ -302,7 +303,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
             lambda db: admin.update_service(db, service_id, fields, actor=actor(), now=utcnow()),
         )
         if changed is not None:
-            flash(messages.say(messages.SAVED, name=changed.name_id))
+            flash(messages.say(messages.SAVED, name=changed.name(current_language())))
             return redirect(url_for("admin.facility", facility_id=facility.id))
     return _service_form(form, facility, service)
 
@@ -310,8 +311,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
 def _service_fields(form: ServiceForm) -> admin.ServiceFields:
     return admin.ServiceFields(
         code=form.code.data,
-        name_id=form.name_id.data,
-        name_en=form.name_en.data,
+        names=form.names(),
         prefix=form.prefix.data,
         bpjs_poli_code=form.bpjs_poli_code.data,
         synonyms=form.synonyms.data,

@@ -24,6 +24,7 @@ from booking.models import (
     Service,
     SessionStatus,
     display_number,
+    name_in,
 )
 
 
@@ -61,8 +62,7 @@ class Patient:
 class SessionCard:
     id: int
     service_code: str
-    service_id: str  # the service's Indonesian name
-    service_en: str
+    service_names: dict[str, str]  # {language: the service's name}
     prefix: str
     start: time
     end: time
@@ -84,6 +84,9 @@ class SessionCard:
     @property
     def places_left(self) -> int:
         return max(0, self.capacity - self.places_taken)
+
+    def service_name(self, language: str) -> str:
+        return name_in(self.service_names, language)
 
 
 def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCard]:
@@ -155,8 +158,7 @@ def _card(session: ClinicSession, service: Service) -> SessionCard:
     return SessionCard(
         id=session.id,
         service_code=service.code,
-        service_id=service.name_id,
-        service_en=service.name_en,
+        service_names=dict(service.names),
         prefix=service.prefix,
         start=session.start_time,
         end=session.end_time,

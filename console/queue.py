@@ -438,7 +438,7 @@ def _session_target(session_id: int, *, administer: bool = False) -> Target:
         day=session.day,
         today=local_today(utcnow(), place.timezone),
         status=session.status,
-        service={"id": service.name_id, "en": service.name_en},
+        service=dict(service.names),
         hours=f"{session.start_time:%H:%M}",
     )
 
