@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from booking import limits, records, schedule
 from booking import validation as check
+from booking.clinic_sessions import cancel_session
 from booking.clock import local_today
 from booking.models import (
     ACTIVE,
@@ -27,7 +28,6 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.sessions import cancel_session
 from booking.validation import Invalid
 from texts import N_
 

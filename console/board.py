@@ -1,6 +1,6 @@
 """What the queue page shows: a facility's sessions on one day, each with its patients.
 
-Reads only; every change goes through the engine (booking/queue.py, booking/sessions.py).
+Reads only; every change goes through the engine (booking/queue.py, booking/clinic_sessions.py).
 """
 
 from __future__ import annotations
