@@ -192,7 +192,7 @@ def clean_service(given: ServiceFields) -> ServiceFields:
     return ServiceFields(
         code=check.service_code(given.code),
         names={
-            language: check.service_name(f"name_{language}", given.names.get(language))
+            language: check.service_name(check.name_field(language), given.names.get(language))
             for language in LANGUAGES
         },
         prefix=check.prefix(given.prefix),

@@ -104,6 +104,11 @@ def service_name(field: str, text: str | None) -> str:
     return phone_name(field, text, limits.MAX_SERVICE_NAME)
 
 
+def name_field(language: str) -> str:
+    """The field of a service's name in `language`, as refusals and the admin form call it."""
+    return f"name_{language}"
+
+
 def facility_code(text: str | None) -> str:
     code = tidy(text)
     low, high = limits.MIN_FACILITY_CODE_DIGITS, limits.MAX_FACILITY_CODE_DIGITS

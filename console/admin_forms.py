@@ -181,19 +181,14 @@ class ServiceForm(FlaskForm):
     @classmethod
     def of(cls, service: Service) -> ServiceForm:
         """The form filled in with a service as it is stored."""
-        names = {name_field(language): name for language, name in service.names.items()}
+        names = {check.name_field(language): name for language, name in service.names.items()}
         return cls(obj=service, data=names)
 
     def name_fields(self) -> list[Field]:
-        return [self[name_field(language)] for language in LANGUAGES]
+        return [self[check.name_field(language)] for language in LANGUAGES]
 
     def names(self) -> dict[str, str]:
-        return {language: self[name_field(language)].data for language in LANGUAGES}
-
-
-def name_field(language: str) -> str:
-    """The form field of a service's name in `language`; Invalid names the same field."""
-    return f"name_{language}"
+        return {language: self[check.name_field(language)].data for language in LANGUAGES}
 
 
 def _name_box(language: str) -> StringField:
@@ -202,12 +197,12 @@ def _name_box(language: str) -> StringField:
     label = messages.lazy(
         N_("Name in {language} (max {max})"), language=called, max=limits.MAX_SERVICE_NAME
     )
-    field = name_field(language)
+    field = check.name_field(language)
     return StringField(label, [checked(lambda text: check.service_name(field, text))])
 
 
 for _language in LANGUAGES:
-    setattr(ServiceForm, name_field(_language), _name_box(_language))
+    setattr(ServiceForm, check.name_field(_language), _name_box(_language))
 
 
 class NumberForm(FlaskForm):
