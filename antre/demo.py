@@ -15,8 +15,7 @@ from booking.models import ClinicSession, Facility, ScheduleTemplate, Service
 @dataclass(frozen=True)
 class DemoService:
     code: str
-    name_id: str
-    name_en: str
+    names: dict[str, str]  # {language: name}
     prefix: str
     synonyms: str
     hours: tuple[tuple[time, time], ...]
@@ -26,11 +25,21 @@ MORNING = (time(8, 0), time(12, 0))
 AFTERNOON = (time(13, 0), time(16, 0))
 SERVICES = (
     DemoService(
-        "UMUM", "Poli Umum", "General clinic", "A", "umum,general,dokter,bp", (MORNING, AFTERNOON)
+        "UMUM",
+        {"id": "Poli Umum", "en": "General clinic"},
+        "A",
+        "umum,general,dokter,bp",
+        (MORNING, AFTERNOON),
     ),
-    DemoService("GIGI", "Poli Gigi", "Dental clinic", "B", "gigi,dental,dentist", (MORNING,)),
     DemoService(
-        "KIA", "Poli KIA", "Mother and child", "C", "kia,ibu,anak,hamil,bidan,kb", (MORNING,)
+        "GIGI", {"id": "Poli Gigi", "en": "Dental clinic"}, "B", "gigi,dental,dentist", (MORNING,)
+    ),
+    DemoService(
+        "KIA",
+        {"id": "Poli KIA", "en": "Mother and child"},
+        "C",
+        "kia,ibu,anak,hamil,bidan,kb",
+        (MORNING,),
     ),
 )
 FACILITIES = (
@@ -81,8 +90,7 @@ def _seed_service(
         service = Service(
             facility_id=facility.id,
             code=spec.code,
-            name_id=spec.name_id,
-            name_en=spec.name_en,
+            names=spec.names,
             prefix=spec.prefix,
             synonyms=spec.synonyms,
         )

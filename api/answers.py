@@ -17,8 +17,8 @@ from booking.position import position
 def service_out(service: Service) -> ServiceOut:
     return ServiceOut(
         code=service.code,
-        name_id=service.name_id,
-        name_en=service.name_en,
+        name_id=service.name("id"),
+        name_en=service.name("en"),
         prefix=service.prefix,
         bpjs_poli_code=service.bpjs_poli_code,
     )

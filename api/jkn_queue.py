@@ -45,7 +45,7 @@ def status(
     session = _current_session(db, service, day, now)
     figures = cards.queue_figures(db, session.id)
     return {
-        "namapoli": service.name_id,
+        "namapoli": service.name("id"),
         "totalantrean": figures.total,
         "sisaantrean": figures.waiting,
         "antreanpanggil": _called(session, service),
@@ -78,7 +78,7 @@ def remaining(
         note = Msg.NO_SHOW if booking.status == BookingStatus.NO_SHOW else Msg.SERVED
     return {
         "nomorantrean": booking.display,
-        "namapoli": service.name_id,
+        "namapoli": service.name("id"),
         "sisaantrean": ahead,
         "antreanpanggil": _called(session, service),
         "keterangan": note,
@@ -157,12 +157,12 @@ def _not_past(facility: Facility, day: date, now: datetime) -> date:
 def _current_session(db: Session, service: Service, day: date, now: datetime) -> ClinicSession:
     sessions = cards.sessions_on(db, service, day)
     if not sessions:
-        raise Invalid(Msg.NO_SCHEDULE, poli=service.name_id, day=f"{day:%d-%m-%Y}")
+        raise Invalid(Msg.NO_SCHEDULE, poli=service.name("id"), day=f"{day:%d-%m-%Y}")
     held = [session for session in sessions if session.status != SessionStatus.CANCELLED]
     if not held:
         reason = sessions[0].cancel_reason or "-"
         raise Invalid(
-            Msg.SCHEDULE_CANCELLED, poli=service.name_id, day=f"{day:%d-%m-%Y}", reason=reason
+            Msg.SCHEDULE_CANCELLED, poli=service.name("id"), day=f"{day:%d-%m-%Y}", reason=reason
         )
     timezone = service.facility.timezone
     running_or_next = (s for s in held if at_local(s.day, s.end_time, timezone) > now)
@@ -175,7 +175,7 @@ def _session_to_book(
     """The session named by jampraktek, else the first that day with a place left."""
     sessions = cards.sessions_on(db, service, day)
     if not sessions:
-        raise Invalid(Msg.NO_SCHEDULE, poli=service.name_id, day=f"{day:%d-%m-%Y}")
+        raise Invalid(Msg.NO_SCHEDULE, poli=service.name("id"), day=f"{day:%d-%m-%Y}")
     if hours is not None:
         for session in sessions:
             if (session.start_time, session.end_time) == hours:
@@ -187,7 +187,7 @@ def _session_to_book(
             raise Invalid(
                 Msg.HOURS_UNKNOWN,
                 hours=f"{hours[0]:%H:%M}-{hours[1]:%H:%M}",
-                poli=service.name_id,
+                poli=service.name("id"),
                 known=", ".join(_hours(session) for session in sessions),
             )
     return first_with_room(db, service, day, now)
@@ -228,7 +228,7 @@ def _taken(db: Session, booking: Booking, now: datetime) -> dict[str, Any]:
     return {
         "nomorantrean": booking.display,
         "angkaantrean": booking.number,
-        "namapoli": service.name_id,
+        "namapoli": service.name("id"),
         "sisaantrean": where.ahead,
         "antreanpanggil": where.now_serving or "",
         "keterangan": _expected(where),

@@ -41,10 +41,13 @@ GENERATE = [
        SELECT f, (1000 + f)::text, 'Puskesmas ' || f, 'District ' || (f % :districts),
               'Sub ' || f, 'Asia/Jakarta', true, 1, 60, 10, 5, 3, '21:00', '06:00'
        FROM generate_series(1, :facilities) f""",
-    """INSERT INTO services (id, facility_id, code, name_id, name_en, prefix, synonyms, active)
-       SELECT s, (s - 1) / :per + 1, 'S' || ((s - 1) % :per), 'Poli', 'Clinic',
-              chr(65 + (s - 1) % :per), '', true
+    """INSERT INTO services (id, facility_id, code, prefix, synonyms, active)
+       SELECT s, (s - 1) / :per + 1, 'S' || ((s - 1) % :per), chr(65 + (s - 1) % :per), '', true
        FROM generate_series(1, :facilities * :per) s""",
+    """INSERT INTO service_names (service_id, language, name)
+       SELECT s, language, name
+       FROM generate_series(1, :facilities * :per) s,
+            (VALUES ('id', 'Poli'), ('en', 'Clinic')) AS names (language, name)""",
     """INSERT INTO clinic_sessions (id, service_id, day, start_time, end_time, capacity, status,
          last_number, places_taken)
        SELECT (s - 1) * :days + d + 1, s, CAST(:first AS date) + d, '08:00', '12:00',

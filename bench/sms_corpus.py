@@ -211,8 +211,10 @@ def _facilities(db: Session, days_ahead: int) -> None:
             service = Service(
                 facility_id=facility.id,
                 code=service_code,
-                name_id=SERVICE_NAMES.get(service_code, service_code),
-                name_en=service_code.title(),
+                names={
+                    "id": SERVICE_NAMES.get(service_code, service_code),
+                    "en": service_code.title(),
+                },
                 prefix=prefix,
                 synonyms=",".join(words),
             )

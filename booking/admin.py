@@ -7,6 +7,7 @@ as actor. Errors a person can fix are `Invalid` values naming the field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import Any
@@ -18,6 +19,7 @@ from booking import limits, records
 from booking import validation as check
 from booking.models import Channel, ClinicSession, Facility, PriorityRule, Service
 from booking.validation import Invalid
+from texts import DEFAULT_LANGUAGE, LANGUAGES, N_
 
 STAFF = Channel.STAFF.value
 
@@ -54,8 +56,7 @@ class Rules:
 @dataclass(frozen=True)
 class ServiceFields:
     code: str
-    name_id: str
-    name_en: str
+    names: dict[str, str]  # {language: name}, one for each of texts.LANGUAGES
     prefix: str
     bpjs_poli_code: str | None
     synonyms: str
@@ -138,11 +139,7 @@ def clean_rules(rules: Rules) -> Rules:
         limits.MAX_PRIORITY_EVERY,
     )
     if rules.quiet_from == rules.quiet_until:
-        raise Invalid(
-            "quiet_until",
-            "Jam tenang harus berakhir di jam lain dari mulainya. / "
-            "Quiet hours must end at another time than they start.",
-        )
+        raise Invalid("quiet_until", N_("Quiet hours must end at another time than they start."))
     for field in ("evening_reminder", "morning_reminder"):
         moment: time | None = getattr(rules, field)
         # The reminder scan sends nothing in quiet hours, so a reminder set inside them would
@@ -150,8 +147,8 @@ def clean_rules(rules: Rules) -> Rules:
         if moment is not None and check.in_window(moment, rules.quiet_from, rules.quiet_until):
             raise Invalid(
                 field,
-                f"{moment:%H:%M} jatuh di jam tenang; pengingat tidak akan terkirim. / "
-                f"{moment:%H:%M} falls in quiet hours; the reminder would never be sent.",
+                N_("{time} falls in quiet hours; the reminder would never be sent."),
+                time=f"{moment:%H:%M}",
             )
     return rules
 
@@ -177,17 +174,14 @@ def update_rules(
 def _facility(db: Session, facility_id: int, *, lock: bool = False) -> Facility:
     facility = db.get(Facility, facility_id, with_for_update=lock)
     if facility is None:
-        raise Invalid("facility", "Fasilitas tidak ditemukan. / No such facility.")
+        raise Invalid("facility", N_("No such facility."))
     return facility
 
 
 def _code_is_free(db: Session, code: str, own_id: int | None) -> None:
     holder = db.scalars(select(Facility).where(Facility.code == code)).first()
     if holder is not None and holder.id != own_id:
-        raise Invalid(
-            "code",
-            f"Kode {code} sudah dipakai {holder.name}. / Code {code} is already {holder.name}'s.",
-        )
+        raise Invalid("code", N_("Code {code} is already {name}'s."), code=code, name=holder.name)
 
 
 def _same_district_spelling(db: Session, wanted: FacilityFields) -> FacilityFields:
@@ -208,8 +202,10 @@ def _same_district_spelling(db: Session, wanted: FacilityFields) -> FacilityFiel
 def clean_service(given: ServiceFields) -> ServiceFields:
     return ServiceFields(
         code=check.service_code(given.code),
-        name_id=check.service_name("name_id", given.name_id),
-        name_en=check.service_name("name_en", given.name_en),
+        names={
+            language: check.service_name(check.name_field(language), given.names.get(language))
+            for language in LANGUAGES
+        },
         prefix=check.prefix(given.prefix),
         bpjs_poli_code=check.bpjs_poli_code(given.bpjs_poli_code),
         synonyms=check.synonyms(given.synonyms),
@@ -243,7 +239,7 @@ def update_service(
 ) -> Service:
     service = db.get(Service, service_id)
     if service is None:
-        raise Invalid("service", "Layanan tidak ditemukan. / No such service.")
+        raise Invalid("service", N_("No such service."))
     facility = _facility(db, service.facility_id, lock=True)
     wanted = clean_service(given)
     _no_clash(db, facility, wanted, service.id)
@@ -274,7 +270,7 @@ def set_bpjs_doctor(
     no doctor's name yet."""
     session = db.get(ClinicSession, session_id)
     if session is None:
-        raise Invalid("session", "Sesi tidak ditemukan. / No such session.")
+        raise Invalid("session", N_("No such session."))
     wanted = check.bpjs_doctor_code(code)
     changes: dict[str, list[str | None]] = {}
     if session.bpjs_doctor_code != wanted:
@@ -304,39 +300,23 @@ def _no_clash(db: Session, facility: Facility, wanted: ServiceFields, own_id: in
         if service.id != own_id
     ]
     for other in others:
-        name = other.name_id
+        name = other.name(DEFAULT_LANGUAGE)
         if other.code == wanted.code:
-            raise Invalid(
-                "code", f"Kode {wanted.code} sudah dipakai {name}. / Code already used by {name}."
-            )
+            raise Invalid("code", N_("Code already used by {name}."), name=name)
         if other.prefix == wanted.prefix:
-            raise Invalid(
-                "prefix",
-                f"Awalan {wanted.prefix} sudah dipakai {name}. / Prefix already used by {name}.",
-            )
+            raise Invalid("prefix", N_("Prefix already used by {name}."), name=name)
         # The bridge finds a service by its code or its BPJS poli code: neither may be shared.
         their_codes = {other.code, other.bpjs_poli_code} - {None}
         if wanted.bpjs_poli_code is not None and wanted.bpjs_poli_code in their_codes:
-            raise Invalid(
-                "bpjs_poli_code",
-                f"Kode {wanted.bpjs_poli_code} sudah dipakai {name}. / "
-                f"Code already used by {name}.",
-            )
+            raise Invalid("bpjs_poli_code", N_("Code already used by {name}."), name=name)
         if other.bpjs_poli_code == wanted.code:
-            raise Invalid(
-                "code",
-                f"Kode {wanted.code} adalah kode poli BPJS {name}. / "
-                f"It is {name}'s BPJS poli code.",
-            )
+            raise Invalid("code", N_("It is {name}'s BPJS poli code."), name=name)
         # The SMS parser maps each word to the first service that has it: a shared word would
         # quietly book the other service.
         their_words = {other.code.casefold(), *filter(None, other.synonyms.split(","))}
         shared = [word for word in wanted.synonyms.split(",") if word and word in their_words]
         if shared:
-            raise Invalid(
-                "synonyms",
-                f"Kata '{shared[0]}' sudah dipakai {name}. / Word '{shared[0]}' is {name}'s.",
-            )
+            raise Invalid("synonyms", N_("Word '{word}' is {name}'s."), word=shared[0], name=name)
 
 
 # --- shared ----------------------------------------------------------------------------------
@@ -364,4 +344,6 @@ def _json(values: dict[str, Any]) -> dict[str, Any]:
 def _json_value(value: Any) -> Any:
     if isinstance(value, time):
         return value.strftime("%H:%M")
+    if isinstance(value, Mapping):  # a service's names
+        return dict(value)
     return value

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from booking.models import Booking, Facility, FacilityNumber, Service
 from booking.validation import Invalid
+from texts import N_
 
 _SHORT_CODE = re.compile(r"\d{3,15}")
 # Lines whose number we cannot know: the deployment's Android phone (gateways/android).
@@ -39,9 +40,7 @@ def number_key(raw: str, region: str = "ID") -> str:
     if text.lower() in LINE_NAMES:
         return text.lower()
     raise Invalid(
-        "number",
-        "Nomor telepon, kode pendek, atau android. / "
-        "A phone number, a short code, or android (the facility's Android phone).",
+        "number", N_("A phone number, a short code, or android (the facility's Android phone).")
     )
 
 
@@ -68,9 +67,7 @@ def add(
     key = number_key(raw, region)
     row = db.scalars(select(FacilityNumber).where(FacilityNumber.number == key)).first()
     if row is not None and row.facility_id != facility.id and not move:
-        raise Invalid(
-            "number", "Nomor ini milik fasilitas lain. / This number belongs to another facility."
-        )
+        raise Invalid("number", N_("This number belongs to another facility."))
     if row is None:
         row = FacilityNumber(number=key, facility_id=facility.id, gateway=gateway)
         db.add(row)

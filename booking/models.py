@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -24,9 +25,18 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    attribute_keyed_dict,
+    mapped_column,
+    relationship,
+    validates,
+)
 
 from booking import limits
+from texts import DEFAULT_LANGUAGE
 
 # Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -196,21 +206,51 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     code: Mapped[str] = mapped_column(String(16))
-    name_id: Mapped[str] = mapped_column(String(40))
-    name_en: Mapped[str] = mapped_column(String(40))
     prefix: Mapped[str] = mapped_column(String(2))
     bpjs_poli_code: Mapped[str | None] = mapped_column(String(8))
     synonyms: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, for SMS
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     facility: Mapped[Facility] = relationship(back_populates="services")
-
-    @validates("name_id", "name_en")
-    def _fits_a_phone_screen(self, key: str, value: str) -> str:
-        return limits.within(f"service {key}", value, limits.MAX_SERVICE_NAME)
+    # Its name in each language of texts.LANGUAGES, one row each: a new language is data.
+    # Loaded with the service (one more SELECT per batch), since pages read a service's name
+    # after its transaction has ended.
+    name_rows: Mapped[dict[str, ServiceName]] = relationship(
+        collection_class=attribute_keyed_dict("language"),
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    # {"id": "Poli Gigi", "en": "Dental clinic"}: read and set as a plain dict.
+    names: AssociationProxy[dict[str, str]] = association_proxy(
+        "name_rows",
+        "name",
+        creator=lambda language, name: ServiceName(language=language, name=name),
+    )
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_id
+        return name_in(self.names, language)
+
+
+class ServiceName(Base):
+    """A service's name in one language, as patients read it on their phones."""
+
+    __tablename__ = "service_names"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+    @validates("name")
+    def _fits_a_phone_screen(self, _key: str, value: str) -> str:
+        label = f"service name in {self.language}"
+        return limits.within(label, value, limits.MAX_SERVICE_NAME)
+
+
+def name_in(names: Mapping[str, str], language: str) -> str:
+    """A name in `language`, or in the default language when it has none in that one."""
+    return names.get(language) or names.get(DEFAULT_LANGUAGE) or next(iter(names.values()), "")
 
 
 class ScheduleTemplate(Base):

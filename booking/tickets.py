@@ -17,6 +17,7 @@ from booking.clock import local_now
 from booking.errors import Reason, Refused
 from booking.models import Booking, Service, display_number
 from booking.position import position
+from texts import DEFAULT_LANGUAGE
 
 _CODE = re.compile(r"^\s*([A-Za-z]{1,2})\s*[-. ]?\s*(\d{1,4})\s*$")
 
@@ -46,7 +47,7 @@ def ticket(db: Session, booking_id: int, now: datetime) -> Ticket:
         booking_id=booking.id,
         facility=service.facility.name,
         facility_code=service.facility.code,
-        service=service.name_id,
+        service=service.name(DEFAULT_LANGUAGE),
         number=booking.display,
         day=booking.day,
         hours=f"{session.start_time:%H:%M}–{session.end_time:%H:%M}",

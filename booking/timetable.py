@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from booking import limits, records, schedule
 from booking import validation as check
+from booking.clinic_sessions import cancel_session
 from booking.clock import local_today
 from booking.models import (
     ACTIVE,
@@ -27,8 +28,8 @@ from booking.models import (
     Service,
     SessionStatus,
 )
-from booking.sessions import cancel_session
 from booking.validation import Invalid
+from texts import N_
 
 STAFF = Channel.STAFF.value
 GENERATE_DAYS = 14
@@ -189,23 +190,21 @@ def _start_is_free(db: Session, service_id: int, wanted: Slot, own_id: int | Non
     ).first()
     if clash is not None and clash.id != own_id:
         raise Invalid(
-            "start_time",
-            "Sudah ada jadwal aktif yang mulai pada hari dan jam ini. / "
-            "An active template already starts on this day at this time.",
+            "start_time", N_("An active template already starts on this day at this time.")
         )
 
 
 def _service(db: Session, service_id: int) -> Service:
     service = db.get(Service, service_id)
     if service is None:
-        raise Invalid("service", "Layanan tidak ditemukan. / No such service.")
+        raise Invalid("service", N_("No such service."))
     return service
 
 
 def _template(db: Session, template_id: int) -> ScheduleTemplate:
     template = db.get(ScheduleTemplate, template_id)
     if template is None:
-        raise Invalid("template", "Jadwal tidak ditemukan. / No such template.")
+        raise Invalid("template", N_("No such template."))
     return template
 
 
@@ -246,16 +245,18 @@ def add_holiday(
     facility = _facility(db, facility_id)
     title = check.plain_text("name", name, limits.MAX_HOLIDAY_NAME)
     if day is None:
-        raise Invalid("day", "Isi tanggal (TTTT-BB-HH). / Give a date (YYYY-MM-DD).")
+        raise Invalid("day", N_("Give a date (YYYY-MM-DD)."))
     if day < local_today(now, facility.timezone):
-        raise Invalid("day", "Tanggal itu sudah lewat. / That date has passed.")
+        raise Invalid("day", N_("That date has passed."))
     taken = db.scalars(
         select(Holiday).where(Holiday.facility_id == facility.id, Holiday.day == day)
     ).first()
     if taken is not None:
         raise Invalid(
             "day",
-            f"{day:%d/%m/%Y} sudah libur ({taken.name}). / {day:%d/%m/%Y} is already a holiday.",
+            N_("{day} is already a holiday ({name})."),
+            day=f"{day:%d/%m/%Y}",
+            name=taken.name,
         )
     holiday = Holiday(facility_id=facility.id, day=day, name=title)
     db.add(holiday)
@@ -345,14 +346,14 @@ def cancel_holiday_sessions(
 def _holiday(db: Session, holiday_id: int) -> Holiday:
     holiday = db.get(Holiday, holiday_id)
     if holiday is None:
-        raise Invalid("holiday", "Hari libur tidak ditemukan. / No such holiday.")
+        raise Invalid("holiday", N_("No such holiday."))
     return holiday
 
 
 def _facility(db: Session, facility_id: int) -> Facility:
     facility = db.get(Facility, facility_id)
     if facility is None:
-        raise Invalid("facility", "Fasilitas tidak ditemukan. / No such facility.")
+        raise Invalid("facility", N_("No such facility."))
     return facility
 
 

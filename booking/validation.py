@@ -1,9 +1,10 @@
 """Checks on what staff type into the admin pages: pure functions, no database, no Flask.
 
 Each check returns the value as it will be stored (spaces tidied, codes upper-cased) or raises
-`Invalid` with a message for the person at the form, in Indonesian and English as the console
-speaks. The forms run them field by field; the engine (booking/admin.py, booking/timetable.py)
-runs them again, so a caller without a form cannot store what a form would refuse.
+`Invalid` with a message for the person at the form: its English text is the gettext msgid
+(texts/locale/*/booking.po), translated by the channel and filled in, as for `Refused`. The
+forms run them field by field; the engine (booking/admin.py, booking/timetable.py) runs them
+again, so a caller without a form cannot store what a form would refuse.
 
 Names that patients read on their phones (facility, service, district) must be written in the
 GSM 03.38 alphabet. texts/gsm.py would transliterate anything else at send time, but the
@@ -19,19 +20,34 @@ import re
 import unicodedata
 from datetime import time
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from booking import limits
+from texts import N_
 from texts.gsm import BASIC
 
 
 class Invalid(ValueError):
-    """Input a person can correct: which field, and what to do about it."""
+    """Input a person can correct: which field, and what to do about it.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    `msgid` is the English text and the catalogs' key; `params` fill its `{placeholders}` after
+    translation.
+    """
+
+    def __init__(self, field: str, msgid: str, **params: Any) -> None:
+        super().__init__(field, msgid)
         self.field = field
-        self.message = message
+        self.msgid = msgid
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        """The English text, filled in: for the command line and the logs."""
+        return self.msgid.format(**self.params)
+
+    def __repr__(self) -> str:
+        return f"Invalid({self.field!r}, {self.msgid!r}, {self.params!r})"
 
 
 _SPACES = re.compile(r"\s+")
@@ -47,15 +63,13 @@ def tidy(text: str | None) -> str:
 
 def _required(field: str, text: str) -> None:
     if not text:
-        raise Invalid(field, "Wajib diisi. / Required.")
+        raise Invalid(field, N_("Required."))
 
 
 def _at_most(field: str, text: str, limit: int) -> None:
     if len(text) > limit:
         raise Invalid(
-            field,
-            f"Paling banyak {limit} karakter (sekarang {len(text)}). / "
-            f"At most {limit} characters (now {len(text)}).",
+            field, N_("At most {limit} characters (now {length})."), limit=limit, length=len(text)
         )
 
 
@@ -67,11 +81,7 @@ def phone_name(field: str, text: str | None, limit: int) -> str:
     outside = sorted({char for char in name if char not in BASIC})
     if outside:
         shown = " ".join(repr(char) for char in outside[:5])
-        raise Invalid(
-            field,
-            f"Huruf ini tidak bisa dikirim lewat SMS: {shown}. / "
-            f"These characters cannot be sent by SMS: {shown}.",
-        )
+        raise Invalid(field, N_("These characters cannot be sent by SMS: {shown}."), shown=shown)
     return name
 
 
@@ -82,10 +92,7 @@ def plain_text(field: str, text: str | None, limit: int, *, required: bool = Tru
         _required(field, value)
     _at_most(field, value, limit)
     if any(not char.isprintable() for char in value):
-        raise Invalid(
-            field,
-            "Ada karakter yang tidak bisa ditampilkan. / Contains characters that cannot be shown.",
-        )
+        raise Invalid(field, N_("Contains characters that cannot be shown."))
     return value
 
 
@@ -97,11 +104,7 @@ def rooms(text: str | None) -> str:
         if name and name.casefold() not in (known.casefold() for known in names):
             names.append(name)
     if len(names) > limits.MAX_ROOMS:
-        raise Invalid(
-            "rooms",
-            f"Paling banyak {limits.MAX_ROOMS} ruang atau loket. / "
-            f"At most {limits.MAX_ROOMS} rooms or counters.",
-        )
+        raise Invalid("rooms", N_("At most {limit} rooms or counters."), limit=limits.MAX_ROOMS)
     return "\n".join(names)
 
 
@@ -113,14 +116,16 @@ def service_name(field: str, text: str | None) -> str:
     return phone_name(field, text, limits.MAX_SERVICE_NAME)
 
 
+def name_field(language: str) -> str:
+    """The field of a service's name in `language`, as refusals and the admin form call it."""
+    return f"name_{language}"
+
+
 def facility_code(text: str | None) -> str:
     code = tidy(text)
     low, high = limits.MIN_FACILITY_CODE_DIGITS, limits.MAX_FACILITY_CODE_DIGITS
     if not (code.isascii() and code.isdigit() and low <= len(code) <= high):
-        raise Invalid(
-            "code",
-            f"Kode: {low}-{high} angka, mis. 1001. / Code: {low} to {high} digits, e.g. 1001.",
-        )
+        raise Invalid("code", N_("Code: {low} to {high} digits, e.g. 1001."), low=low, high=high)
     return code
 
 
@@ -130,8 +135,8 @@ def service_code(text: str | None) -> str:
     if not (code.isascii() and _SERVICE_CODE.fullmatch(code) and len(code) <= limit):
         raise Invalid(
             "code",
-            f"Kode: huruf A-Z dan angka, tanpa spasi, paling banyak {limit}, mis. GIGI. / "
-            f"Code: letters A-Z and digits, no spaces, at most {limit}, e.g. GIGI.",
+            N_("Code: letters A-Z and digits, no spaces, at most {limit}, e.g. GIGI."),
+            limit=limit,
         )
     return code
 
@@ -140,11 +145,7 @@ def prefix(text: str | None) -> str:
     value = tidy(text).upper()
     limit = limits.MAX_PREFIX
     if not (value.isascii() and _PREFIX.fullmatch(value) and len(value) <= limit):
-        raise Invalid(
-            "prefix",
-            f"Awalan nomor: 1-{limit} huruf A-Z, mis. A. / Ticket prefix: 1 to {limit} "
-            "letters A-Z, e.g. A.",
-        )
+        raise Invalid("prefix", N_("Ticket prefix: 1 to {limit} letters A-Z, e.g. A."), limit=limit)
     return value
 
 
@@ -156,8 +157,8 @@ def bpjs_doctor_code(text: str | None) -> str | None:
     if not (code.isascii() and _SERVICE_CODE.fullmatch(code) and len(code) <= 16):
         raise Invalid(
             "bpjs_doctor_code",
-            "Kode dokter BPJS: huruf dan angka, paling banyak 16. / "
-            "BPJS doctor code: letters and digits, at most 16.",
+            N_("BPJS doctor code: letters and digits, at most {limit}."),
+            limit=16,
         )
     return code
 
@@ -171,8 +172,8 @@ def bpjs_poli_code(text: str | None) -> str | None:
     if not (code.isascii() and _SERVICE_CODE.fullmatch(code) and len(code) <= limit):
         raise Invalid(
             "bpjs_poli_code",
-            f"Kode poli BPJS: huruf dan angka, paling banyak {limit}. / "
-            f"BPJS poli code: letters and digits, at most {limit}.",
+            N_("BPJS poli code: letters and digits, at most {limit}."),
+            limit=limit,
         )
     return code
 
@@ -190,13 +191,15 @@ def synonyms(text: str | None) -> str:
             or len(word) > limits.MAX_SYNONYM
             or len(word.split()) > limits.MAX_SYNONYM_WORDS
         ):
-            shown = word[:30]
             raise Invalid(
                 "synonyms",
-                f"'{shown}': tiap kata huruf a-z/angka, paling banyak {limits.MAX_SYNONYM} "
-                f"karakter dan {limits.MAX_SYNONYM_WORDS} kata. / '{shown}': each word letters "
-                f"a-z or digits, at most {limits.MAX_SYNONYM} characters and "
-                f"{limits.MAX_SYNONYM_WORDS} words.",
+                N_(
+                    "'{word}': each word letters a-z or digits, at most {letters} characters "
+                    "and {words} words."
+                ),
+                word=word[:30],
+                letters=limits.MAX_SYNONYM,
+                words=limits.MAX_SYNONYM_WORDS,
             )
         if word not in found:
             found.append(word)
@@ -215,15 +218,17 @@ def timezone(text: str | None) -> str:
     if name not in _zones():
         raise Invalid(
             "timezone",
-            "Zona waktu IANA tidak dikenal; mis. Asia/Jakarta (WIB), Asia/Makassar (WITA), "
-            "Asia/Jayapura (WIT). / Unknown IANA time zone; e.g. Asia/Jakarta.",
+            N_(
+                "Unknown IANA time zone; e.g. Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+                "Asia/Jayapura (WIT)."
+            ),
         )
     return name
 
 
 def number(field: str, value: int | None, low: int, high: int) -> int:
     if value is None or not low <= value <= high:
-        raise Invalid(field, f"Angka {low}-{high}. / A number from {low} to {high}.")
+        raise Invalid(field, N_("A number from {low} to {high}."), low=low, high=high)
     return value
 
 
@@ -237,13 +242,11 @@ def weekday(value: int | None) -> int:
 
 def hours(start: time | None, end: time | None) -> tuple[time, time]:
     if start is None:
-        raise Invalid("start_time", "Isi jam mulai (JJ:MM). / Give a start time (HH:MM).")
+        raise Invalid("start_time", N_("Give a start time (HH:MM)."))
     if end is None:
-        raise Invalid("end_time", "Isi jam selesai (JJ:MM). / Give an end time (HH:MM).")
+        raise Invalid("end_time", N_("Give an end time (HH:MM)."))
     if end <= start:
-        raise Invalid(
-            "end_time", "Jam selesai harus setelah jam mulai. / The end must be after the start."
-        )
+        raise Invalid("end_time", N_("The end must be after the start."))
     return start, end
 
 

@@ -26,7 +26,7 @@ def date_words(day: date) -> dict[str, str]:
 
 
 def service_words(service: Service) -> dict[str, str]:
-    return {"id": service.name_id, "en": service.name_en}
+    return dict(service.names)
 
 
 def session_words(session: ClinicSession, service: Service) -> dict[str, object]:

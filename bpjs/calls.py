@@ -92,7 +92,7 @@ def add_body(
         "nik": "",  # Antre keeps no NIK (design §3); the card is BPJS's key for the patient
         "nohp": "0" + phone[3:] if phone.startswith("+62") else phone,
         "kodepoli": service.bpjs_poli_code,
-        "namapoli": service.name_id,
+        "namapoli": service.name("id"),
         # Antre keeps no medical record numbers: a SIMRS sends its own (the SIMRS-Khanza antrean
         # form seen sends the registration's record number); Antre has none to send.
         "norm": "",

@@ -37,6 +37,7 @@ from console.admin_forms import (
     ServiceForm,
 )
 from console.auth import require_facility, roles_required, staff
+from console.language import current_language
 from console.models import Role
 from gateways import GATEWAYS
 from plumbing.db import database
@@ -56,9 +57,9 @@ def save(form: FlaskForm, work: Callable[[Session], T]) -> T | None:
     except Invalid as refused:
         field = getattr(form, refused.field, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, messages.one_language(refused.message)]
+            field.errors = [*field.errors, messages.invalid(refused)]
         else:
-            flash(messages.one_language(refused.message), "error")
+            flash(messages.invalid(refused), "error")
         return None
 
 
@@ -286,7 +287,7 @@ def new_service(facility_id: int) -> ResponseReturnValue:
             lambda db: admin.create_service(db, facility_id, fields, actor=actor(), now=utcnow()),
         )
         if created is not None:
-            flash(messages.say(messages.SERVICE_CREATED, name=created.name_id))
+            flash(messages.say(messages.SERVICE_CREATED, name=created.name(current_language())))
             return redirect(url_for("schedule.service", service_id=created.id))
     return _service_form(form, facility, None)
 
@@ -297,7 +298,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
     with database(current_app).transaction() as db:
         service = owned(db, Service, service_id)
         facility = db.get_one(Facility, service.facility_id)
-    form = ServiceForm(obj=service)
+    form = ServiceForm.of(service)
     if form.validate_on_submit():
         fields = _service_fields(form)
         changed = save(
@@ -305,7 +306,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
             lambda db: admin.update_service(db, service_id, fields, actor=actor(), now=utcnow()),
         )
         if changed is not None:
-            flash(messages.say(messages.SAVED, name=changed.name_id))
+            flash(messages.say(messages.SAVED, name=changed.name(current_language())))
             return redirect(url_for("admin.facility", facility_id=facility.id))
     return _service_form(form, facility, service)
 
@@ -313,8 +314,7 @@ def edit_service(service_id: int) -> ResponseReturnValue:
 def _service_fields(form: ServiceForm) -> admin.ServiceFields:
     return admin.ServiceFields(
         code=form.code.data,
-        name_id=form.name_id.data,
-        name_en=form.name_en.data,
+        names=form.names(),
         prefix=form.prefix.data,
         bpjs_poli_code=form.bpjs_poli_code.data,
         synonyms=form.synonyms.data,

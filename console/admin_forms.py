@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from babel import Locale
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,10 +24,10 @@ from wtforms.validators import InputRequired, Optional, StopValidation, Validati
 
 from booking import limits
 from booking import validation as check
-from booking.models import PriorityRule
+from booking.models import PriorityRule, Service
 from booking.validation import Invalid
 from console import messages
-from texts import N_
+from texts import LANGUAGES, N_
 
 WEEKDAYS = tuple(
     messages.lazy(day)
@@ -64,7 +65,7 @@ def checked(rule: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
         try:
             field.data = rule(field.data)
         except Invalid as error:
-            raise ValidationError(messages.one_language(error.message)) from None
+            raise ValidationError(messages.invalid(error)) from None
 
     return validate
 
@@ -186,14 +187,7 @@ class RulesForm(FlaskForm):
 
 class ServiceForm(FlaskForm):
     code = StringField(messages.lazy(N_("Code (for SMS)")), [checked(check.service_code)])
-    name_id = StringField(
-        messages.lazy(N_("Indonesian name (max {max})"), max=limits.MAX_SERVICE_NAME),
-        [checked(lambda text: check.service_name("name_id", text))],
-    )
-    name_en = StringField(
-        messages.lazy(N_("English name (max {max})"), max=limits.MAX_SERVICE_NAME),
-        [checked(lambda text: check.service_name("name_en", text))],
-    )
+    # name_id, name_en, …: a box for each language of texts.LANGUAGES, added below the class.
     prefix = StringField(messages.lazy(N_("Ticket prefix (A, B …)")), [checked(check.prefix)])
     bpjs_poli_code = StringField(
         messages.lazy(N_("BPJS poli code (optional)")), [checked(check.bpjs_poli_code)]
@@ -203,6 +197,32 @@ class ServiceForm(FlaskForm):
         [checked(check.synonyms)],
     )
     active = BooleanField(messages.lazy(N_("Active")), default=True)
+
+    @classmethod
+    def of(cls, service: Service) -> ServiceForm:
+        """The form filled in with a service as it is stored."""
+        names = {check.name_field(language): name for language, name in service.names.items()}
+        return cls(obj=service, data=names)
+
+    def name_fields(self) -> list[Field]:
+        return [self[check.name_field(language)] for language in LANGUAGES]
+
+    def names(self) -> dict[str, str]:
+        return {language: self[check.name_field(language)].data for language in LANGUAGES}
+
+
+def _name_box(language: str) -> StringField:
+    # The language named in the page's language: "Inggris" on the Indonesian page.
+    called = {page: Locale.parse(language).get_display_name(page) for page in LANGUAGES}
+    label = messages.lazy(
+        N_("Name in {language} (max {max})"), language=called, max=limits.MAX_SERVICE_NAME
+    )
+    field = check.name_field(language)
+    return StringField(label, [checked(lambda text: check.service_name(field, text))])
+
+
+for _language in LANGUAGES:
+    setattr(ServiceForm, check.name_field(_language), _name_box(_language))
 
 
 class NumberForm(FlaskForm):

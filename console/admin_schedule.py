@@ -114,7 +114,7 @@ def bpjs_doctor(session_id: int) -> ResponseReturnValue:
                 )
             )
         except Invalid as refused:
-            flash(messages.one_language(refused.message), "error")
+            flash(messages.invalid(refused), "error")
         else:
             flash(messages.say(messages.BPJS_DOCTOR_SAVED))
     return redirect(url_for("schedule.service", service_id=service_id))

@@ -1,6 +1,6 @@
 """What the queue page shows: a facility's sessions on one day, each with its patients.
 
-Reads only; every change goes through the engine (booking/queue.py, booking/sessions.py).
+Reads only; every change goes through the engine (booking/queue.py, booking/clinic_sessions.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from booking.models import (
     Service,
     SessionStatus,
     display_number,
+    name_in,
 )
 from booking.queue import calling_order
 from booking.search import Found
@@ -67,8 +68,7 @@ class Hit:
     """A booking the desk's search found: the patient, where and when."""
 
     patient: Patient
-    service_id: str
-    service_en: str
+    service_names: dict[str, str]  # {language: the service's name}
     day: date
     card_tail: str  # the last digits of the BPJS card, as the phone is shown
 
@@ -76,19 +76,20 @@ class Hit:
     def of(cls, found: Found) -> Hit:
         return cls(
             patient=Patient.of(found.booking, found.person),
-            service_id=found.service.name_id,
-            service_en=found.service.name_en,
+            service_names=dict(found.service.names),
             day=found.booking.day,
             card_tail=(found.person.bpjs_number or "")[-4:],
         )
+
+    def service_name(self, language: str) -> str:
+        return name_in(self.service_names, language)
 
 
 @dataclass
 class SessionCard:
     id: int
     service_code: str
-    service_id: str  # the service's Indonesian name
-    service_en: str
+    service_names: dict[str, str]  # {language: the service's name}
     prefix: str
     start: time
     end: time
@@ -110,6 +111,9 @@ class SessionCard:
     @property
     def places_left(self) -> int:
         return max(0, self.capacity - self.places_taken)
+
+    def service_name(self, language: str) -> str:
+        return name_in(self.service_names, language)
 
 
 def session_cards(db: Session, facility: Facility, day: date) -> list[SessionCard]:
@@ -188,8 +192,7 @@ def _card(session: ClinicSession, service: Service) -> SessionCard:
     return SessionCard(
         id=session.id,
         service_code=service.code,
-        service_id=service.name_id,
-        service_en=service.name_en,
+        service_names=dict(service.names),
         prefix=service.prefix,
         start=session.start_time,
         end=session.end_time,

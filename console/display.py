@@ -79,7 +79,7 @@ def _board(code: str) -> dict[str, Any]:
             abort(404)
         today = local_today(utcnow(), facility.timezone)
         services = [
-            _service_line(db, service.id, service.name_id, today)
+            _service_line(db, service.id, service.name("id"), today)
             for service in services_of(db, facility)
         ]
         return {

@@ -1,8 +1,9 @@
 """What the console tells staff, in the language of the page (console/language.py).
 
 The English text is the msgid (as everywhere in Antre); the Indonesian is in
-texts/locale/id/console.po. The engine's refusals come with their own msgids (booking.po) and
-read the same. Placeholders are `{name}`, filled after translation, as in the SMS texts.
+texts/locale/id/console.po. The engine's refusals and the admin checks' `Invalid` come with
+their own msgids (booking.po) and read the same. Placeholders are `{name}`, filled after
+translation, as in the SMS texts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 
 from booking.errors import Refused
+from booking.validation import Invalid
 from console.language import current_language
 from texts import N_, localised
 
@@ -92,16 +94,9 @@ def lazy(msgid: str, **params: Any) -> LazyString:
     return LazyString(say, msgid, **params)
 
 
-def one_language(pair: str) -> str:
-    """One side of an engine text still written "Indonesian / English" (booking/validation.py,
-    booking/admin.py, booking/timetable.py): the side of the page's language.
-
-    A bridge until those checks carry msgids like the engine's refusals do.
-    """
-    indonesian, slash, english = pair.partition(" / ")
-    if not slash:
-        return pair
-    return english if current_language() == "en" else indonesian
+def invalid(error: Invalid) -> str:
+    """What staff typed and must correct (booking/validation.py), as they read it."""
+    return say(error.msgid, **error.params)
 
 
 def refusal(refused: Refused) -> str:

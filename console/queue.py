@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from booking import availability, search, sessions
+from booking import availability, clinic_sessions, search
 from booking import queue as engine
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
@@ -443,7 +443,7 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     key = _key(form, "cancel", session_id)
 
     def cancel(db: Session) -> int:
-        sessions.cancel_session(
+        clinic_sessions.cancel_session(
             db, session_id, reason=form.reason.data or "", request_key=key, now=utcnow(), **_who()
         )
         # Counted from the rows, not from the engine's answer: a replayed double click gets an
@@ -489,7 +489,7 @@ def capacity(session_id: int) -> ResponseReturnValue:
         return _invalid(target, form)
     wanted = form.value()
     changed = _run(
-        lambda db: sessions.change_capacity(db, session_id, wanted, now=utcnow(), **_who())
+        lambda db: clinic_sessions.change_capacity(db, session_id, wanted, now=utcnow(), **_who())
     )
     if changed is not None:
         flash(
@@ -551,7 +551,7 @@ def _session_target(session_id: int, *, administer: bool = False) -> Target:
         day=session.day,
         today=local_today(utcnow(), place.timezone),
         status=session.status,
-        service={"id": service.name_id, "en": service.name_en},
+        service=dict(service.names),
         hours=f"{session.start_time:%H:%M}",
         rooms=tuple(place.room_names),
     )

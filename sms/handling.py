@@ -134,7 +134,7 @@ def service_words(db: Session, facility: Facility | None) -> Mapping[str, Sequen
 
 
 def _words(service: Service) -> list[str]:
-    words = [service.code, service.name_id, service.name_en]
+    words = [service.code, *service.names.values()]
     words += [word.strip() for word in service.synonyms.split(",") if word.strip()]
     return words
 

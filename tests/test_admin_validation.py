@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 
 import pytest
@@ -12,6 +13,7 @@ from booking import limits
 from booking import validation as check
 from booking.admin import Rules, clean_rules
 from booking.validation import Invalid
+from texts import translate
 from texts.gsm import is_gsm7
 
 
@@ -140,3 +142,46 @@ def test_any_synonym_list_is_either_refused_or_stored_as_the_parser_reads_it(typ
     assert len(stored) <= limits.MAX_SYNONYMS
     for word in filter(None, stored.split(",")):
         assert word == word.casefold().strip() and word.isascii()
+
+
+def test_a_refusal_carries_its_msgid_and_is_filled_in_after_translation() -> None:
+    with pytest.raises(Invalid) as refused:
+        check.service_name("name_id", "Poli Kesehatan Ibu dan Anak")
+    error = refused.value
+    assert error.field == "name_id"
+    assert error.msgid == "At most {limit} characters (now {length})."
+    assert error.params == {"limit": limits.MAX_SERVICE_NAME, "length": 27}
+    assert error.message == "At most 24 characters (now 27)."
+    assert (
+        translate("id", error.msgid, **error.params) == "Paling banyak 24 karakter (sekarang 27)."
+    )
+    assert translate("en", error.msgid, **error.params) == error.message
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        lambda: check.facility_name(""),
+        lambda: check.facility_name("Klinik ☺"),
+        lambda: check.plain_text("name", "a\x00b", 60),
+        lambda: check.facility_code("12"),
+        lambda: check.service_code("GIGI ANAK"),
+        lambda: check.prefix("A1"),
+        lambda: check.bpjs_doctor_code("D-1"),
+        lambda: check.bpjs_poli_code("G-1"),
+        lambda: check.synonyms("gigi#"),
+        lambda: check.timezone("WIB"),
+        lambda: check.number("capacity", 0, 1, 9),
+        lambda: check.hours(None, time(9)),
+        lambda: check.hours(time(9), None),
+        lambda: check.hours(time(9), time(8)),
+        lambda: clean_rules(Rules(1, 60, 10, 5, 3, time(18), time(6), time(21), time(21))),
+    ],
+)
+def test_every_check_speaks_one_language_at_a_time(refuse: Callable[[], object]) -> None:
+    with pytest.raises(Invalid) as refused:
+        refuse()
+    error = refused.value
+    indonesian = translate("id", error.msgid, **error.params)
+    assert " / " not in error.message and " / " not in indonesian
+    assert indonesian != error.message  # translated, in booking.po

@@ -33,8 +33,8 @@ def service_of(app: Flask, sid: int) -> Service:
 def service_form(service: Service, **changes: str) -> dict[str, str]:
     return {
         "code": service.code,
-        "name_id": service.name_id,
-        "name_en": service.name_en,
+        "name_id": service.names["id"],
+        "name_en": service.names["en"],
         "prefix": service.prefix,
         "bpjs_poli_code": service.bpjs_poli_code or "",
         "synonyms": service.synonyms,

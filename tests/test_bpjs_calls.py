@@ -13,10 +13,10 @@ from sqlalchemy import select
 from antre import bpjs as wiring
 from antre import create_app
 from antre.demo import seed
+from booking.clinic_sessions import cancel_session
 from booking.commands import CancelBooking, TakeNumber
 from booking.models import Booking, BpjsCall, Channel, ClinicSession, Service
 from booking.queue import call_next, check_in, mark_no_show, mark_served
-from booking.sessions import cancel_session
 from booking.taking import cancel_booking, take_number
 from plumbing.db import Database, database
 from tests import fake_bpjs

@@ -84,9 +84,8 @@ def test_the_display_fits_the_tv_with_its_clock_and_date(
 def _more_polis(s: Session) -> None:
     facility = s.scalars(select(Facility).where(Facility.code == "1001")).one()
     for code, name, prefix in MORE_POLIS:
-        s.add(
-            Service(facility_id=facility.id, code=code, name_id=name, name_en=name, prefix=prefix)
-        )
+        names = {"id": name, "en": name}
+        s.add(Service(facility_id=facility.id, code=code, names=names, prefix=prefix))
 
 
 @pytest.mark.parametrize(("width", "height"), TVS)

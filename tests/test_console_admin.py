@@ -289,11 +289,7 @@ def test_a_facility_admin_adds_a_service_with_tidy_codes_and_words(site: Site) -
     )
     assert answer.status_code == 302, text(answer)
     service = site.service("1001", "LANSIA")
-    assert (service.name_id, service.name_en, service.prefix) == (
-        "Poli Lansia",
-        "Elderly clinic",
-        "D",
-    )
+    assert (service.names, service.prefix) == ({"id": "Poli Lansia", "en": "Elderly clinic"}, "D")
     assert service.synonyms == "lansia,orang tua,manula" and service.bpjs_poli_code is None
     [event] = site.events("service_created")
     assert event.actor == "fa1001" and event.detail["facility"] == "1001"
@@ -346,7 +342,7 @@ def test_editing_a_service_keeps_its_own_code_and_can_deactivate_it(site: Site) 
     }
     assert post(client, path, form).status_code == 302
     changed = site.service("1001", "GIGI")
-    assert changed.name_id == "Poli Gigi & Mulut" and changed.bpjs_poli_code == "GIG"
+    assert changed.name("id") == "Poli Gigi & Mulut" and changed.bpjs_poli_code == "GIG"
     assert not changed.active
     [event] = site.events("service_changed")
     assert event.detail["changes"]["active"] == [True, False]
@@ -713,8 +709,8 @@ def test_any_text_in_the_service_form_is_saved_or_refused_never_a_500(
     assert answer.status_code in (302, 400), text(answer)[:500]
     stored = site.service("1001", "GIGI")
     if answer.status_code == 302:
-        assert stored.name_id == tidy(name_id) and stored.name_en == tidy(name_en)
-        assert len(stored.name_id) <= limits.MAX_SERVICE_NAME
+        assert stored.names == {"id": tidy(name_id), "en": tidy(name_en)}
+        assert len(stored.names["id"]) <= limits.MAX_SERVICE_NAME
     else:
         assert 'role="alert"' in text(answer)
 

@@ -8,6 +8,7 @@ holidays, doctors, accounts), read from the database, and the words both catalog
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -201,3 +202,90 @@ def test_every_marked_console_text_has_its_indonesian() -> None:
                     translated.update([ids] if isinstance(ids, str) else ids)
     missing = sorted(marked - translated)
     assert not missing, f"not in texts/locale/id/console.po: {missing}"
+
+
+def _form_errors(client: FlaskClient, path: str, form: dict[str, str]) -> str:
+    """The page a refused form comes back as (400), with its messages."""
+    token = staff.csrf_token(client, "/console/login")
+    answer = client.post(path, data={**form, "csrf_token": token})
+    assert answer.status_code == 400, (path, answer.status_code)
+    return html.unescape(answer.get_data(as_text=True))
+
+
+def test_the_admin_checks_refuse_in_the_language_of_the_page_and_only_in_it(
+    app: Flask, demo: Database, clock: time_machine.Coordinates
+) -> None:
+    staff.add_user(demo, "root", Role.ADMIN)
+    with demo.transaction() as s:
+        facility = s.scalars(select(Facility).where(Facility.code == "1001")).one()
+        taken = s.scalars(select(Service).where(Service.facility_id == facility.id)).first()
+        assert taken is not None
+        facility_id, taken_code = facility.id, taken.code
+    new_service = f"/console/admin/facilities/{facility_id}/services/new"
+    rules = f"/console/admin/facilities/{facility_id}/rules"
+    # Refused by the form's checks, field by field, and by the engine (a code already taken,
+    # quiet hours that neither start nor end).
+    overflowing = {
+        "code": "GIGI ANAK",
+        "name_id": "Poli Kesehatan Ibu dan Anak",
+        "name_en": "Elderly clinic",
+        "prefix": "ABC",
+        "synonyms": "sakit#gigi",
+        "active": "y",
+    }
+    clashing = {**overflowing, "code": taken_code, "name_id": "Poli Lansia", "prefix": "D"}
+    clashing["synonyms"] = ""
+    quiet = {
+        "days_ahead": "2",
+        "cutoff_minutes": "30",
+        "minutes_per_patient": "12",
+        "people_per_phone_per_day": "4",
+        "almost_turn_ahead": "2",
+        "evening_reminder": "19:00",
+        "morning_reminder": "",
+        "quiet_from": "22:00",
+        "quiet_until": "22:00",
+    }
+    refused = [(new_service, overflowing), (new_service, clashing), (rules, quiet)]
+    english_only, indonesian_only = catalog_words()
+    data = data_words(demo) | words(" ".join(language_name(code) for code in LANGUAGES))
+    admin = staff.log_in(app.test_client(), "root")
+
+    pages = [_form_errors(admin, path, form) for path, form in refused]
+    assert "Paling banyak 24 karakter (sekarang 27)." in pages[0]
+    assert "Kode: huruf A-Z dan angka, tanpa spasi, paling banyak 16, mis. GIGI." in pages[0]
+    assert "Kode itu sudah dipakai" in pages[1]
+    assert "Jam tenang harus berakhir di jam lain dari mulainya." in pages[2]
+    for (path, _form), page in zip(refused, pages, strict=True):
+        assert " / " not in page, path
+        leaked = (page_words(page) & english_only) - data
+        assert not leaked, f"English on the refused Indonesian {path}: {sorted(leaked)}"
+
+    switch(admin, "en")
+    pages = [_form_errors(admin, path, form) for path, form in refused]
+    assert "At most 24 characters (now 27)." in pages[0]
+    assert "Code: letters A-Z and digits, no spaces, at most 16, e.g. GIGI." in pages[0]
+    assert "Code already used by" in pages[1]
+    assert "Quiet hours must end at another time than they start." in pages[2]
+    for (path, _form), page in zip(refused, pages, strict=True):
+        leaked = (page_words(page) & indonesian_only) - data
+        assert not leaked, f"Indonesian on the refused English {path}: {sorted(leaked)}"
+
+
+def test_every_engine_text_has_its_indonesian_in_booking_po() -> None:
+    """What booking/ marks (refusals, the admin checks) is translated in booking.po itself:
+    every channel reads it, not only the console."""
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    marked: set[str] = set()
+    for path, _line, message, _comments, _context in extract_from_dir(
+        ROOT, method_map, options_map, keywords={"N_": None}
+    ):
+        if path.startswith("booking/"):
+            marked.update([message] if isinstance(message, str) else message[:1])
+    assert {"Required.", "No such facility.", "That service is not offered here."} <= marked
+    with (LOCALE_DIR / "id" / "booking.po").open("rb") as handle:
+        translated = {str(m.id) for m in read_po(handle) if m.id and m.string}
+    missing = sorted(marked - translated)
+    assert not missing, f"not in texts/locale/id/booking.po: {missing}"
+    assert not [msgid for msgid in marked if " / " in msgid], "a message in two languages"

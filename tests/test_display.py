@@ -7,8 +7,8 @@ from datetime import datetime
 import time_machine
 from flask import Flask
 
+from booking.clinic_sessions import cancel_session
 from booking.queue import call_next
-from booking.sessions import cancel_session
 from plumbing.db import Database
 from tests.helpers import session_id, take, today
 

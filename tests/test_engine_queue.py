@@ -143,7 +143,10 @@ def test_weekly_templates_generate_sessions_except_on_holidays(db: Database) -> 
         s.add(facility)
         s.flush()
         service = Service(
-            facility_id=facility.id, code="UMUM", name_id="Poli Umum", name_en="General", prefix="A"
+            facility_id=facility.id,
+            code="UMUM",
+            names={"id": "Poli Umum", "en": "General"},
+            prefix="A",
         )
         s.add(service)
         s.flush()

@@ -172,14 +172,14 @@ def test_cancels_and_calls_racing_on_one_session_all_succeed(demo: Database, now
 def test_a_session_cancelled_between_look_up_and_counter_is_refused_as_cancelled(
     demo: Database, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from booking import sessions, taking, writing
+    from booking import clinic_sessions, taking, writing
 
     sid = session_id(demo, day=today(now))
     move_counter = writing.move_counter
 
     def doctor_absent_first(db: object, session: ClinicSession) -> object:
         demo.run(
-            lambda s: sessions.cancel_session(
+            lambda s: clinic_sessions.cancel_session(
                 s, sid, reason="Dokter sakit", actor="nurse", channel="staff", now=now
             )
         )

@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from booking.clinic_sessions import cancel_session
 from booking.commands import CancelBooking
 from booking.errors import Reason, Refused
 from booking.models import Booking, BookingStatus, Channel, ClinicSession, Event, Outbox
-from booking.sessions import cancel_session
 from booking.taking import cancel_booking
 from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
@@ -169,7 +169,7 @@ def test_every_refusal_reads_in_both_languages(demo: Database, now: datetime) ->
 
 
 def test_capacity_cannot_drop_below_places_taken(demo: Database, now: datetime) -> None:
-    from booking.sessions import change_capacity
+    from booking.clinic_sessions import change_capacity
 
     sid = session_id(demo, day=today(now))
     take(demo, sid, PHONE, now)

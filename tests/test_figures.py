@@ -1,4 +1,4 @@
-"""The district figures over a known history, exactly, on SQLite and PostgreSQL (issue 7)."""
+"""The district figures over a known history, exactly, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

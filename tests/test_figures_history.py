@@ -92,7 +92,10 @@ def _build(s: Session) -> None:
         s.add(facility)
         s.flush()
         service = Service(
-            facility_id=facility.id, code="UMUM", name_id="Poli Umum", name_en="General", prefix="A"
+            facility_id=facility.id,
+            code="UMUM",
+            names={"id": "Poli Umum", "en": "General"},
+            prefix="A",
         )
         s.add(service)
         s.flush()

@@ -11,9 +11,9 @@ import time_machine
 from sqlalchemy import func, select, update
 
 from booking import notices, reminders
+from booking.clinic_sessions import cancel_session
 from booking.models import Booking, BookingStatus, Facility, Outbox, Phone
 from booking.queue import call_next
-from booking.sessions import cancel_session
 from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from texts.gsm import fits_one_segment, is_gsm7

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from booking import notices, records
+from booking.clinic_sessions import cancel_session
 from booking.clock import utcnow
 from booking.models import (
     Booking,
@@ -27,7 +28,6 @@ from booking.models import (
     Phone,
 )
 from booking.queue import call_next
-from booking.sessions import cancel_session
 from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from tests.test_sms_incoming import OTHER_PHONE, PHONE, Inbox

@@ -94,8 +94,10 @@ def build(db: Session, now: datetime) -> Longest:
         service = Service(
             facility_id=facility.id,
             code=f"S{n}",
-            name_id=exactly(f"Poli Kesehatan Ibu Anak {n}", limits.MAX_SERVICE_NAME),
-            name_en=exactly(f"Maternal and child care {n}", limits.MAX_SERVICE_NAME),
+            names={
+                "id": exactly(f"Poli Kesehatan Ibu Anak {n}", limits.MAX_SERVICE_NAME),
+                "en": exactly(f"Maternal and child care {n}", limits.MAX_SERVICE_NAME),
+            },
             prefix=f"{chr(65 + n)}B"[: limits.MAX_PREFIX],
         )
         db.add(service)
@@ -372,7 +374,7 @@ def assert_the_data_is_the_longest(db: Database, longest: Longest) -> None:
         booking = s.get_one(Booking, longest.booking_id)
         assert len(facility.name) == limits.MAX_FACILITY_NAME
         assert len(facility.district) == limits.MAX_DISTRICT_NAME
-        assert len(service.name_id) == len(service.name_en) == limits.MAX_SERVICE_NAME
+        assert len(service.names["id"]) == len(service.names["en"]) == limits.MAX_SERVICE_NAME
         assert len(booking.person.name) == limits.MAX_PERSON_NAME
         assert len(booking.display) == Booking.display.type.length  # type: ignore[attr-defined]
         ahead = select(func.count()).where(
@@ -384,8 +386,8 @@ def assert_the_data_is_the_longest(db: Database, longest: Longest) -> None:
 def test_names_longer_than_a_screen_allows_are_refused() -> None:
     with pytest.raises(ValueError, match="facility name is longer than 32"):
         Facility(code="9", name="x" * (limits.MAX_FACILITY_NAME + 1), district="d")
-    with pytest.raises(ValueError, match="service name_en is longer than 24"):
-        Service(code="X", name_id="x", name_en="x" * (limits.MAX_SERVICE_NAME + 1), prefix="X")
+    with pytest.raises(ValueError, match="service name in en is longer than 24"):
+        Service(code="X", names={"id": "x", "en": "x" * (limits.MAX_SERVICE_NAME + 1)}, prefix="X")
     with pytest.raises(ValueError, match="facility district is longer than 42"):
         Facility(code="9", name="x", district="x" * (limits.MAX_DISTRICT_NAME + 1))
 

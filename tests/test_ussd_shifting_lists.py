@@ -16,9 +16,9 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
+from booking.clinic_sessions import cancel_session
 from booking.commands import CancelBooking
 from booking.models import Booking, BookingStatus, Channel, Facility, Phone, Service
-from booking.sessions import cancel_session
 from booking.taking import cancel_booking
 from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today

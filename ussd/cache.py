@@ -33,7 +33,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from booking.errors import Reason, Refused
-from booking.models import Facility, Phone, Service
+from booking.models import Facility, Phone, Service, ServiceName, name_in
 from plumbing.db import after_commit, database
 
 log = logging.getLogger(__name__)
@@ -80,11 +80,10 @@ def settings_of(row: Phone | None) -> Settings:
 @dataclass(frozen=True)
 class ServiceCard:
     id: int
-    name_id: str
-    name_en: str
+    names: dict[str, str]  # {language: name}, as Service.names
 
-    def name(self, language: str) -> str:  # the same rule as Service.name
-        return self.name_en if language == "en" else self.name_id
+    def name(self, language: str) -> str:
+        return name_in(self.names, language)  # the same rule as Service.name
 
 
 @dataclass(frozen=True)
@@ -171,11 +170,16 @@ def load_card(db: Session, facility_id: int) -> FacilityCard | None:
         return None
     # The same list as booking.facilities.services_of: active services, by prefix.
     rows = db.execute(
-        select(Service.id, Service.name_id, Service.name_en)
+        select(Service.id, ServiceName.language, ServiceName.name)
+        .join(ServiceName, ServiceName.service_id == Service.id)
         .where(Service.facility_id == facility_id, Service.active.is_(True))
-        .order_by(Service.prefix)
+        .order_by(Service.prefix, Service.id)
     )
-    return FacilityCard(facility_id, name, tuple(ServiceCard(*row) for row in rows))
+    names: dict[int, dict[str, str]] = {}
+    for service_id, language, service_name in rows:
+        names.setdefault(service_id, {})[language] = service_name
+    cards = tuple(ServiceCard(service_id, found) for service_id, found in names.items())
+    return FacilityCard(facility_id, name, cards)
 
 
 def load_code(db: Session, code: str) -> CodeCard:
@@ -243,7 +247,7 @@ def _note_changed_rows(session: Session, _context: Any) -> None:
     for row in (*session.new, *session.dirty, *session.deleted):
         if isinstance(row, Phone):
             _changed(session).phones.add(row.number)
-        elif isinstance(row, Facility | Service):
+        elif isinstance(row, Facility | Service | ServiceName):
             _changed(session).catalog = True
 
 
@@ -251,7 +255,11 @@ def _note_bulk_changes(state: Any) -> None:
     """`session.execute(update(Facility)…)` changes rows without loading them: note it too."""
     if not (state.is_update or state.is_delete):
         return  # every SELECT and INSERT passes here: leave at once
-    if state.bind_mapper is not None and state.bind_mapper.class_ in (Facility, Service):
+    if state.bind_mapper is not None and state.bind_mapper.class_ in (
+        Facility,
+        Service,
+        ServiceName,
+    ):
         _changed(state.session).catalog = True
 
 
