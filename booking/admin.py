@@ -48,7 +48,7 @@ class Rules:
     morning_reminder: time | None
     quiet_from: time
     quiet_until: time
-    # How priority patients are called (booking.queue.calling_order).
+    # How priority patients are called (booking.calling.calling_order).
     priority_rule: PriorityRule = PriorityRule.FIRST
     priority_every: int = 3
 

@@ -97,7 +97,7 @@ class Priority(enum.StrEnum):
 
 
 class PriorityRule(enum.StrEnum):
-    """How a facility calls its priority patients (booking.queue.calling_order)."""
+    """How a facility calls its priority patients (booking.calling.calling_order)."""
 
     FIRST = "first"  # before every other waiting patient
     EVERY_NTH = "every_nth"  # one after every N-1 other patients called

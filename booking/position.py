@@ -8,8 +8,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from booking.calling import calling_order
 from booking.clock import at_local
-from booking.models import ACTIVE, Booking, ClinicSession, Facility, display_number
+from booking.models import (
+    ACTIVE,
+    WAITING,
+    Booking,
+    BookingStatus,
+    ClinicSession,
+    Facility,
+    display_number,
+)
 
 # The measured pace needs a few calls before it is worth more than the configured guess.
 MIN_CALLS_FOR_PACE = 3
@@ -61,12 +70,23 @@ def _newest_ahead(booking: Booking, session: ClinicSession) -> int | None:
 
 
 def _ahead(db: Session, booking: Booking) -> int:
-    """Bookings still waiting or in the room with a lower number."""
-    count = db.scalar(
-        select(func.count()).where(
-            Booking.session_id == booking.session_id,
-            Booking.status.in_(ACTIVE),
-            Booking.number < booking.number,
+    """Whoever is in the room, and the waiting patients call next takes before this booking
+    (`calling_order`: skipped patients after the others, priority patients by the facility's
+    rule). The patient in the room has nobody ahead; a booking already done counts the active
+    ones with a lower number."""
+    rows = db.execute(
+        select(Booking.id, Booking.number, Booking.skipped, Booking.priority, Booking.status).where(
+            Booking.session_id == booking.session_id, Booking.status.in_(ACTIVE)
         )
+    ).all()
+    if booking.status is BookingStatus.CALLED:
+        return 0
+    if booking.status not in WAITING:
+        return sum(1 for row in rows if row.number < booking.number)
+    session, facility = booking.session, booking.session.service.facility
+    waiting = [row for row in rows if row.status in WAITING]
+    order = calling_order(
+        waiting, facility.priority_rule, facility.priority_every, session.calls_since_priority
     )
-    return count or 0
+    in_room = len(rows) - len(waiting)
+    return in_room + next((i for i, row in enumerate(order) if row.id == booking.id), len(order))

@@ -11,6 +11,7 @@ from datetime import date, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from booking.calling import calling_order
 from booking.models import (
     ACTIVE,
     CANCELLED,
@@ -27,7 +28,6 @@ from booking.models import (
     display_number,
     name_in,
 )
-from booking.queue import calling_order
 from booking.search import Found
 
 

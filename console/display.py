@@ -11,10 +11,19 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking.calling import calling_order
 from booking.clock import local_today, utcnow
 from booking.errors import Refused
 from booking.facilities import facility_by_code, services_of
-from booking.models import WAITING, Booking, BookingStatus, ClinicSession, Event, SessionStatus
+from booking.models import (
+    WAITING,
+    Booking,
+    BookingStatus,
+    ClinicSession,
+    Event,
+    Facility,
+    SessionStatus,
+)
 from console import messages
 from console.calls import spoken_call, spoken_files
 from plumbing.db import database
@@ -79,7 +88,7 @@ def _board(code: str) -> dict[str, Any]:
             abort(404)
         today = local_today(utcnow(), facility.timezone)
         services = [
-            _service_line(db, service.id, service.name("id"), today)
+            _service_line(db, facility, service.id, service.name("id"), today)
             for service in services_of(db, facility)
         ]
         return {
@@ -90,7 +99,9 @@ def _board(code: str) -> dict[str, Any]:
         }
 
 
-def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[str, Any]:
+def _service_line(
+    db: Session, facility: Facility, service_id: int, name: str, today: Any
+) -> dict[str, Any]:
     """Who is being served in the service's sessions today, and who is next."""
     every = db.scalars(
         select(ClinicSession)
@@ -122,12 +133,19 @@ def _service_line(db: Session, service_id: int, name: str, today: Any) -> dict[s
         if in_room is not None:
             serving = in_room.display
             room, call = _call(db, in_room, session.service.prefix, name)
-        upcoming += db.scalars(
-            select(Booking.display)
-            .where(Booking.session_id == session.id, Booking.status.in_(WAITING))
-            .order_by(Booking.skipped, Booking.number)
-            .limit(NEXT_SHOWN)
+        # In the order call next takes them, as the console lists them: skips and priority.
+        waiting = db.scalars(
+            select(Booking).where(Booking.session_id == session.id, Booking.status.in_(WAITING))
         ).all()
+        upcoming += [
+            booking.display
+            for booking in calling_order(
+                waiting,
+                facility.priority_rule,
+                facility.priority_every,
+                session.calls_since_priority,
+            )[:NEXT_SHOWN]
+        ]
     return {
         "service": name,
         "now_serving": serving,

@@ -8,7 +8,8 @@ import time_machine
 from flask import Flask
 
 from booking.clinic_sessions import cancel_session
-from booking.queue import call_next
+from booking.models import Priority
+from booking.queue import call_next, mark_priority, skip
 from plumbing.db import Database
 from tests.helpers import session_id, take, today
 
@@ -96,3 +97,27 @@ def test_the_sound_files_are_served_and_nothing_else(app: Flask) -> None:
     assert sound.data.startswith(b"RIFF")
     for name in ("jiwa-raga", "..%2Fdisplay", "huruf-aa"):
         assert client.get(f"/display/voice/{name}.wav").status_code == 404
+
+
+def test_the_display_lists_the_next_numbers_in_the_order_the_desk_calls_them(
+    app: Flask, demo: Database, now: datetime
+) -> None:
+    """A priority patient (here under the facility's default rule, "first") comes next on the
+    waiting-room screen as on the console, and a skipped number after everyone else."""
+    sid = session_id(demo, service="GIGI", day=today(now))
+    bookings = [take(demo, sid, f"+62812345678{i:02d}", now) for i in range(6)]
+    staff = {"actor": "nurse", "channel": "staff", "now": now}
+    demo.run(lambda s: call_next(s, sid, **staff))
+    demo.run(lambda s: skip(s, bookings[0].id, **staff))
+    demo.run(lambda s: mark_priority(s, bookings[4].id, Priority.ELDERLY, **staff))
+    with time_machine.travel(now, tick=False):
+        shown = app.test_client().get("/display/1001/now.json").json
+    assert shown is not None
+    gigi = next(line for line in shown["services"] if line["service"] == "Poli Gigi")
+    assert gigi["next"] == ["B-005", "B-002", "B-003", "B-004"]
+    demo.run(lambda s: call_next(s, sid, **staff))
+    with time_machine.travel(now, tick=False):
+        shown = app.test_client().get("/display/1001/now.json").json
+    assert shown is not None
+    gigi = next(line for line in shown["services"] if line["service"] == "Poli Gigi")
+    assert (gigi["now_serving"], gigi["next"]) == ("B-005", ["B-002", "B-003", "B-004", "B-006"])

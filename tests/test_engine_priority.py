@@ -13,6 +13,7 @@ from booking import admin
 from booking.commands import TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import Booking, Channel, ClinicSession, Event, Facility, Priority, PriorityRule
+from booking.position import position
 from booking.queue import call_next, calling_order, mark_no_show, mark_priority, mark_served, skip
 from booking.taking import take_number
 from booking.validation import Invalid
@@ -201,3 +202,23 @@ def test_two_desks_calling_next_at_once_never_call_one_patient_twice(
             .order_by(Event.id)
         ).all()
     assert called == expected
+
+
+def test_people_ahead_follow_the_calling_order(demo: Database, now: datetime, sid: int) -> None:
+    """A priority patient's ticket and "almost your turn" SMS count the patients call next
+    takes first, not every lower number; the others count the priority patients before them."""
+    set_rule(demo, PriorityRule.FIRST)
+    bookings = book(demo, sid, 5, now)
+    assert next_number(demo, sid, now) == 1
+    demo.run(lambda s: skip(s, bookings[0].id, now=now, **STAFF))  # number 1 waits a round
+    demo.run(lambda s: mark_priority(s, bookings[3].id, Priority.ELDERLY, now=now, **STAFF))
+    assert next_number(demo, sid, now) == 4  # in the room now
+
+    def ahead() -> dict[int, int]:
+        with demo.transaction() as s:
+            return {b.number: position(s, s.get_one(Booking, b.id), now).ahead for b in bookings}
+
+    # In the room: 4. Then 2, 3, 5 by number, and the skipped 1 after them.
+    assert ahead() == {4: 0, 2: 1, 3: 2, 5: 3, 1: 4}
+    demo.run(lambda s: mark_priority(s, bookings[4].id, Priority.PREGNANT, now=now, **STAFF))
+    assert ahead() == {4: 0, 5: 1, 2: 2, 3: 3, 1: 4}  # number 5 goes before 2 and 3 now
