@@ -77,6 +77,34 @@ HOLIDAY_REMOVED = N_("{day} is no longer a holiday; make its sessions with 'Gene
 HOLIDAY_CANCELLED = N_("Sessions cancelled: {sessions}; patients told by SMS: {bookings}.")
 GENERATED = N_("New sessions for the next {days} days: {count}.")
 
+# The desk's questions and corrections (console/queue.py).
+CANCEL_SESSION_QUESTION = N_(
+    "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
+)
+NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. Please shorten it.")
+DAY_NOT_SHOWN = N_(
+    "There is no day {day} to show: only today and the next booking days. This is today."
+)
+
+# The accounts page (console/accounts.py).
+ACCOUNT_UNLOCKED = N_("{username} is unlocked: the account may log in again at once.")
+ACCOUNT_DEACTIVATED = N_("{username} is deactivated: every session of the account has ended.")
+ACCOUNT_ACTIVATED = N_("{username} is active again; it logs in anew.")
+
+# The BPJS pages (console/bpjs_calls.py, console/bpjs_reference.py).
+BPJS_WAITING = N_("waiting")
+BPJS_SENDING = N_("sending")
+BPJS_SENT = N_("sent")
+BPJS_REFUSED = N_("refused by BPJS")
+BPJS_NOT_REFUSED = N_("This call was not refused.")
+BPJS_SENT_AGAIN = N_("Sent to BPJS again.")
+BPJS_UNREACHABLE = N_("BPJS cannot be reached; type the code yourself.")
+BPJS_EMPTY_LIST = N_("BPJS has nothing for {lists}: “{message}”")
+BPJS_DOCTOR_SAVED = N_("BPJS doctor code saved.")
+
+# The failed SMS page (console/failed_sms.py).
+SMS_RESENT = N_("{count} SMS will be sent again within a minute; {left} left as they are.")
+
 
 def say(msgid: str, **params: Any) -> str:
     """The message in the page's language: "Nomor A-003 dipanggil." or "Called A-003."."""
@@ -112,29 +140,3 @@ def _filled(template: str, msgid: str, params: dict[str, Any]) -> str:
     except (KeyError, IndexError, ValueError):
         # A broken translation must not break the page: fall back to the source text.
         return msgid.format(**values)
-
-
-CANCEL_SESSION_QUESTION = N_(
-    "Cancel {service} {time} on {day}? Patients cancelled: {cancelled}. Told by SMS: {told}."
-)
-NAME_TOO_LONG = N_("A name has at most {limit} letters; this one has {length}. Please shorten it.")
-DAY_NOT_SHOWN = N_(
-    "There is no day {day} to show: only today and the next booking days. This is today."
-)
-ACCOUNT_UNLOCKED = N_("{username} is unlocked: the account may log in again at once.")
-ACCOUNT_DEACTIVATED = N_("{username} is deactivated: every session of the account has ended.")
-ACCOUNT_ACTIVATED = N_("{username} is active again; it logs in anew.")
-
-# The BPJS pages (console/bpjs_calls.py, console/bpjs_reference.py).
-BPJS_WAITING = N_("waiting")
-BPJS_SENDING = N_("sending")
-BPJS_SENT = N_("sent")
-BPJS_REFUSED = N_("refused by BPJS")
-BPJS_NOT_REFUSED = N_("This call was not refused.")
-BPJS_SENT_AGAIN = N_("Sent to BPJS again.")
-BPJS_UNREACHABLE = N_("BPJS cannot be reached; type the code yourself.")
-BPJS_EMPTY_LIST = N_("BPJS has nothing for {lists}: “{message}”")
-BPJS_DOCTOR_SAVED = N_("BPJS doctor code saved.")
-
-# The failed SMS page (console/failed_sms.py).
-SMS_RESENT = N_("{count} SMS will be sent again within a minute; {left} left as they are.")
