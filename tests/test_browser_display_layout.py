@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -154,3 +155,19 @@ def test_a_call_on_another_page_brings_that_page_on_screen(
         browser.execute_cdp_cmd(
             "Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]}
         )
+
+
+@pytest.mark.parametrize(
+    ("lang", "days"),
+    [
+        ("id", ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")),
+        ("en", ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")),
+    ],
+)
+def test_the_date_on_the_screen_is_in_the_screens_language(
+    browser: WebDriver, live_app: LiveApp, lang: str, days: tuple[str, ...]
+) -> None:
+    browser.get(f"{live_app.url}/display/1001?lang={lang}")
+    wait_until(browser, lambda d: text_of(d, "#date"), "the date")
+    weekday = days[dt.datetime.now(ZoneInfo("Asia/Jakarta")).weekday()]
+    assert text_of(browser, "#date").startswith(weekday)
