@@ -222,9 +222,14 @@ def mark_priority(
     now: datetime,
 ) -> Booking:
     """Mark a waiting patient as a priority patient at arrival (None: not one after all)."""
-    booking = db.get(Booking, booking_id, with_for_update=ROW_UPDATE)
-    if booking is None:
+    found = db.get(Booking, booking_id)
+    if found is None:
         raise Refused(Reason.BOOKING_UNKNOWN)
+    # The session's row first, as call next takes it: a mark made while a desk calls next
+    # waits for that call, so the patient is chosen with the mark or without it, and the
+    # count of calls since the last priority patient stays true.
+    db.get(ClinicSession, found.session_id, with_for_update=ROW_UPDATE, populate_existing=True)
+    booking = db.get_one(Booking, booking_id, with_for_update=ROW_UPDATE, populate_existing=True)
     if booking.status not in WAITING:
         raise Refused(Reason.NO_ACTIVE_BOOKING)
     if booking.priority != priority:
@@ -233,6 +238,8 @@ def mark_priority(
         records.event(
             db, "priority", actor=actor, channel=channel, now=now, booking=booking, detail=detail
         )
+        # The order changed: whoever it brought near their turn is told, as after a call.
+        reminders.announce_queue_movement(db, booking.session_id, now)
     return booking
 
 

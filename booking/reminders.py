@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from booking import notices
 from booking.availability import next_open
+from booking.calling import calling_order
 from booking.clock import at_local, local_now
 from booking.models import (
     WAITING,
@@ -76,17 +77,20 @@ def notify_cancelled(db: Session, booking: Booking, now: datetime) -> None:
 
 
 def announce_queue_movement(db: Session, session_id: int, now: datetime) -> None:
-    """After the queue moved: tell each patient whose people-ahead dropped to the threshold."""
+    """After the queue moved: tell each patient whose people-ahead dropped to the threshold.
+
+    The candidates are the first of the waiting in the order call next takes them (skips and
+    priority patients), the order `position` counts the people ahead in."""
     session = db.get_one(ClinicSession, session_id)
     facility = session.service.facility
     threshold = facility.almost_turn_ahead
     waiting = db.scalars(
-        select(Booking)
-        .where(Booking.session_id == session_id, Booking.status.in_(WAITING))
-        .order_by(Booking.number)
-        .limit(threshold + 1)
+        select(Booking).where(Booking.session_id == session_id, Booking.status.in_(WAITING))
     ).all()
-    for booking in waiting:
+    order = calling_order(
+        waiting, facility.priority_rule, facility.priority_every, session.calls_since_priority
+    )
+    for booking in order[: threshold + 1]:
         if booking.booked_by is None or notices.reminders_off(db, booking.booked_by):
             continue
         ahead = position(db, booking, now).ahead

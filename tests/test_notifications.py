@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 
 from booking import notices, reminders
 from booking.clinic_sessions import cancel_session
-from booking.models import Booking, BookingStatus, Facility, Outbox, Phone
-from booking.queue import call_next
+from booking.models import Booking, BookingStatus, Facility, Outbox, Phone, Priority
+from booking.queue import call_next, mark_priority
 from plumbing.db import Database
 from tests.helpers import session_id, set_capacity, take, today
 from texts.gsm import fits_one_segment, is_gsm7
@@ -147,6 +147,22 @@ def test_almost_your_turn_goes_once_when_three_are_ahead(demo: Database, now: da
     told = [row.booking_id for row in outbox(demo, notices.ALMOST_TURN)]
     assert told == [booking.id for booking in bookings[1:6]]
     assert all(fits_one_segment(row.body) for row in outbox(demo, notices.ALMOST_TURN))
+
+
+def test_almost_your_turn_follows_the_calling_order_of_priority_patients(
+    demo: Database, now: datetime
+) -> None:
+    """Numbers 7 and 8 are marked lansia at the desk (the facility calls priority patients
+    first): with 1 in the room they are next, so they are told, and 4 and 5, pushed back to 4
+    and 5 ahead, are not."""
+    sid = session_id(demo, day=today(now))
+    bookings = [take(demo, sid, f"+62812345678{i:02d}", now) for i in range(8)]
+    demo.run(lambda s: call_next(s, sid, now=now, **STAFF))  # 1 in; 2, 3 and 4 are told
+    for booking in bookings[6:]:
+        demo.run(lambda s, b=booking: mark_priority(s, b.id, Priority.ELDERLY, now=now, **STAFF))
+    told = [row.booking_id for row in outbox(demo, notices.ALMOST_TURN)]
+    # Marking 7 brought it to 1 ahead, then marking 8 brought 8 to 2 ahead (after 7).
+    assert told == [b.id for b in bookings[1:4]] + [bookings[6].id, bookings[7].id]
 
 
 def test_a_session_cancelled_with_100_bookings_sends_100_one_segment_sms(
