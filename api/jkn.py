@@ -99,6 +99,7 @@ _DENIED = {
     jkn_tokens.Problem.MISSING_CREDENTIALS: (Msg.AUTH_MISSING, 401),
     jkn_tokens.Problem.WRONG_CREDENTIALS: (Msg.AUTH_WRONG, 401),
     jkn_tokens.Problem.NO_FACILITY: (Msg.AUTH_NO_FACILITY, 403),
+    jkn_tokens.Problem.PASSWORD_TO_CHANGE: (Msg.AUTH_PASSWORD_TO_CHANGE, 403),
     jkn_tokens.Problem.MISSING_TOKEN: (Msg.TOKEN_MISSING, 401),
     jkn_tokens.Problem.EXPIRED_TOKEN: (Msg.TOKEN_EXPIRED, 401),
     jkn_tokens.Problem.INVALID_TOKEN: (Msg.TOKEN_INVALID, 401),
@@ -129,7 +130,10 @@ def auth() -> ResponseReturnValue:
             user = jkn_tokens.log_in(db, username[:64], password)
             token = jkn_tokens.issue(current_app.config["SECRET_KEY"], user)
     except jkn_tokens.Denied as denied:
-        if denied.problem == jkn_tokens.Problem.NO_FACILITY:
+        if denied.problem in (
+            jkn_tokens.Problem.NO_FACILITY,
+            jkn_tokens.Problem.PASSWORD_TO_CHANGE,
+        ):
             attempt.refund()  # the password was right
         return _denied(denied, throttle.masked(username))
     except SQLAlchemyError as error:

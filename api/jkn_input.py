@@ -32,6 +32,7 @@ class Msg:
     AUTH_WRONG = "Username atau password tidak sesuai"
     AUTH_TOO_MANY = "Terlalu banyak percobaan masuk, coba lagi setelah 15 menit"
     AUTH_NO_FACILITY = "Akun ini tidak terhubung dengan faskes mana pun"
+    AUTH_PASSWORD_TO_CHANGE = "Password akun ini harus diganti dahulu di konsol Antre"  # noqa: S105 - a message
     TOKEN_MISSING = "Header x-token dan x-username wajib diisi"  # noqa: S105 - a message
     TOKEN_EXPIRED = "Token expired"  # noqa: S105 - a message
     TOKEN_INVALID = "Token tidak valid"  # noqa: S105 - a message

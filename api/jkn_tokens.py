@@ -63,6 +63,7 @@ class Problem(enum.Enum):
     MISSING_CREDENTIALS = enum.auto()
     WRONG_CREDENTIALS = enum.auto()
     NO_FACILITY = enum.auto()
+    PASSWORD_TO_CHANGE = enum.auto()
     MISSING_TOKEN = enum.auto()
     EXPIRED_TOKEN = enum.auto()
     INVALID_TOKEN = enum.auto()
@@ -78,6 +79,10 @@ def log_in(db: Session, username: str, password: str) -> StaffUser:
         raise Denied(Problem.WRONG_CREDENTIALS)
     if not user.check_password(password) or not user.active:
         raise Denied(Problem.WRONG_CREDENTIALS)
+    if user.must_change_password:
+        # A password someone else generated is for one login at the console, where its owner
+        # sets their own; a token on it would let whoever generated it act as that account.
+        raise Denied(Problem.PASSWORD_TO_CHANGE)
     _facility_of(user)
     return user
 

@@ -64,9 +64,9 @@ def now_json(code: str) -> ResponseReturnValue:
 @blueprint.get("/display/voice/<name>.wav")
 def voice(name: str) -> ResponseReturnValue:
     """One of the sound files a TV without an Indonesian voice says calls with."""
-    sound = _sound(name)
-    if sound is None:
+    if name not in every_file():  # before the cache: it must hold only the files there are
         abort(404)
+    sound = _sound(name)
     answer = Response(sound, mimetype="audio/wav")
     answer.cache_control.public = True
     answer.cache_control.max_age = VOICE_CACHE_SECONDS
@@ -74,10 +74,10 @@ def voice(name: str) -> ResponseReturnValue:
 
 
 @cache
-def _sound(name: str) -> bytes | None:
+def _sound(name: str) -> bytes:
     # Read whole, once: a few kilobytes each, and a TV that stops a clip midway leaves no file
     # open behind it.
-    return (VOICE / f"{name}.wav").read_bytes() if name in every_file() else None
+    return (VOICE / f"{name}.wav").read_bytes()
 
 
 def _board(code: str) -> dict[str, Any]:

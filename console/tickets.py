@@ -98,7 +98,7 @@ def to_printer(booking_id: int) -> ResponseReturnValue:
         flash(gettext("This facility has no ticket printer set."), "error")
     else:
         try:
-            print_ticket(shown, printer)
+            print_ticket(shown, printer, current_app.config["TICKET_PRINTER_NETWORKS"])
             flash(gettext("Ticket %(number)s sent to the printer.", number=shown.number))
         except PrinterUnreachable:
             message = gettext(
@@ -113,16 +113,21 @@ def to_printer(booking_id: int) -> ResponseReturnValue:
 
 def _address(_form: FlaskForm, field: StringField) -> None:
     try:
-        field.data = printer_address(field.data or "")
+        field.data = printer_address(
+            field.data or "", current_app.config["TICKET_PRINTER_NETWORKS"]
+        )
     except ValueError:
         raise ValidationError(
-            gettext("Write the printer's address as host:port, e.g. 192.168.1.50:9100.")
+            gettext(
+                "Write the printer's address on the facility's network as IP:port, "
+                "e.g. 192.168.1.50:9100."
+            )
         ) from None
 
 
 class PrinterForm(FlaskForm):
     address = StringField(
-        lazy_gettext("Ticket printer (ESC/POS, host:port; empty = off)"), [Length(max=80), _address]
+        lazy_gettext("Ticket printer (ESC/POS, IP:port; empty = off)"), [Length(max=80), _address]
     )
 
 
@@ -211,7 +216,7 @@ def kiosk_take(code: str, service_code: str) -> ResponseReturnValue:
     shown, printer = _ticket(booking_id)
     if printer is not None:
         try:
-            print_ticket(shown, printer)
+            print_ticket(shown, printer, current_app.config["TICKET_PRINTER_NETWORKS"])
             message = gettext("Your number is %(number)s: take your ticket.", number=shown.number)
             flash(message, "printed")
             return redirect(url_for("tickets.kiosk", code=code), 303)

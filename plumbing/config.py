@@ -6,6 +6,7 @@ A wrong setting stops start-up with one clear line (`ConfigError`), never a trac
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "PROXIES": 0,
     "SEED_DEMO_ON_FIRST_RUN": True,
     "REQUIRE_SERVICES": False,  # tests/CI: an unreachable service fails instead of skipping
+    # Where a facility's network ESC/POS ticket printer may be: the web server connects there
+    # and writes to it, so never to itself (Redis, PostgreSQL) or to the cloud's metadata.
+    "TICKET_PRINTER_NETWORKS": "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
     # Each gateway's own settings (ANTRE_AT_USERNAME, ANTRE_KANNEL_SENDSMS_URL …): its folder.
     **settings_defaults(),
     # BPJS Antrean FKTP (ANTRE_BPJS_URL, _CONS_ID, _SECRET, _USER_KEY): none of them → off.
@@ -109,6 +113,9 @@ def validate(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigError(str(error)) from error
     settings["PUBLIC_URL"] = public_url(settings["PUBLIC_URL"])
+    settings["TICKET_PRINTER_NETWORKS"] = networks(
+        "TICKET_PRINTER_NETWORKS", settings["TICKET_PRINTER_NETWORKS"]
+    )
     settings["PROXIES"] = proxies(settings["PROXIES"])
     for name in ("SEED_DEMO_ON_FIRST_RUN", "REQUIRE_SERVICES"):
         settings[name] = flag(settings[name])
@@ -131,6 +138,20 @@ def database_url(value: str | None, instance_path: str) -> str:
     if url.drivername == "sqlite":
         return value
     raise ConfigError(f"DATABASE_URL must be postgresql:// or sqlite://, not {url.drivername}://")
+
+
+def networks(name: str, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A comma-separated list of networks ("192.168.0.0/16,10.0.0.0/8"); empty for none."""
+    if isinstance(value, tuple):
+        return value
+    try:
+        return tuple(
+            ip_network(part.strip()) for part in str(value or "").split(",") if part.strip()
+        )
+    except ValueError as error:
+        raise ConfigError(
+            f"ANTRE_{name} must be networks such as 192.168.0.0/16: {error}"
+        ) from error
 
 
 def positive_number(name: str, value: Any) -> float:

@@ -138,6 +138,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
             # Chromium fires a background window's overdue timer the moment it comes to the
             # front: a queue page reloading itself then would pull the page from under a click.
             "CONSOLE_REFRESH_SECONDS": 3600,
+            # The tests' ticket printers listen on loopback, the facility's network here.
+            "TICKET_PRINTER_NETWORKS": "127.0.0.0/8",
         }
     )
     app.instance_path = str(folder / "instance")

@@ -17,6 +17,7 @@ from antre import create_app, database
 from antre.cli import cli
 from booking.models import Facility
 from console.models import Role, StaffUser
+from console.paths import safe_next
 from plumbing.db import Database
 from tests import staff
 
@@ -93,6 +94,14 @@ def test_login_sends_only_to_a_path_on_this_site(app: Flask, demo: Database) -> 
     token = staff.csrf_token(client, "/console/login")
     answer = client.post("/console/login?next=/console/figures", data={**form, "csrf_token": token})
     assert answer.headers["Location"] == "/console/figures"
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example/", "/\\/evil.example", "/console\\..\\x"]
+)
+def test_a_path_a_browser_reads_as_another_site_is_no_next(target: str) -> None:
+    assert safe_next(target) == "/console/"
+    assert safe_next("/console/queue/1001?day=2026-12-04") == "/console/queue/1001?day=2026-12-04"
 
 
 def test_antre_user_add_stores_only_a_hash(app: Flask, demo: Database) -> None:

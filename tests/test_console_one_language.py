@@ -245,6 +245,8 @@ def test_the_admin_checks_refuse_in_the_language_of_the_page_and_only_in_it(
         "morning_reminder": "",
         "quiet_from": "22:00",
         "quiet_until": "22:00",
+        "priority_rule": "first",
+        "priority_every": "3",
     }
     refused = [(new_service, overflowing), (new_service, clashing), (rules, quiet)]
     english_only, indonesian_only = catalog_words()

@@ -10,6 +10,7 @@ from flask import Flask
 from booking.clinic_sessions import cancel_session
 from booking.models import Priority
 from booking.queue import call_next, mark_priority, skip
+from console.display import _sound
 from plumbing.db import Database
 from tests.helpers import session_id, take, today
 
@@ -95,8 +96,10 @@ def test_the_sound_files_are_served_and_nothing_else(app: Flask) -> None:
     sound = client.get("/display/voice/nomor-antrean.wav")
     assert sound.status_code == 200 and sound.mimetype == "audio/wav"
     assert sound.data.startswith(b"RIFF")
-    for name in ("jiwa-raga", "..%2Fdisplay", "huruf-aa"):
+    held = _sound.cache_info().currsize
+    for name in ("jiwa-raga", "..", "huruf-aa", "NOMOR-ANTREAN", "nomor-antrean.wav"):
         assert client.get(f"/display/voice/{name}.wav").status_code == 404
+    assert _sound.cache_info().currsize == held  # a name that is no file is kept nowhere
 
 
 def test_the_display_lists_the_next_numbers_in_the_order_the_desk_calls_them(

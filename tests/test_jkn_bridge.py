@@ -209,6 +209,24 @@ def test_an_inactive_user_gets_no_token_and_loses_the_one_they_had(bridge: Bridg
     assert refused(bridge.status(), 401) == "Token tidak valid"
 
 
+def test_an_account_with_a_generated_password_gets_no_token_until_its_owner_changes_it(
+    bridge: Bridge,
+) -> None:
+    add_staff(bridge.db, bridge.now, "loket2")
+    with bridge.db.transaction() as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == "loket2")).one()
+        user.set_password(PASSWORD, made_by_someone_else=True)
+    answer = bridge.client.get("/auth", headers={"x-username": "loket2", "x-password": PASSWORD})
+    assert refused(answer, 403) == "Password akun ini harus diganti dahulu di konsol Antre"
+    with bridge.db.transaction() as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == "loket2")).one()
+        user.set_password(PASSWORD + "-baru")  # as the console's password page does
+    answer = bridge.client.get(
+        "/auth", headers={"x-username": "loket2", "x-password": PASSWORD + "-baru"}
+    )
+    assert answer.status_code == 200 and answer.json["response"]["token"]
+
+
 @pytest.mark.parametrize("role", [Role.DISTRICT_VIEWER, Role.ADMIN])
 def test_an_account_of_no_facility_is_refused(bridge: Bridge, role: Role) -> None:
     add_staff(bridge.db, bridge.now, "dinkes", facility=None, role=role)

@@ -7,6 +7,7 @@ import re
 import socket
 from collections.abc import Iterator
 from datetime import datetime
+from ipaddress import ip_network
 
 import pytest
 import time_machine
@@ -74,6 +75,12 @@ def facility_id(db: Database) -> int:
         return s.scalars(select(Facility.id).where(Facility.code == "1001")).one()
 
 
+@pytest.fixture
+def loopback_lan(app: Flask) -> None:
+    """The tests' printers listen on loopback: here it stands for the facility's network."""
+    app.config["TICKET_PRINTER_NETWORKS"] = (ip_network("127.0.0.0/8"),)
+
+
 def test_a_facility_admin_sets_the_printer_and_it_is_off_by_default(
     app: Flask, demo: Database
 ) -> None:
@@ -83,18 +90,44 @@ def test_a_facility_admin_sets_the_printer_and_it_is_off_by_default(
     place = facility_id(demo)
     assert stored(demo) is None
     status, page = set_printer(head, place, "printer loket 1")
-    assert status == 400 and "host:port" in page and stored(demo) is None
+    assert status == 400 and "IP:port" in page and stored(demo) is None
     assert set_printer(head, place, " 192.168.1.50 ")[0] == 303
     assert stored(demo) == "192.168.1.50:9100"  # the raw printing port when none is given
-    assert set_printer(head, place, "kasir.local:9101")[0] == 303
-    assert stored(demo) == "kasir.local:9101"
+    assert set_printer(head, place, "10.0.0.7:9101")[0] == 303
+    assert stored(demo) == "10.0.0.7:9101"
     assert set_printer(head, place, "")[0] == 303 and stored(demo) is None  # off again
     other = staff.log_in(app.test_client(), "lain")
     assert other.get(f"/console/admin/facilities/{place}/printer").status_code == 403
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1:6379",  # the server's own Redis
+        "127.0.0.1:5432",  # and PostgreSQL
+        "169.254.169.254:80",  # a cloud's metadata service
+        "8.8.8.8:9100",  # the internet
+        "kasir.local:9101",  # a name: it could point anywhere later
+        "0.0.0.0:9100",
+    ],
+)
+def test_the_server_writes_to_no_printer_outside_the_facilitys_network(
+    app: Flask, demo: Database, booking: Booking, address: str
+) -> None:
+    """The web server connects to the printer and writes: an admin's setting must not point it
+    at the server itself, the cloud or the internet (ANTRE_TICKET_PRINTER_NETWORKS)."""
+    staff.add_user(demo, "kepala", Role.FACILITY_ADMIN, facility="1001")
+    head = staff.log_in(app.test_client(), "kepala")
+    status, page = set_printer(head, facility_id(demo), address)
+    assert status == 400 and "IP:port" in page and stored(demo) is None
+    # Stored before the setting narrowed (or by hand): still never connected to.
+    with demo.transaction() as s:
+        s.scalars(select(Facility).where(Facility.code == "1001")).one().ticket_printer = address
+    assert "tidak menjawab" in press_print(head, booking.id)
+
+
 def test_cetak_ke_printer_sends_the_ticket_as_esc_pos_with_init_qr_and_cut(
-    app: Flask, demo: Database, booking: Booking, printer: Printer
+    app: Flask, demo: Database, booking: Booking, printer: Printer, loopback_lan: None
 ) -> None:
     staff.add_user(demo, "kepala", Role.FACILITY_ADMIN, facility="1001")
     desk = staff.log_in(app.test_client(), "kepala")
@@ -113,7 +146,7 @@ def test_cetak_ke_printer_sends_the_ticket_as_esc_pos_with_init_qr_and_cut(
 
 
 def test_a_printer_that_does_not_answer_is_a_message_on_the_ticket_page_not_an_error(
-    app: Flask, demo: Database, booking: Booking
+    app: Flask, demo: Database, booking: Booking, loopback_lan: None
 ) -> None:
     staff.add_user(demo, "kepala", Role.FACILITY_ADMIN, facility="1001")
     desk = staff.log_in(app.test_client(), "kepala")
@@ -144,7 +177,7 @@ def touch(client: FlaskClient, service: str) -> str:
 
 
 def test_the_kiosk_prints_on_the_network_printer_and_falls_back_to_the_print_dialog(
-    app: Flask, demo: Database, printer: Printer, now: datetime
+    app: Flask, demo: Database, printer: Printer, now: datetime, loopback_lan: None
 ) -> None:
     with time_machine.travel(now, tick=False):  # the demo's Monday morning, its sessions open
         kiosk_prints(app, demo, printer)
