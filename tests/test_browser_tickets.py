@@ -125,8 +125,8 @@ def test_the_ticket_fits_its_paper_width_with_the_longest_names(
         with live_app.db.transaction() as s:
             place = s.query(Facility).filter_by(code="1001").one()
             poli = s.query(Service).filter_by(facility_id=place.id, code="GIGI").one()
-            before = place.name, poli.name_id
-            place.name, poli.name_id = facility, service
+            before = place.name, poli.name("id")
+            place.name, poli.names["id"] = facility, service
         return before
 
     width = round(paper * 96 / 25.4)  # CSS pixels across the roll

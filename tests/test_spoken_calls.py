@@ -72,7 +72,7 @@ def test_every_number_up_to_a_thousand_has_its_sound_files() -> None:
 def test_every_letter_and_every_poli_and_room_of_the_demo_has_its_sound_files() -> None:
     letters = [letter_file(letter) for letter in string.ascii_lowercase]
     assert _missing(letters) == []
-    places = [spec.name_id for spec in demo.SERVICES] + list(demo.ROOMS)
+    places = [spec.names["id"] for spec in demo.SERVICES] + list(demo.ROOMS)
     for place in places:
         files = spoken_files("A", 1, place)[4:]
         # Said as words, not spelled: no letter among them.
