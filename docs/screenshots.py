@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from antre import create_app, database
+from antre import create_app, database_of
 from antre.cli import prepare_database
 from booking.commands import TakeNumber
 from booking.models import Channel, ClinicSession, Facility, Service
@@ -119,7 +119,7 @@ def serving(folder: Path) -> Iterator[str]:
     )
     app.instance_path = str(folder / "instance")
     prepare_database(app)
-    db = database(app)
+    db = database_of(app)
     db.run(past_weeks)
     db.run(morning)
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -29,13 +29,13 @@ MAX_BODY_BYTES = 16 * 1024
 def _view(gateway: str, callback: Callback) -> Callable[[], ResponseReturnValue]:
     def view() -> ResponseReturnValue:
         from booking.clock import utcnow
-        from plumbing.db import database
+        from plumbing.db import database_of
         from sms import delivery, incoming
 
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return "too large\n", 413, {"Content-Type": "text/plain"}
         heard = callback.read(_request(), current_app.config)
-        db = database(current_app)
+        db = database_of(current_app)
         region = str(current_app.config["DEFAULT_REGION"])
         ours = [str(current_app.config.get("AT_SENDER") or "")]
         try:

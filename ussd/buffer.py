@@ -39,7 +39,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.clock import utcnow
-from plumbing.db import Database, database
+from plumbing.db import Database, database_of
 from plumbing.redis import connection
 from ussd import dropoff
 from ussd.models import UssdFlushedBatch
@@ -139,7 +139,7 @@ def flush_app(app: Flask, now: datetime | None = None) -> int:
     """`flush` with the app's database and Redis; 0 without Redis (nothing is buffered)."""
     if not app.config.get("REDIS_URL"):
         return 0
-    written = flush(database(app), connection(app), now)
+    written = flush(database_of(app), connection(app), now)
     if written:
         log.info("drop-off: %d records written from Redis", written)
     return written
