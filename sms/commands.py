@@ -111,14 +111,14 @@ def failed(hours: float) -> None:
 @with_appcontext
 def resend(ids: tuple[int, ...], all_failed: bool, hours: float, in_doubt: bool) -> None:
     """Send failed SMS again (by id, or --all-failed): the next sweep sends them."""
-    db = database_of(current_app)
+    database = database_of(current_app)
     now = utcnow()
     wanted = list(ids)
     if all_failed:
-        wanted += [row.id for row in sending.failed(db, now - timedelta(hours=hours))]
+        wanted += [row.id for row in sending.failed(database, now - timedelta(hours=hours))]
     if not wanted:
         raise click.UsageError("name the SMS to resend by id, or give --all-failed")
-    again = sending.resend(db, wanted, now, in_doubt=in_doubt)
+    again = sending.resend(database, wanted, now, in_doubt=in_doubt)
     left = len(set(wanted)) - len(again)
     click.echo(f"{len(again)} SMS will be sent again within a minute; {left} left as they are")
 

@@ -44,10 +44,10 @@ class SendLater(Exception):
 class HandOff:
     """Hears of outbox rows once their transaction has committed, and passes their ids on."""
 
-    def __init__(self, db: Database, hand_over: Callable[[list[int]], None] | None) -> None:
+    def __init__(self, database: Database, hand_over: Callable[[list[int]], None] | None) -> None:
         self.hand_over = hand_over  # None: nobody is told (tests that send rows themselves)
-        event.listen(db.sessions, "after_flush", _note_new_rows)
-        after_commit(db, NEW_OUTBOX_IDS, self._committed)
+        event.listen(database.sessions, "after_flush", _note_new_rows)
+        after_commit(database, NEW_OUTBOX_IDS, self._committed)
 
     def _committed(self, ids: set[int]) -> None:
         if self.hand_over is not None:
