@@ -40,10 +40,10 @@ def init_app(app: HasSettings) -> None:
     if found is None:
         return
     app.extensions["antre.bpjs"] = Client(found)
-    db = database_of(app)
-    event.listen(db.sessions, "before_flush", _before_flush)
-    event.listen(db.sessions, "before_commit", _before_commit)
-    after_commit(db, calls.NEW_CALL_BOOKINGS, lambda ids: hand_over(app, sorted(ids)))
+    database = database_of(app)
+    event.listen(database.sessions, "before_flush", _before_flush)
+    event.listen(database.sessions, "before_commit", _before_commit)
+    after_commit(database, calls.NEW_CALL_BOOKINGS, lambda ids: hand_over(app, sorted(ids)))
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -190,11 +190,11 @@ def prepare_database(app: Flask) -> None:
     from booking.models import Facility
 
     migrate.upgrade(app.config["DATABASE_URL"])
-    db = database_of(app)
-    with db.transaction() as session:
+    database = database_of(app)
+    with database.transaction() as session:
         empty = not session.scalar(select(func.count()).select_from(Facility))
     if empty and app.config["SEED_DEMO_ON_FIRST_RUN"]:
-        db.run(lambda session: seed(session, utcnow()))
+        database.run(lambda session: seed(session, utcnow()))
         click.echo("empty database: demo data loaded")
 
 

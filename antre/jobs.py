@@ -182,10 +182,10 @@ def _context() -> Context:
 def from_environment() -> Context:
     """What a plain `rq worker` needs to send, from DATABASE_URL, REDIS_URL and ANTRE_*."""
     settings = config.load(str(Path.cwd() / "instance"))
-    db = Database(settings["DATABASE_URL"])
-    extensions: dict[str, object] = {"antre.database": db}
-    context = Context(settings, extensions, db)
-    extensions["sms.outbox"] = outbox.HandOff(db, lambda ids: hand_over(context, ids))
+    database = Database(settings["DATABASE_URL"])
+    extensions: dict[str, object] = {"antre.database": database}
+    context = Context(settings, extensions, database)
+    extensions["sms.outbox"] = outbox.HandOff(database, lambda ids: hand_over(context, ids))
     bpjs.init_app(context)
     return context
 

@@ -179,9 +179,9 @@ def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
     """Check the token, then the body, run the work in one transaction, answer in the envelope."""
     from plumbing.db import database_of
 
-    db = database_of(current_app)
+    database = database_of(current_app)
     try:
-        with db.transaction() as session:
+        with database.transaction() as session:
             caller = jkn_tokens.check(
                 session,
                 current_app.config["SECRET_KEY"],
@@ -190,7 +190,7 @@ def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
             )
         body = _body() if reads_body else {}
         now = utcnow()
-        response = db.run(lambda session: work(session, caller, now, body))
+        response = database.run(lambda session: work(session, caller, now, body))
     except jkn_tokens.Denied as denied:
         return _denied(denied)
     except Invalid as invalid:
