@@ -116,14 +116,14 @@ class Context:
     def _build(self) -> None:
         from antre import database_of
 
-        db = database_of(self.app)
-        db.run(lambda s: _facilities(s, self.days_ahead))
+        database = database_of(self.app)
+        database.run(lambda s: _facilities(s, self.days_ahead))
         if self.name in ("none", "after_reminder"):
-            db.run(_held_booking)
+            database.run(_held_booking)
         if self.name != "after_ask_facility":
             self._post("JADWAL 1001")  # a returning sender: 1001 is remembered
         if self.name == "after_reminder":
-            db.run(_reminder)
+            database.run(_reminder)
         if self.name == "after_ask_facility":
             self._post("ANTRE UMUM")  # a first-time sender: asked which puskesmas
         if self.name == "after_ask_day":
