@@ -12,9 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from plumbing import config as settings
 from plumbing import logs
 from plumbing.bodies import AbandonedBodies
-from plumbing.db import Database, database
+from plumbing.db import Database, database_of
 
-__all__ = ["create_app", "database"]
+__all__ = ["create_app", "database_of"]
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     logs.configure()  # INFO to stderr, the callback key masked in every line
 
-    app.extensions["antre.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["antre.database"] = Database(app.config["DATABASE_URL"])
 
     # Blueprints are listed here, explicitly, so that the tree shows every door of the app.
     from antre import bpjs, health, jobs

@@ -23,7 +23,7 @@ from bpjs import calls
 from bpjs.client import Client
 from bpjs.settings import claim_seconds, credentials, retry_intervals
 from plumbing import jobs as machinery
-from plumbing.db import HasSettings, after_commit, database
+from plumbing.db import HasSettings, after_commit, database_of
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ def init_app(app: HasSettings) -> None:
     if found is None:
         return
     app.extensions["antre.bpjs"] = Client(found)
-    db = database(app)
-    event.listen(db.sessions, "before_flush", _before_flush)
-    event.listen(db.sessions, "before_commit", _before_commit)
-    after_commit(db, calls.NEW_CALL_BOOKINGS, lambda ids: hand_over(app, sorted(ids)))
+    database = database_of(app)
+    event.listen(database.sessions, "before_flush", _before_flush)
+    event.listen(database.sessions, "before_commit", _before_commit)
+    after_commit(database, calls.NEW_CALL_BOOKINGS, lambda ids: hand_over(app, sorted(ids)))
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -82,7 +82,7 @@ def send_all(app: HasSettings, booking_ids: list[int]) -> list[calls.Report]:
     found = client(app)
     if found is None:
         return []
-    sessions = database(app).sessions
+    sessions = database_of(app).sessions
     reports = []
     for booking_id in booking_ids:
         try:
@@ -100,7 +100,7 @@ def send_or_raise(app: HasSettings, booking_id: int) -> str:
         if settings is None:
             return "off"
         found = app.extensions["antre.bpjs"] = Client(settings)
-    report = calls.send_booking(database(app).sessions, found, booking_id)
+    report = calls.send_booking(database_of(app).sessions, found, booking_id)
     if report.outcome is calls.Outcome.RETRY:
         raise SendBpjsLater(f"BPJS calls of booking {booking_id}: {report.detail}")
     return str(report.outcome.value)
@@ -115,12 +115,12 @@ def sweep(app: HasSettings) -> int:
     if client(app) is None:
         return 0
     held = timedelta(seconds=claim_seconds(app.config))
-    freed = database(app).run(lambda db: calls.free_stale(db, utcnow(), held))
+    freed = database_of(app).run(lambda db: calls.free_stale(db, utcnow(), held))
     if freed:
         log.warning(
             "sweep: BPJS calls of %d bookings were left sending by a stopped sender", len(freed)
         )
-    ids = database(app).run(calls.waiting_bookings)
+    ids = database_of(app).run(calls.waiting_bookings)
     if ids:
         log.info("sweep: handing %d bookings' BPJS calls over again", len(ids))
         hand_over(app, ids)

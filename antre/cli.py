@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from antre import create_app, database, migrate
+from antre import create_app, database_of, migrate
 from plumbing.config import ConfigError
 
 
@@ -110,7 +110,7 @@ def seed_demo(capacity: int | None, extra: int) -> None:
     from antre.demo import seed
     from booking.clock import utcnow
 
-    count = database(current_app).run(lambda db: seed(db, utcnow(), capacity, extra))
+    count = database_of(current_app).run(lambda db: seed(db, utcnow(), capacity, extra))
     click.echo(f"demo data ready: {count} facilities")
 
 
@@ -128,7 +128,7 @@ def schedule_generate(days: int) -> None:
     from booking.clock import local_today, utcnow
 
     start = local_today(utcnow(), current_app.config["DEFAULT_TIMEZONE"]) - timedelta(days=1)
-    created = database(current_app).run(lambda db: schedule.generate(db, start, days + 1))
+    created = database_of(current_app).run(lambda db: schedule.generate(db, start, days + 1))
     click.echo(f"{created} sessions created")
 
 
@@ -152,7 +152,7 @@ def notifications_run_due(at: str | None) -> None:
     from booking.clock import utcnow
 
     moment = utcnow() if at is None else _moment(at)
-    scan = database(current_app).run(lambda db: reminders.run_due(db, moment))
+    scan = database_of(current_app).run(lambda db: reminders.run_due(db, moment))
     written = ", ".join(f"{kind} {count}" for kind, count in sorted(scan.written.items()))
     click.echo(f"as of {moment.isoformat()}: {written or 'nothing due'}")
 
@@ -190,11 +190,11 @@ def prepare_database(app: Flask) -> None:
     from booking.models import Facility
 
     migrate.upgrade(app.config["DATABASE_URL"])
-    db = database(app)
-    with db.transaction() as session:
+    database = database_of(app)
+    with database.transaction() as session:
         empty = not session.scalar(select(func.count()).select_from(Facility))
     if empty and app.config["SEED_DEMO_ON_FIRST_RUN"]:
-        db.run(lambda session: seed(session, utcnow()))
+        database.run(lambda session: seed(session, utcnow()))
         click.echo("empty database: demo data loaded")
 
 
@@ -257,7 +257,7 @@ def figures_command(
     if problem := scope.problem():
         raise click.UsageError(problem)
     form = "csv" if as_csv else "json" if as_json else "text"
-    click.echo(database(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
+    click.echo(database_of(current_app).run(lambda db: render(db, scope, form, now)), nl=False)
 
 
 @cli.command("phone")

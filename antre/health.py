@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.clock import utcnow
-from plumbing.db import database
+from plumbing.db import database_of
 from plumbing.jobs import SILENT_AFTER_SECONDS, last_beat
 
 blueprint = Blueprint("health", __name__)
@@ -29,7 +29,7 @@ def healthz() -> ResponseReturnValue:
     checks: dict[str, str] = {}
     counts: dict[str, int] = {}
     try:
-        database(current_app).ping()
+        database_of(current_app).ping()
         checks["database"] = "ok"
     except SQLAlchemyError as error:
         checks["database"] = f"down: {type(getattr(error, 'orig', None) or error).__name__}"

@@ -41,7 +41,7 @@ from booking.clock import utcnow
 from gateways import Switchboard
 from plumbing import config
 from plumbing import jobs as machinery
-from plumbing.db import Database, HasSettings, database
+from plumbing.db import Database, HasSettings, database_of
 from plumbing.jobs import Context, Runner
 from plumbing.redis import connection
 from sms import outbox
@@ -59,7 +59,7 @@ SEND_JOB = "antre.jobs.send_sms"  # the name RQ finds the job by: queued jobs ke
 
 
 def init_app(app: HasSettings) -> None:
-    app.extensions["sms.outbox"] = outbox.HandOff(database(app), lambda ids: hand_over(app, ids))
+    app.extensions["sms.outbox"] = outbox.HandOff(database_of(app), lambda ids: hand_over(app, ids))
 
 
 def hand_over(app: HasSettings, ids: list[int]) -> None:
@@ -135,7 +135,7 @@ def _sweep(context: Context, now: datetime) -> int:
     finally:
         if context.config.get("REDIS_URL"):
             try:
-                buffer.flush(database(context), connection(context), now)
+                buffer.flush(database_of(context), connection(context), now)
             except Exception:  # the records wait in Redis for the next sweep
                 log.exception("writing the USSD drop-off records failed; they wait in Redis")
 
@@ -182,10 +182,10 @@ def _context() -> Context:
 def from_environment() -> Context:
     """What a plain `rq worker` needs to send, from DATABASE_URL, REDIS_URL and ANTRE_*."""
     settings = config.load(str(Path.cwd() / "instance"))
-    db = Database(settings["DATABASE_URL"])
-    extensions: dict[str, object] = {"antre.db": db}
-    context = Context(settings, extensions, db)
-    extensions["sms.outbox"] = outbox.HandOff(db, lambda ids: hand_over(context, ids))
+    database = Database(settings["DATABASE_URL"])
+    extensions: dict[str, object] = {"antre.database": database}
+    context = Context(settings, extensions, database)
+    extensions["sms.outbox"] = outbox.HandOff(database, lambda ids: hand_over(context, ids))
     bpjs.init_app(context)
     return context
 

@@ -8,7 +8,7 @@ from api import tokens
 from api.errors import FORBIDDEN, TOKEN_REVOKED, UNAUTHENTICATED, ApiError
 from api.tokens import Client
 from booking.clock import utcnow
-from plumbing.db import database
+from plumbing.db import database_of
 
 MAX_TOKEN = 200  # ours are ~50 characters; a longer one is not ours and is not hashed
 
@@ -27,7 +27,7 @@ def bearer_client() -> Client | None:
         raise ApiError(UNAUTHENTICATED, "send the token as 'Authorization: Bearer <token>'")
     if len(token) > MAX_TOKEN:
         raise ApiError(UNAUTHENTICATED, "this token is not valid")
-    found = database(current_app).run(lambda db: tokens.authenticate(db, token, utcnow()))
+    found = database_of(current_app).run(lambda db: tokens.authenticate(db, token, utcnow()))
     if found is None:
         raise ApiError(UNAUTHENTICATED, "this token is not valid")
     if found.revoked:

@@ -30,7 +30,7 @@ from booking.commands import CancelBooking, TakeNumber
 from booking.errors import Reason, Refused
 from booking.models import ACTIVE, Booking, BookingStatus, Channel, ClinicSession
 from booking.taking import cancel_booking, take_number
-from plumbing.db import database
+from plumbing.db import database_of
 
 CHANNEL = Channel.API
 
@@ -128,7 +128,7 @@ def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
         own_session(db, client, body.session_id)
         return booking_out(db, take_number(db, command, now), now)
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 @operation(
@@ -140,7 +140,7 @@ def take(client: Client, body: TakeNumberIn, key: str | None) -> BookingOut:
 )
 def booking_status(client: Client, path: BookingPath) -> BookingOut:
     now = utcnow()
-    return database(current_app).run(
+    return database_of(current_app).run(
         lambda db: booking_out(db, own_booking(db, client, path.booking_id), now)
     )
 
@@ -174,7 +174,7 @@ def cancel(client: Client, path: BookingPath, body: KeyedActionIn, key: str | No
         cancelled = answered_for(cancel_booking(db, command, now), booking_id=path.booking_id)
         return booking_out(db, cancelled, now)
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 @operation(
@@ -201,7 +201,7 @@ def list_bookings(client: Client, path: SessionPath) -> BookingsOut:
             active_before += booking.status in ACTIVE
         return BookingsOut(session=session_out(session, now), bookings=answers)
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 @operation(
@@ -235,7 +235,7 @@ def call_next(
         )
         return booking_out(db, answered_for(called, session_id=path.session_id), now)
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 Finish = Callable[..., Booking]
@@ -250,7 +250,7 @@ def _finish(client: Client, booking_id: int, done: BookingStatus, mark: Finish) 
             booking = mark(db, booking_id, actor=client.name, channel=CHANNEL, now=now)
         return booking_out(db, booking, now)
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 @operation(

@@ -12,7 +12,7 @@ from api import tokens
 from api.models import ApiToken
 from booking.clock import utcnow
 from booking.models import Facility
-from plumbing.db import database
+from plumbing.db import database_of
 
 
 @click.group("token")
@@ -29,7 +29,7 @@ def add(name: str, facility_code: str | None, district: str | None) -> None:
     """Create a token and print it, once: only its hash is kept."""
     now = utcnow()
     try:
-        token = database(current_app).run(
+        token = database_of(current_app).run(
             lambda db: tokens.issue(db, name, now, facility_code=facility_code, district=district)
         )
     except tokens.TokenProblem as problem:
@@ -44,7 +44,7 @@ def add(name: str, facility_code: str | None, district: str | None) -> None:
 def revoke(name: str) -> None:
     """Revoke the token called NAME: requests with it are refused from now on."""
     try:
-        database(current_app).run(lambda db: tokens.revoke(db, name))
+        database_of(current_app).run(lambda db: tokens.revoke(db, name))
     except tokens.TokenProblem as problem:
         raise click.UsageError(str(problem)) from None
     click.echo(f"token {name!r} revoked")
@@ -71,5 +71,5 @@ def list_tokens() -> None:
             for token, code in found
         ]
 
-    for line in database(current_app).run(rows):
+    for line in database_of(current_app).run(rows):
         click.echo("\t".join(line))

@@ -22,7 +22,7 @@ from booking.clock import utcnow
 from booking.errors import Reason, Refused
 from booking.facilities import services_of
 from booking.models import ClinicSession, Facility, Service
-from plumbing.db import database
+from plumbing.db import database_of
 
 
 def own_facility(db: Session, client: Client, code: str) -> Facility:
@@ -54,7 +54,7 @@ def list_services(client: Client, path: FacilityPath) -> ServicesOut:
             services=[service_out(service) for service in services_of(db, facility)],
         )
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)
 
 
 @operation(
@@ -93,4 +93,4 @@ def list_sessions(client: Client, path: FacilityPath, query: SessionsQuery) -> S
             sessions=[session_out(session, now) for session in sessions],
         )
 
-    return database(current_app).run(work)
+    return database_of(current_app).run(work)

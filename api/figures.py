@@ -12,7 +12,7 @@ from api.spec import parse_query
 from figures import export
 from figures.queries import compute
 from figures.views import BadRequest, Viewer, current_viewer, log_export, scope_for
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint("api_figures", __name__)
 
@@ -32,7 +32,7 @@ def api_figures() -> Response:
     if user is None:
         return ApiError("UNAUTHENTICATED", "send an API token, or log in to the console").response()
     try:
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             scope = scope_for(db, user)
             figures = compute(db, scope)
             log_export(db, user, scope, "json", "staff" if client is None else "api")

@@ -119,14 +119,14 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 
 @blueprint.get("/auth")
 def auth() -> ResponseReturnValue:
-    from plumbing.db import database
+    from plumbing.db import database_of
 
     username = request.headers.get("x-username", "").strip()
     password = request.headers.get("x-password", "")
     # The console's budget of wrong passwords, spent before the check (429 once it is spent).
     attempt = throttle.spend(username)
     try:
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             user = jkn_tokens.log_in(db, username[:64], password)
             token = jkn_tokens.issue(current_app.config["SECRET_KEY"], user)
     except jkn_tokens.Denied as denied:
@@ -181,11 +181,11 @@ Work = Callable[[Session, jkn_tokens.Caller, datetime, dict[str, Any]], dict[str
 
 def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
     """Check the token, then the body, run the work in one transaction, answer in the envelope."""
-    from plumbing.db import database
+    from plumbing.db import database_of
 
-    db = database(current_app)
+    database = database_of(current_app)
     try:
-        with db.transaction() as session:
+        with database.transaction() as session:
             caller = jkn_tokens.check(
                 session,
                 current_app.config["SECRET_KEY"],
@@ -194,7 +194,7 @@ def _answer(work: Work, *, reads_body: bool = False) -> ResponseReturnValue:
             )
         body = _body() if reads_body else {}
         now = utcnow()
-        response = db.run(lambda session: work(session, caller, now, body))
+        response = database.run(lambda session: work(session, caller, now, body))
     except jkn_tokens.Denied as denied:
         return _denied(denied)
     except Invalid as invalid:

@@ -31,11 +31,11 @@ from plumbing.db import Database
 def prepare_sqlite(url: str) -> list[str]:
     """bench.ussd.prepare's seed and one-dial paths, without its PostgreSQL-only tables."""
     migrate.upgrade(url)
-    db = Database(url)
-    db.run(
+    database = Database(url)
+    database.run(
         lambda s: seed(s, datetime.now(UTC), capacity=1_000_000, extra_facilities=EXTRA_FACILITIES)
     )
-    with db.transaction() as s:
+    with database.transaction() as s:
         s.execute(update(Facility).values(cutoff_minutes=0))
         s.execute(update(ClinicSession).values(capacity=1_000_000, end_time=clock(23, 59)))
         paths = []
@@ -44,7 +44,7 @@ def prepare_sqlite(url: str) -> list[str]:
                 select(func.count()).where(Service.facility_id == facility.id, Service.active)
             )
             paths += [f"{facility.code}*1*{n}*1*1" for n in range(1, (services or 0) + 1)]
-    db.dispose()
+    database.dispose()
     return paths
 
 

@@ -84,21 +84,21 @@ _CAPTURED_PHONE = "+62811990000000"  # in E.164 already, so the engine sends it 
 
 def capture_statements(url: str, session_id: int, now: datetime = NOW) -> Statements:
     """What the engine sends PostgreSQL for one booking of a new phone, as the driver got it."""
-    db = Database(url, pool_size=1)
+    database = Database(url, pool_size=1)
     sent: Statements = []
 
     def keep(_c: object, _cur: object, statement: str, parameters: object, *_: object) -> None:
         sent.append((statement, dict(parameters or {})))  # type: ignore[call-overload]
 
-    event.listen(db.engine, "before_cursor_execute", keep)
+    event.listen(database.engine, "before_cursor_execute", keep)
     command = TakeNumber(
         session_id=session_id,
         phone=_CAPTURED_PHONE,
         channel=Channel.API,
         request_key="bench:captured",
     )
-    db.run(lambda s: take_number(s, command, now))
-    db.dispose()
+    database.run(lambda s: take_number(s, command, now))
+    database.dispose()
     assert any(_CAPTURED_PHONE in p.values() for _, p in sent), "the phone was sent changed"
     return sent
 
@@ -162,9 +162,9 @@ def engine_factory(
         # One Database (one pool, a connection per client) per process, made by its first
         # thread: the others wait for it rather than each making a pool of their own.
         with _PROCESS_DB_LOCK:
-            if not hasattr(engine_factory, "db"):
-                engine_factory.db = _warm(Database(url, pool_size=threads_per_process))  # type: ignore[attr-defined]
-        db: Database = engine_factory.db  # type: ignore[attr-defined]
+            if not hasattr(engine_factory, "database"):
+                engine_factory.database = _warm(Database(url, pool_size=threads_per_process))  # type: ignore[attr-defined]
+        database: Database = engine_factory.database  # type: ignore[attr-defined]
         counter = itertools.count()
 
         def operation() -> bool:
@@ -179,7 +179,7 @@ def engine_factory(
                 request_key=f"bench:{tag}:{process}:{thread}:{n}",
             )
             try:
-                db.run(lambda s: take_number(s, command, NOW))
+                database.run(lambda s: take_number(s, command, NOW))
             except Refused:
                 return False
             return True
@@ -189,18 +189,18 @@ def engine_factory(
     return factory  # type: ignore[return-value]
 
 
-def _warm(db: Database) -> Database:
+def _warm(database: Database) -> Database:
     """Open every pooled connection before the clock starts, as the raw clients open theirs."""
-    connections = [db.engine.connect() for _ in range(db.engine.pool.size())]  # type: ignore[attr-defined]
+    connections = [database.engine.connect() for _ in range(database.engine.pool.size())]  # type: ignore[attr-defined]
     for connection in connections:
         connection.close()  # back to the pool, still open
-    return db
+    return database
 
 
 def check_engine(url: str) -> dict[str, int]:
     """Zero duplicates and capacity kept, counted from the database."""
-    db = Database(url)
-    with db.transaction() as s:
+    database = Database(url)
+    with database.transaction() as s:
         duplicates = s.scalar(
             select(func.count()).select_from(
                 select(Booking.session_id, Booking.number)
@@ -220,7 +220,7 @@ def check_engine(url: str) -> dict[str, int]:
         mismatched = sum(1 for c in sessions if c.places_taken != active.get(c.id, 0))
         over = sum(1 for c in sessions if c.places_taken > c.capacity)
         total = s.scalar(select(func.count()).select_from(Booking)) or 0
-    db.dispose()
+    database.dispose()
     return {
         "bookings": total,
         "duplicate_numbers": duplicates or 0,
@@ -230,8 +230,8 @@ def check_engine(url: str) -> dict[str, int]:
 
 
 def service_of(url: str, sessions: list[int]) -> dict[int, int]:
-    db = Database(url)
-    with db.transaction() as s:
+    database = Database(url)
+    with database.transaction() as s:
         found = dict(
             s.execute(
                 select(ClinicSession.id, ClinicSession.service_id).where(
@@ -239,15 +239,15 @@ def service_of(url: str, sessions: list[int]) -> dict[int, int]:
                 )
             ).all()
         )
-    db.dispose()
+    database.dispose()
     return {sid: found[sid] for sid in sessions}
 
 
 def prepare(url: str) -> tuple[list[int], int]:
     migrate.upgrade(url)
-    db = Database(url)
-    db.run(lambda s: seed(s, NOW, capacity=1_000_000, extra_facilities=34))
-    with db.transaction() as s:
+    database = Database(url)
+    database.run(lambda s: seed(s, NOW, capacity=1_000_000, extra_facilities=34))
+    with database.transaction() as s:
         ids = s.scalars(
             select(ClinicSession.id)
             .where(ClinicSession.day == NOW.date())
@@ -262,7 +262,7 @@ def prepare(url: str) -> tuple[list[int], int]:
             )
         )
         s.execute(text(f"INSERT INTO counter SELECT g, 0 FROM generate_series(1, {SPREAD}) g"))
-    db.dispose()
+    database.dispose()
     return list(ids), len(ids)
 
 
@@ -390,9 +390,9 @@ def cpu_per_operation(
     """
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     raw = raw_factory(url, SPREAD)(0, 0)
-    db = Database(url, pool_size=1)
+    database = Database(url, pool_size=1)
     engine = engine_factory(url, sessions, 1, "cpu", "811")
-    engine_factory.db = db  # type: ignore[attr-defined]
+    engine_factory.database = database  # type: ignore[attr-defined]
     take = engine(0, 0)
     found: dict[str, dict[str, float | None]] = {}
     with psycopg.connect(dsn, autocommit=True) as monitor:
@@ -418,8 +418,8 @@ def cpu_per_operation(
                 if after is not None and server is not None
                 else None,
             }
-    del engine_factory.db  # type: ignore[attr-defined]
-    db.dispose()
+    del engine_factory.database  # type: ignore[attr-defined]
+    database.dispose()
     return found
 
 

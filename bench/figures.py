@@ -118,7 +118,7 @@ GENERATE = [
 SEQUENCES = ["facilities", "services", "clinic_sessions", "persons", "bookings"]
 
 
-def generate(db: Database, bookings: int) -> float:
+def generate(database: Database, bookings: int) -> float:
     began = time.perf_counter()
     sessions = FACILITIES * SERVICES_PER_FACILITY * DAYS
     params = {
@@ -132,7 +132,7 @@ def generate(db: Database, bookings: int) -> float:
         "ussd": bookings * 3 // 10,
         "sms": bookings // 10,
     }
-    with db.engine.begin() as connection:
+    with database.engine.begin() as connection:
         for statement in GENERATE:
             names = {k: v for k, v in params.items() if f":{k}" in statement}
             connection.execute(text(statement), names)
@@ -142,23 +142,23 @@ def generate(db: Database, bookings: int) -> float:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                 )
             )
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
     return time.perf_counter() - began
 
 
-def timed(db: Database, scope: Scope, repeat: int) -> list[float]:
+def timed(database: Database, scope: Scope, repeat: int) -> list[float]:
     seconds = []
     for _ in range(repeat):
         began = time.perf_counter()
-        with db.transaction() as s:
+        with database.transaction() as s:
             figures = compute(s, scope)
         seconds.append(time.perf_counter() - began)
     assert figures.table("bookings_by_channel").rows  # the figures came back
     return seconds
 
 
-def profile(db: Database, scope: Scope) -> None:
+def profile(database: Database, scope: Scope) -> None:
     """One run with the time of every statement, slowest first."""
     timings: list[tuple[float, str]] = []
     started: dict[int, float] = {}
@@ -169,14 +169,14 @@ def profile(db: Database, scope: Scope) -> None:
     def after(_conn: object, cursor: object, statement: str, *_: object) -> None:
         timings.append((time.perf_counter() - started.pop(id(cursor)), statement))
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
+    event.listen(database.engine, "before_cursor_execute", before)
+    event.listen(database.engine, "after_cursor_execute", after)
     try:
-        with db.transaction() as s:
+        with database.transaction() as s:
             compute(s, scope)
     finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
+        event.remove(database.engine, "before_cursor_execute", before)
+        event.remove(database.engine, "after_cursor_execute", after)
     for seconds, statement in sorted(timings, reverse=True):
         print(f"  {seconds:6.3f} s  {' '.join(statement.split())[:110]}")
 
@@ -190,10 +190,10 @@ def main() -> None:
 
     with ScratchDatabase(POSTGRES) as scratch:
         migrate.upgrade(scratch.url)
-        db = Database(scratch.url)
+        database = Database(scratch.url)
         try:
-            took = generate(db, args.bookings)
-            with db.engine.connect() as connection:
+            took = generate(database, args.bookings)
+            with database.engine.connect() as connection:
                 version = connection.execute(text("SHOW server_version")).scalar()
                 counted = connection.execute(text("SELECT count(*) FROM bookings")).scalar()
             print(f"PostgreSQL {version}; generated {counted:,} bookings in {took:.1f} s")
@@ -207,7 +207,7 @@ def main() -> None:
             }
             print("| scope | median s | min s | max s |\n|---|---|---|---|")
             for label, scope in scopes.items():
-                seconds = timed(db, scope, args.repeat)
+                seconds = timed(database, scope, args.repeat)
                 print(
                     f"| {label} | {statistics.median(seconds):.3f} | {min(seconds):.3f} "
                     f"| {max(seconds):.3f} |"
@@ -215,9 +215,9 @@ def main() -> None:
             if args.profile:
                 for label, scope in scopes.items():
                     print(label)
-                    profile(db, scope)
+                    profile(database, scope)
         finally:
-            db.dispose()
+            database.dispose()
 
 
 if __name__ == "__main__":

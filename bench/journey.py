@@ -40,7 +40,7 @@ from redis import Redis
 from redis.connection import Connection
 from sqlalchemy import event
 
-from antre import create_app, database
+from antre import create_app, database_of
 from bench.common import HEADER, Factory, ScratchDatabase, row, run
 from bench.ussd import check_one_dial, dial_factory, gunicorn, load_arguments, post, prepare
 from ussd.phone import Handset, through_app
@@ -107,7 +107,7 @@ def counted_journey(
     statements = [0]
     trips = [0]
 
-    @event.listens_for(database(app).engine, "before_cursor_execute")
+    @event.listens_for(database_of(app).engine, "before_cursor_execute")
     def count(*args: Any) -> None:
         statements[0] += 1
         if show and counting:
@@ -140,7 +140,7 @@ def counted_journey(
         assert handset.finished, "the journey did not end with a number"
     finally:
         Connection.send_packed_command = send  # type: ignore[method-assign]
-        database(app).dispose()
+        database_of(app).dispose()
     return found
 
 

@@ -26,7 +26,7 @@ from datetime import timedelta
 from redis import Redis
 from sqlalchemy import create_engine, event, select, text
 
-from antre import create_app, database, migrate
+from antre import create_app, database_of, migrate
 from antre.demo import seed
 from booking.clock import local_today, utcnow
 from booking.commands import TakeNumber
@@ -59,9 +59,9 @@ def main() -> None:
         migrate.upgrade(url)
         settings = fake_at.settings(fake, AT_TIMEOUT_SECONDS=5.0)
         app = create_app({"DATABASE_URL": url, "REDIS_URL": REDIS, **settings})
-        db = database(app)
+        database = database_of(app)
         now = utcnow()
-        db.run(lambda s: seed(s, now, capacity=100_000))
+        database.run(lambda s: seed(s, now, capacity=100_000))
         session_id = _tomorrows_session(app)
 
         env = os.environ | {"DATABASE_URL": url, "REDIS_URL": REDIS, "ANTRE_SECRET_KEY": "bench"}
@@ -76,14 +76,14 @@ def main() -> None:
         committed: dict[str, float] = {}
         stamp = threading.local()
 
-        @event.listens_for(db.sessions, "after_commit", insert=True)
+        @event.listens_for(database.sessions, "after_commit", insert=True)
         def _committed(_session: object) -> None:
             stamp.at = time.time()  # before the outbox hook enqueues the job
 
         def book(n: int) -> None:
             phone = f"+62813{n:08d}"
             command = TakeNumber(session_id=session_id, phone=phone, channel=Channel.USSD)
-            db.run(lambda s: take_number(s, command, utcnow()))
+            database.run(lambda s: take_number(s, command, utcnow()))
             committed[phone] = stamp.at
 
         total = int(args.rate * args.seconds)
@@ -115,7 +115,7 @@ def main() -> None:
             print(
                 f"commit → gateway: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms"
             )
-        database(app).dispose()
+        database_of(app).dispose()
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -132,8 +132,8 @@ def main() -> None:
 
 
 def _tomorrows_session(app: object) -> int:
-    db = database(app)  # type: ignore[arg-type]
-    with db.transaction() as s:
+    database = database_of(app)  # type: ignore[arg-type]
+    with database.transaction() as s:
         tomorrow = local_today(utcnow(), "Asia/Jakarta") + timedelta(days=1)
         found = s.scalar(
             select(ClinicSession.id)

@@ -114,16 +114,16 @@ class Context:
     # --- building the context ----------------------------------------------------------------
 
     def _build(self) -> None:
-        from antre import database
+        from antre import database_of
 
-        db = database(self.app)
-        db.run(lambda s: _facilities(s, self.days_ahead))
+        database = database_of(self.app)
+        database.run(lambda s: _facilities(s, self.days_ahead))
         if self.name in ("none", "after_reminder"):
-            db.run(_held_booking)
+            database.run(_held_booking)
         if self.name != "after_ask_facility":
             self._post("JADWAL 1001")  # a returning sender: 1001 is remembered
         if self.name == "after_reminder":
-            db.run(_reminder)
+            database.run(_reminder)
         if self.name == "after_ask_facility":
             self._post("ANTRE UMUM")  # a first-time sender: asked which puskesmas
         if self.name == "after_ask_day":
@@ -145,18 +145,18 @@ class Context:
         return gateway_id
 
     def _dispose(self) -> None:
-        from antre import database
+        from antre import database_of
 
-        database(self.app).dispose()
+        database_of(self.app).dispose()
 
     # --- one message -------------------------------------------------------------------------
 
     def send(self, text: str) -> Outcome:
         """`text` from the phone on a fresh copy of this context, at NOW; what it did."""
         gateway_id = self.post(text)
-        from antre import database
+        from antre import database_of
 
-        return database(self.app).run(lambda s: _outcome(s, gateway_id))
+        return database_of(self.app).run(lambda s: _outcome(s, gateway_id))
 
     def post(self, text: str) -> str:
         """Only send `text` on a fresh copy (what the count needs, in any checkout)."""
@@ -167,11 +167,11 @@ class Context:
 
     def not_understood(self) -> int:
         """The figures page's "not understood" count for today, every facility, as it stands."""
-        from antre import database
+        from antre import database_of
         from figures.queries import Scope, compute
 
         today = local_today(NOW, "Asia/Jakarta")
-        figures = database(self.app).run(lambda s: compute(s, Scope(today, today)))
+        figures = database_of(self.app).run(lambda s: compute(s, Scope(today, today)))
         return int(figures.table("sms_inbound").value("not understood") or 0)
 
     def close(self) -> None:

@@ -85,10 +85,10 @@ def prepare(url: str) -> tuple[list[str], list[str]]:
     Returns the one-dial paths (one per facility and service) and the returning phones.
     """
     migrate.upgrade(url)
-    db = Database(url)
+    database = Database(url)
     now = datetime.now(UTC)
-    db.run(lambda s: seed(s, now, capacity=1_000_000, extra_facilities=EXTRA_FACILITIES))
-    with db.transaction() as s:
+    database.run(lambda s: seed(s, now, capacity=1_000_000, extra_facilities=EXTRA_FACILITIES))
+    with database.transaction() as s:
         s.execute(update(Facility).values(cutoff_minutes=0))
         s.execute(update(ClinicSession).values(capacity=1_000_000, end_time=clock(23, 59)))
         s.execute(text("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)"))
@@ -110,7 +110,7 @@ def prepare(url: str) -> tuple[list[str], list[str]]:
         for phone in phones:
             s.add(Phone(number=phone, language="id", facility_id=first.id))
         s.execute(text(f"INSERT INTO counter SELECT g, 0 FROM generate_series(1, {len(paths)}) g"))
-    db.dispose()
+    database.dispose()
     return paths, phones
 
 
@@ -223,8 +223,8 @@ def never_stuck(factory: Factory) -> Factory:
 
 
 def todays_sessions(url: str) -> list[int]:
-    db = Database(url)
-    with db.transaction() as s:
+    database = Database(url)
+    with database.transaction() as s:
         found = list(
             s.scalars(
                 select(ClinicSession.id)
@@ -233,15 +233,15 @@ def todays_sessions(url: str) -> list[int]:
                 .order_by(ClinicSession.id)
             )
         )
-    db.dispose()
+    database.dispose()
     return found
 
 
 def check_one_dial(url: str, prefix: str) -> dict[str, int]:
     """The engine's checks, and no booking phone with two numbers (a request booked twice)."""
     checks = check_engine(url)
-    db = Database(url)
-    with db.transaction() as s:
+    database = Database(url)
+    with database.transaction() as s:
         twice = s.scalar(
             select(func.count()).select_from(
                 select(Booking.booked_by)
@@ -251,7 +251,7 @@ def check_one_dial(url: str, prefix: str) -> dict[str, int]:
                 .subquery()
             )
         )
-    db.dispose()
+    database.dispose()
     return {**checks, "phones_booked_twice": twice or 0}
 
 
@@ -327,10 +327,10 @@ def main() -> None:
         )
         statements = run(f"engine's statements, {len(today)} sessions", never_stuck(replay), **load)
         checks = check_one_dial(scratch.url, booking_prefix)
-        db = Database(scratch.url)
-        with db.engine.connect() as connection:
+        database = Database(scratch.url)
+        with database.engine.connect() as connection:
             server = connection.execute(text("SHOW server_version")).scalar()
-        db.dispose()
+        database.dispose()
     redis.flushdb()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; PostgreSQL {server}")
     print(

@@ -30,23 +30,21 @@ def in_doubt(row: Outbox) -> bool:
 
 
 def failed(
-    session: Session, since: datetime, *, facility_id: int | None = None, limit: int = 500
+    db: Session, since: datetime, *, facility_id: int | None = None, limit: int = 500
 ) -> list[Outbox]:
     """Rows that failed since `since`, newest first; with `facility_id`, only those about that
     facility's bookings (a reply to an SMS about no booking belongs to no facility)."""
     query = select(Outbox).where(Outbox.status == OutboxStatus.FAILED, Outbox.updated_at >= since)
     if facility_id is not None:
         query = query.where(Outbox.booking_id.in_(_bookings_of(facility_id)))
-    return list(
-        session.scalars(query.order_by(Outbox.updated_at.desc(), Outbox.id.desc()).limit(limit))
-    )
+    return list(db.scalars(query.order_by(Outbox.updated_at.desc(), Outbox.id.desc()).limit(limit)))
 
 
-def facility_of(session: Session, row: Outbox) -> int | None:
+def facility_of(db: Session, row: Outbox) -> int | None:
     """The facility whose booking the SMS is about, or None."""
     if row.booking_id is None:
         return None
-    return session.scalar(
+    return db.scalar(
         select(Service.facility_id)
         .join(Booking, Booking.service_id == Service.id)
         .where(Booking.id == row.booking_id)
@@ -54,7 +52,7 @@ def facility_of(session: Session, row: Outbox) -> int | None:
 
 
 def resend(
-    session: Session,
+    db: Session,
     ids: Collection[int],
     now: datetime,
     *,
@@ -63,16 +61,16 @@ def resend(
 ) -> list[int]:
     """Make failed rows pending again, to be sent afresh by the next sweep; returns those made
     so. A row in doubt (its gateway may have sent it) only with `in_doubt_too`: the patient may
-    get it twice. A reminder whose session is over is left alone: too late to help anyone.
+    get it twice. A reminder whose clinic session is over is left alone: too late to help anyone.
     With `facility_id`, rows about another facility's bookings are left alone too."""
     query = select(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == OutboxStatus.FAILED)
     if facility_id is not None:
         query = query.where(Outbox.booking_id.in_(_bookings_of(facility_id)))
     again: list[int] = []
-    for row in session.scalars(query.order_by(Outbox.id)):
+    for row in db.scalars(query.order_by(Outbox.id)):
         if in_doubt(row) and not in_doubt_too:
             continue
-        if row.kind in EXPIRE_WITH_THE_SESSION and session_over(session, row.booking_id, now):
+        if row.kind in EXPIRE_WITH_THE_SESSION and session_over(db, row.booking_id, now):
             continue
         row.status, row.gateway, row.attempts = OutboxStatus.PENDING, None, 0
         row.error = f"resent after: {row.error or 'failed'}"[:200]
@@ -83,11 +81,11 @@ def resend(
     return again
 
 
-def session_over(session: Session, booking_id: int | None, now: datetime) -> bool:
-    """Whether the session of the booking an SMS is about has ended (False: about none)."""
+def session_over(db: Session, booking_id: int | None, now: datetime) -> bool:
+    """Whether the clinic session of the booking an SMS is about has ended (False: about none)."""
     if booking_id is None:
         return False
-    found = session.execute(
+    found = db.execute(
         select(ClinicSession.day, ClinicSession.end_time, Facility.timezone)
         .join(Booking, Booking.session_id == ClinicSession.id)
         .join(Service, Service.id == ClinicSession.service_id)

@@ -12,7 +12,7 @@ from booking.models import Booking, Event, Outbox, OutboxStatus
 from texts.gsm import SEGMENT_SEPTETS, septets, to_gsm7
 
 # Session.info key under which the ids of outbox rows written by a transaction are kept, so that
-# the sender is told about them once that transaction has committed (see antre.db).
+# the sender is told about them once that transaction has committed (see sms.outbox).
 NEW_OUTBOX_IDS = "new_outbox_ids"
 # ... and the ids of bookings inserted without the ORM, for parts that react to new numbers.
 NEW_BOOKING_IDS = "new_booking_ids"

@@ -94,7 +94,7 @@ def serialise(db: Session, space: int, key: str) -> None:
     """Run the transactions that name `key` in `space` one at a time, each until it ends.
 
     On PostgreSQL only: SQLite already runs one writing transaction at a time (BEGIN
-    IMMEDIATE, antre.db).
+    IMMEDIATE, plumbing.db).
     """
     connection = db.connection()
     if connection.dialect.name == "postgresql":

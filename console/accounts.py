@@ -26,7 +26,7 @@ from console.admin_forms import ActionForm
 from console.auth import roles_required, staff
 from console.commands import new_password
 from console.models import Role, StaffUser
-from plumbing.db import database
+from plumbing.db import database_of
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def page() -> ResponseReturnValue:
 
 def _page(new_password_for: tuple[str, str] | None = None) -> ResponseReturnValue:
     manager = staff()
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         rows = db.execute(
             select(StaffUser, Facility.code)
             .outerjoin(Facility, StaffUser.facility_id == Facility.id)
@@ -87,7 +87,7 @@ def _managed(db: Session, user_id: int) -> StaffUser:
 @blueprint.post("/console/admin/accounts/<int:user_id>/unlock")
 @roles_required(*ADMINS)
 def unlock(user_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         name = _managed(db, user_id).username
     if ActionForm().validate_on_submit():
         throttle.clear(name)
@@ -108,7 +108,7 @@ def password(user_id: int) -> ResponseReturnValue:
         user.set_password(chosen, made_by_someone_else=True)
         return user.username
 
-    name = database(current_app).run(change)
+    name = database_of(current_app).run(change)
     throttle.clear(name)
     log.info("account %s given a new password by %s", name, staff().username)
     return _page(new_password_for=(name, chosen))
@@ -134,7 +134,7 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
             user.active = active  # ends every session of the account (console/models.py)
             return user.username
 
-        name = database(current_app).run(change)
+        name = database_of(current_app).run(change)
         log.info(
             "account %s %s by %s", name, "activated" if active else "deactivated", staff().username
         )

@@ -40,7 +40,7 @@ from console.auth import require_facility, roles_required, staff
 from console.language import current_language
 from console.models import Role
 from gateways import GATEWAYS
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint("admin", __name__, template_folder="templates")
 ADMINS = (Role.ADMIN, Role.FACILITY_ADMIN)
@@ -53,7 +53,7 @@ T = TypeVar("T")
 def save(form: FlaskForm, work: Callable[[Session], T]) -> T | None:
     """Run an engine change in one transaction; a refusal lands on the form field it names."""
     try:
-        return database(current_app).run(work)
+        return database_of(current_app).run(work)
     except Invalid as refused:
         field = getattr(form, refused.field, None)
         if field is not None and hasattr(field, "errors"):
@@ -103,7 +103,7 @@ def index() -> ResponseReturnValue:
     if user.role != Role.ADMIN:
         require_facility(user.facility_id or 0, administer=True)
         return redirect(url_for("admin.facility", facility_id=user.facility_id))
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facilities = db.scalars(select(Facility).order_by(Facility.district, Facility.code)).all()
         return render_template("console/admin_index.html", facilities=facilities)
 
@@ -126,7 +126,7 @@ def new_facility() -> ResponseReturnValue:
 @blueprint.route("/console/admin/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_facility(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility = owned(db, Facility, facility_id)
     form = FacilityForm(obj=facility)
     if form.validate_on_submit():
@@ -167,7 +167,7 @@ def _facility_form(form: FacilityForm, facility: Facility | None) -> ResponseRet
 @blueprint.get("/console/admin/facilities/<int:facility_id>")
 @roles_required(*ADMINS)
 def facility(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         found = owned(db, Facility, facility_id)
         services = db.scalars(
             select(Service)
@@ -199,7 +199,7 @@ def _number_form() -> NumberForm:
 @blueprint.post("/console/admin/facilities/<int:facility_id>/numbers")
 @roles_required(*ADMINS)
 def add_number(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         owned(db, Facility, facility_id)
     form = _number_form()
     if form.validate_on_submit():
@@ -226,7 +226,7 @@ def add_number(facility_id: int) -> ResponseReturnValue:
 @roles_required(*ADMINS)
 def remove_number(number_id: int) -> ResponseReturnValue:
     form = FlaskForm()
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         row = owned(db, FacilityNumber, number_id)
         facility_id, number = row.facility_id, row.number
         if form.validate_on_submit():
@@ -241,7 +241,7 @@ def remove_number(number_id: int) -> ResponseReturnValue:
 @blueprint.route("/console/admin/facilities/<int:facility_id>/rules", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def rules(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility = owned(db, Facility, facility_id)
     form = RulesForm(obj=facility)
     if form.validate_on_submit():
@@ -277,7 +277,7 @@ def rules(facility_id: int) -> ResponseReturnValue:
 )
 @roles_required(*ADMINS)
 def new_service(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility = owned(db, Facility, facility_id)
     form = ServiceForm(data={"active": True})
     if form.validate_on_submit():
@@ -295,7 +295,7 @@ def new_service(facility_id: int) -> ResponseReturnValue:
 @blueprint.route("/console/admin/services/<int:service_id>/edit", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def edit_service(service_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         service = owned(db, Service, service_id)
         facility = db.get_one(Facility, service.facility_id)
     form = ServiceForm.of(service)

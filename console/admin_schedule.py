@@ -21,7 +21,7 @@ from console import bpjs_reference, messages
 from console.admin import ADMINS, actor, owned, save, status
 from console.admin_forms import WEEKDAYS, ActionForm, HolidayForm, TemplateForm
 from console.auth import roles_required
-from plumbing.db import database
+from plumbing.db import database_of
 from texts import N_
 
 blueprint = Blueprint("schedule", __name__, template_folder="templates")
@@ -34,7 +34,7 @@ SAVED_TEMPLATE = N_(
 @blueprint.route("/console/admin/services/<int:service_id>/schedule", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def service(service_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         found = owned(db, Service, service_id)
     form = TemplateForm()
     if form.validate_on_submit():
@@ -47,7 +47,7 @@ def service(service_id: int) -> ResponseReturnValue:
             flash(messages.say(SAVED_TEMPLATE))
             return redirect(url_for("schedule.service", service_id=service_id))
     week_doctors = _bpjs_week_doctors(found)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         sessions = timetable.upcoming_sessions(db, service_id, utcnow())
         page = render_template(
             "console/admin_schedule.html",
@@ -81,7 +81,7 @@ def _bpjs_week_doctors(service: Service) -> list[bpjs_reference.Choice]:
     """BPJS's doctors of the service's poli in the coming week, for a weekly template."""
     if not service.bpjs_poli_code:
         return []
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         timezone = db.get_one(Facility, service.facility_id).timezone
     return bpjs_reference.week_doctors(service.bpjs_poli_code, local_today(utcnow(), timezone))
 
@@ -96,7 +96,7 @@ def _bpjs_name(service: Service, code: str | None, choices: list[bpjs_reference.
 @blueprint.post("/console/admin/sessions/<int:session_id>/bpjs-doctor")
 @roles_required(*ADMINS)
 def bpjs_doctor(session_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         session = owned(db, ClinicSession, session_id)
         service_id, day, has_name = session.service_id, session.day, bool(session.doctor_name)
         service = db.get_one(Service, service_id)
@@ -108,7 +108,7 @@ def bpjs_doctor(session_id: int) -> ResponseReturnValue:
         if code.strip() and not has_name and service.bpjs_poli_code:
             name = _bpjs_name(service, code, bpjs_reference.doctors(service.bpjs_poli_code, day))
         try:
-            database(current_app).run(
+            database_of(current_app).run(
                 lambda db: admin.set_bpjs_doctor(
                     db, session_id, code, doctor_name=name or None, actor=actor(), now=utcnow()
                 )
@@ -123,7 +123,7 @@ def bpjs_doctor(session_id: int) -> ResponseReturnValue:
 @blueprint.route("/console/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def edit_template(template_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         template = owned(db, ScheduleTemplate, template_id)
         found = db.get_one(Service, template.service_id)
     form = TemplateForm(obj=template)
@@ -154,7 +154,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
 @blueprint.post("/console/admin/templates/<int:template_id>/active")
 @roles_required(*ADMINS)
 def template_active(template_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         template = owned(db, ScheduleTemplate, template_id)
     form = ActionForm()
     if form.validate_on_submit():
@@ -195,7 +195,7 @@ def _template_fields(form: TemplateForm, service: Service) -> timetable.Template
 @blueprint.route("/console/admin/facilities/<int:facility_id>/holidays", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def holidays(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility = owned(db, Facility, facility_id)
     form = HolidayForm()
     if form.validate_on_submit():
@@ -213,7 +213,7 @@ def holidays(facility_id: int) -> ResponseReturnValue:
             _warn_if_sessions_stand(facility_id, added)
             return redirect(url_for("schedule.holidays", facility_id=facility_id))
     today = local_today(utcnow(), facility.timezone)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         upcoming = [
             (holiday, timetable.sessions_on(db, facility_id, holiday.day))
             for holiday in timetable.holidays_of(db, facility_id, today)
@@ -228,7 +228,7 @@ def holidays(facility_id: int) -> ResponseReturnValue:
 
 
 def _warn_if_sessions_stand(facility_id: int, holiday: Holiday) -> None:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         standing = timetable.sessions_on(db, facility_id, holiday.day)
     if standing:
         sessions, patients = len(standing), sum(item.active_bookings for item in standing)
@@ -241,7 +241,7 @@ def _warn_if_sessions_stand(facility_id: int, holiday: Holiday) -> None:
 @blueprint.post("/console/admin/holidays/<int:holiday_id>/remove")
 @roles_required(*ADMINS)
 def remove_holiday(holiday_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         holiday = owned(db, Holiday, holiday_id)
     form = ActionForm()
     if form.validate_on_submit():
@@ -256,7 +256,7 @@ def remove_holiday(holiday_id: int) -> ResponseReturnValue:
 @blueprint.post("/console/admin/holidays/<int:holiday_id>/cancel-sessions")
 @roles_required(*ADMINS)
 def cancel_holiday_sessions(holiday_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         holiday = owned(db, Holiday, holiday_id)
     form = ActionForm()
     if form.validate_on_submit():
@@ -278,7 +278,7 @@ def cancel_holiday_sessions(holiday_id: int) -> ResponseReturnValue:
 @blueprint.post("/console/admin/facilities/<int:facility_id>/generate")
 @roles_required(*ADMINS)
 def generate(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         owned(db, Facility, facility_id)
     form = ActionForm()
     if form.validate_on_submit():

@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from console import messages, throttle
 from console.models import Role, StaffUser
 from console.paths import safe_next
-from plumbing.db import database
+from plumbing.db import database_of
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _load(session_id: str) -> StaffUser | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None  # a session from before sessions had versions: log in again
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         user = db.get(StaffUser, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
         return None
@@ -144,7 +144,7 @@ def _too_many_attempts(_error: Exception) -> ResponseReturnValue:
 @blueprint.post("/console/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         user = db.get(StaffUser, staff().id)
         if user is not None:
             user.end_sessions()  # and so every copy of this cookie, wherever it went
@@ -154,7 +154,7 @@ def logout() -> ResponseReturnValue:
 
 def check_credentials(username: str, password: str) -> StaffUser | None:
     """The active account with this name and password, or None (never says which was wrong)."""
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         user = db.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if user is None:
         from werkzeug.security import check_password_hash

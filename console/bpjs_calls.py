@@ -21,7 +21,7 @@ from bpjs.settings import claim_seconds, credentials
 from console import messages
 from console.admin import ADMINS, owned
 from console.auth import require_facility, roles_required
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint("bpjs_calls", __name__, template_folder="templates")
 
@@ -46,7 +46,7 @@ class Row:
 @blueprint.get("/console/admin/facilities/<int:facility_id>/bpjs")
 @roles_required(*ADMINS)
 def page(facility_id: int) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility = owned(db, Facility, facility_id)
         now, held = utcnow(), timedelta(seconds=claim_seconds(current_app.config))
         rows = [
@@ -73,7 +73,7 @@ def page(facility_id: int) -> ResponseReturnValue:
 @roles_required(*ADMINS)
 def retry(call_id: int) -> ResponseReturnValue:
     form = FlaskForm()
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility_id = calls.facility_of_call(db, call_id)
         if facility_id is None:
             abort(404)

@@ -19,7 +19,7 @@ from booking.clock import utcnow
 from booking.models import Facility
 from console import throttle
 from console.models import Role, StaffUser
-from plumbing.db import database
+from plumbing.db import database_of
 
 MIN_PASSWORD = 8
 
@@ -89,7 +89,7 @@ def user_add(
         db.add(user)
         return facility.name if facility else (user.district or "every facility")
 
-    where = database(current_app).run(add)
+    where = database_of(current_app).run(add)
     click.echo(f"account {name!r} ({wanted.value}) created for {where}")
     if generate:
         click.echo(f"password (shown only now; changed at the first login): {password}")
@@ -141,7 +141,7 @@ def _account(db: Session, username: str) -> StaffUser:
 @with_appcontext
 def user_list() -> None:
     """Every account: role, facility, district, and whether it is active or locked out."""
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         rows = db.execute(
             select(StaffUser, Facility.code)
             .outerjoin(Facility, StaffUser.facility_id == Facility.id)
@@ -162,7 +162,7 @@ def user_list() -> None:
 @with_appcontext
 def user_unlock(username: str) -> None:
     """Forget the wrong passwords counted against an account: it may try again at once."""
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         name = _account(db, username).username
     throttle.clear(name)
     click.echo(f"account {name!r} unlocked")
@@ -187,7 +187,7 @@ def user_password(username: str, generate: bool, password: str | None) -> None:
         user.set_password(chosen, made_by_someone_else=generate)
         return user.username
 
-    name = database(current_app).run(change)
+    name = database_of(current_app).run(change)
     throttle.clear(name)
     if generate:
         click.echo(f"{name!r} chooses their own password at the next login, after this one:")
@@ -218,5 +218,5 @@ def _set_active(username: str, active: bool) -> str:
         user.active = active
         return user.username
 
-    name = database(current_app).run(change)
+    name = database_of(current_app).run(change)
     return f"account {name!r} {'reactivated' if active else 'deactivated'}"

@@ -26,7 +26,7 @@ from booking.models import (
 )
 from console import messages
 from console.calls import spoken_call, spoken_files
-from plumbing.db import database
+from plumbing.db import database_of
 from texts.voice import every_file
 
 blueprint = Blueprint("display", __name__, template_folder="templates")
@@ -81,7 +81,7 @@ def _sound(name: str) -> bytes:
 
 
 def _board(code: str) -> dict[str, Any]:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         try:
             facility = facility_by_code(db, code[:8])
         except Refused:

@@ -16,7 +16,7 @@ from console import messages
 from console.auth import require_facility, roles_required, staff
 from console.models import Role
 from gateways.contract import mask_phone
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint("failed_sms", __name__, template_folder="templates")
 HOURS = (24, 72, 168)  # the periods the page offers; the first is the command's default
@@ -41,7 +41,7 @@ def _hours() -> int:
 def page() -> ResponseReturnValue:
     facility_id, hours = _scope(), _hours()
     since = utcnow() - timedelta(hours=hours)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         rows = [
             {
                 "id": row.id,
@@ -62,7 +62,7 @@ def resend_one(outbox_id: int) -> ResponseReturnValue:
     facility_id = _scope()
     if not 0 < outbox_id <= limits.LARGEST_ID:
         abort(404)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         row = db.get(Outbox, outbox_id)
         if row is None:
             abort(404)
@@ -76,7 +76,7 @@ def resend_one(outbox_id: int) -> ResponseReturnValue:
 def resend_all() -> ResponseReturnValue:
     facility_id, hours = _scope(), _hours()
     since = utcnow() - timedelta(hours=hours)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         ids = [row.id for row in failed_sms.failed(db, since, facility_id=facility_id)]
     return _resend(ids, facility_id)
 
@@ -84,7 +84,7 @@ def resend_all() -> ResponseReturnValue:
 def _resend(ids: list[int], facility_id: int | None) -> ResponseReturnValue:
     in_doubt_too = request.form.get("in_doubt") == "1"
     now = utcnow()
-    again = database(current_app).run(
+    again = database_of(current_app).run(
         lambda db: failed_sms.resend(
             db, ids, now, in_doubt_too=in_doubt_too, facility_id=facility_id
         )

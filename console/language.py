@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from console.models import StaffUser
 from console.paths import safe_next
-from plumbing.db import database
+from plumbing.db import database_of
 from texts import DEFAULT_LANGUAGE, LANGUAGES, language_or_default, translations
 
 DOMAIN = "console"
@@ -73,7 +73,7 @@ def switch() -> ResponseReturnValue:
     """Speak the language chosen, on this browser and, when logged in, for the account."""
     language = language_or_default(request.form.get("language"))
     if current_user.is_authenticated:
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             user = db.get(StaffUser, current_user.id)
             if user is not None:
                 user.language = language

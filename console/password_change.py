@@ -20,7 +20,7 @@ from console.auth import staff
 from console.commands import MIN_PASSWORD
 from console.models import StaffUser
 from console.paths import safe_next
-from plumbing.db import database
+from plumbing.db import database_of
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def page() -> ResponseReturnValue:
         # Wrong current passwords spend from the login's budget: a browser left logged in is
         # no place to guess the password at leisure.
         attempt = throttle.spend(staff().username)
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             user = db.get(StaffUser, staff().id)
             if user is None or not user.check_password(current):
                 error = gettext("The current password is wrong.")

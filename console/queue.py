@@ -62,7 +62,7 @@ from console.forms import (
 )
 from console.models import Role
 from console.problems import problem_page
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint("queue", __name__, template_folder="templates")
 
@@ -96,7 +96,7 @@ def home() -> ResponseReturnValue:
     user = staff()
     if user.role == Role.DISTRICT_VIEWER:
         return redirect(url_for("figures.page"))
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         if user.role == Role.ADMIN:
             wanted = request.args.get("facility", "").strip()[:8]
             if wanted and db.scalar(select(Facility.id).where(Facility.code == wanted)):
@@ -128,7 +128,7 @@ def _page(
 ) -> ResponseReturnValue:
     """The facility's sessions on one day (today unless another booking day is asked)."""
     now = utcnow()
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         place = db.scalars(select(Facility).where(Facility.code == code[:8])).first()
         if place is None:
             abort(404)
@@ -242,7 +242,7 @@ def chosen_room(code: str, rooms: Sequence[str]) -> str | None:
 @roles_required(*RUNNERS)
 def choose_room(code: str) -> ResponseReturnValue:
     """Chosen once at a desk's browser: every call from it goes to that room or counter."""
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         place = db.scalars(select(Facility).where(Facility.code == code[:8])).first()
         if place is None:
             abort(404)
@@ -386,7 +386,7 @@ def walk_in(session_id: int) -> ResponseReturnValue:
         return _with_person(take_number(db, command, now))
 
     try:
-        booking = database(current_app).run(book)
+        booking = database_of(current_app).run(book)
     except Refused as refused:
         # Keep what was typed: the nurse corrects one field instead of asking again.
         typo = refused.reason in (Reason.NAME_INVALID, Reason.PHONE_INVALID)
@@ -461,7 +461,7 @@ def _confirm_cancel(target: Target, form: CancelSessionForm) -> ResponseReturnVa
 
     It carries the first form's request key on, so that a double click on "yes" cancels once.
     """
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         cancelled, told = board.cancellation_reach(db, target.session_id)
     question = messages.say(
         messages.CANCEL_SESSION_QUESTION,
@@ -524,7 +524,7 @@ def _key(form: ActionForm, action: str, target_id: int) -> str | None:
 def _run(work: Callable[[Session], T]) -> T | None:
     """Run an engine call in one transaction; a refusal becomes a message and None."""
     try:
-        return database(current_app).run(work)
+        return database_of(current_app).run(work)
     except Refused as refused:
         flash(messages.refusal(refused), "error")
         return None
@@ -534,7 +534,7 @@ def _session_target(session_id: int, *, administer: bool = False) -> Target:
     """The session, after checking that this account may act on its facility (404, 403)."""
     if session_id > LARGEST_ID:
         abort(404)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         row = db.execute(
             select(ClinicSession, Service, Facility)
             .join(Service, ClinicSession.service_id == Service.id)
@@ -560,7 +560,7 @@ def _session_target(session_id: int, *, administer: bool = False) -> Target:
 def _booking_target(booking_id: int) -> Target:
     if booking_id > LARGEST_ID:
         abort(404)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         session_id = db.scalar(select(Booking.session_id).where(Booking.id == booking_id))
     if session_id is None:
         abort(404)

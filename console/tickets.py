@@ -38,7 +38,7 @@ from console.auth import require_facility, roles_required, staff
 from console.forms import ActionForm, new_request_key
 from console.queue import RUNNERS
 from console.ticket_printer import PrinterUnreachable, print_ticket, printer_address
-from plumbing.db import database
+from plumbing.db import database_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _ticket(booking_id: int) -> tuple[tickets.Ticket, str | None]:
     """The booking's ticket and its facility's network printer, for staff of that facility."""
     if booking_id > LARGEST_ID:
         abort(404)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         facility_id = db.scalar(
             select(Service.facility_id)
             .join(Booking, Booking.service_id == Service.id)
@@ -137,7 +137,7 @@ def printer_setting(facility_id: int) -> ResponseReturnValue:
     """Where the facility's network ticket printer is; off (the print dialog only) by default."""
     if not 0 < facility_id <= LARGEST_ID:
         abort(404)
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         place = db.get(Facility, facility_id)
         if place is None:
             abort(404)
@@ -154,7 +154,7 @@ def printer_setting(facility_id: int) -> ResponseReturnValue:
 @blueprint.get("/console/kiosk/<code>")
 @roles_required(*RUNNERS)
 def kiosk(code: str) -> ResponseReturnValue:
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         place = _facility(db, code)
         now = utcnow()
         today = local_today(now, place.timezone)
@@ -209,7 +209,7 @@ def kiosk_take(code: str, service_code: str) -> ResponseReturnValue:
         return take_number(db, command, now).id
 
     try:
-        booking_id = database(current_app).run(take)
+        booking_id = database_of(current_app).run(take)
     except Refused as refused:
         flash(messages.refusal(refused), "error")
         return redirect(url_for("tickets.kiosk", code=code), 303)
@@ -243,7 +243,7 @@ def check_in_by_code(code: str) -> ResponseReturnValue:
         return booking.display
 
     try:
-        number = database(current_app).run(arrive)
+        number = database_of(current_app).run(arrive)
         flash(messages.say(messages.CHECKED_IN, number=number), "success")
     except Refused as refused:
         unknown = refused.reason is Reason.BOOKING_UNKNOWN

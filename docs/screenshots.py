@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from antre import create_app, database
+from antre import create_app, database_of
 from antre.cli import prepare_database
 from booking.commands import TakeNumber
 from booking.models import Channel, ClinicSession, Facility, Service
@@ -119,9 +119,9 @@ def serving(folder: Path) -> Iterator[str]:
     )
     app.instance_path = str(folder / "instance")
     prepare_database(app)
-    db = database(app)
-    db.run(past_weeks)
-    db.run(morning)
+    database = database_of(app)
+    database.run(past_weeks)
+    database.run(morning)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -131,7 +131,7 @@ def serving(folder: Path) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        db.dispose()
+        database.dispose()
 
 
 def past_weeks(db: Session) -> None:

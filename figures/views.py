@@ -31,7 +31,7 @@ from booking.models import Facility
 from figures import charts, export
 from figures.access import Allowed, Place, decide
 from figures.queries import Figures, Scope, compute, districts, facilities_of
-from plumbing.db import database
+from plumbing.db import database_of
 from texts import N_
 
 blueprint = Blueprint("figures", __name__, template_folder="templates")
@@ -149,7 +149,7 @@ def page() -> BaseResponse | tuple[str, int] | str:
             return redirect(url_for(view, next=request.full_path))
         return "Log in to the staff console to see the figures.", 401
     try:
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             scope = scope_for(db, user)
             figures = compute(db, scope)
             choices = _choices(db, user, scope)
@@ -200,7 +200,7 @@ def csv_export() -> Response | tuple[str, int]:
         return "Log in to the staff console to export the figures.", 401
     try:
         wanted = _text("table")
-        with database(current_app).transaction() as db:
+        with database_of(current_app).transaction() as db:
             scope = scope_for(db, user)
             figures = compute(db, scope)
             if wanted is not None and wanted not in {t.name for t in figures.tables}:

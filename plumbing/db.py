@@ -100,7 +100,7 @@ class Database:
         self.engine.dispose()
 
 
-def after_commit(db: Database, key: str, announce: Callable[[Any], None]) -> None:
+def after_commit(database: Database, key: str, announce: Callable[[Any], None]) -> None:
     """Once the outermost transaction has committed, call `announce` with what it kept under
     `session.info[key]`; forget it when the transaction rolls back.
 
@@ -124,14 +124,14 @@ def after_commit(db: Database, key: str, announce: Callable[[Any], None]) -> Non
             return  # a savepoint rolled back: the rest of the transaction may still commit
         session.info.pop(key, None)
 
-    event.listen(db.sessions, "after_commit", committed)
-    event.listen(db.sessions, "after_rollback", rolled_back)
+    event.listen(database.sessions, "after_commit", committed)
+    event.listen(database.sessions, "after_rollback", rolled_back)
 
 
-def database(app: HasSettings) -> Database:
+def database_of(app: HasSettings) -> Database:
     """The app's database (or a job context's)."""
-    db: Database = app.extensions["antre.db"]
-    return db
+    found: Database = app.extensions["antre.database"]
+    return found
 
 
 class HasSettings(Protocol):

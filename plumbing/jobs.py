@@ -26,7 +26,7 @@ from rq.worker import SimpleWorker
 from sqlalchemy import event
 
 from booking.clock import utcnow
-from plumbing.db import Database, HasSettings, database
+from plumbing.db import Database, HasSettings, database_of
 from plumbing.redis import connection
 
 log = logging.getLogger(__name__)
@@ -37,17 +37,17 @@ _REDIS_PAUSE_SECONDS = 5.0  # after a failed enqueue, leave Redis alone this lon
 
 class Context:
     """What background work needs: the settings, what is built from them (`extensions`: the
-    app's database under "antre.db", the gateways, Redis), and the database it queries
-    (`db`: the app's, or a sender's own pool)."""
+    app's database under "antre.database", the gateways, Redis), and the database it queries
+    (`database`: the app's, or a sender's own pool)."""
 
-    def __init__(self, config: Mapping[str, Any], extensions: dict[str, Any], db: Database):
+    def __init__(self, config: Mapping[str, Any], extensions: dict[str, Any], database: Database):
         self.config = config
         self.extensions = extensions
-        self.db = db
+        self.database = database
 
     @classmethod
     def of(cls, app: HasSettings) -> Context:
-        return cls(app.config, app.extensions, database(app))
+        return cls(app.config, app.extensions, database_of(app))
 
 
 # --- RQ --------------------------------------------------------------------------------------
@@ -287,8 +287,8 @@ class Runner:
 
     def __init__(self, app: HasSettings, work: Work, sweep: Sweep) -> None:
         self.app = app
-        self.db = Database(database(app).url, pool_size=2)
-        self.context = Context(app.config, app.extensions, self.db)
+        self.database = Database(database_of(app).url, pool_size=2)
+        self.context = Context(app.config, app.extensions, self.database)
         self.work = work
         self.sweep = sweep
         self._due: list[tuple[float, int]] = []
@@ -299,7 +299,7 @@ class Runner:
         self._stopping = False
         # Stopped, and its task in flight finished, when the app's engine goes: a job still
         # running after a shutdown (or a test's teardown) would write into whatever comes next.
-        event.listen(database(app).engine, "engine_disposed", lambda _engine: self.stop())
+        event.listen(database_of(app).engine, "engine_disposed", lambda _engine: self.stop())
 
     def submit(self, ids: Iterable[int], delay: float = 0.0) -> None:
         due = time.monotonic() + delay
@@ -360,7 +360,7 @@ class Runner:
                         self._busy = False
                         self._changed.notify_all()
         finally:
-            self.db.dispose()
+            self.database.dispose()
 
     def _next_task(self, next_sweep: float) -> int | str | None:
         """The next job id, "sweep", or None when the thread should end."""

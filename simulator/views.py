@@ -18,7 +18,7 @@ from sqlalchemy import select
 from booking.errors import Refused
 from booking.models import Outbox
 from booking.phones import normalise
-from plumbing.db import database
+from plumbing.db import database_of
 
 blueprint = Blueprint(
     "simulator",
@@ -64,7 +64,7 @@ def inbox() -> ResponseReturnValue:
         phone = normalise(request.args.get("phone", ""), current_app.config["DEFAULT_REGION"])
     except Refused:
         return jsonify(error="phone: not a mobile number"), 400
-    with database(current_app).transaction() as db:
+    with database_of(current_app).transaction() as db:
         rows = db.scalars(
             select(Outbox).where(Outbox.phone == phone).order_by(Outbox.id.desc()).limit(INBOX_SIZE)
         ).all()

@@ -21,7 +21,7 @@ from gateways import GATEWAYS
 from gateways.android import LINE
 from gateways.android import register as android_register
 from gateways.contract import mask_phone
-from plumbing.db import database
+from plumbing.db import database_of
 from sms import sending
 
 
@@ -49,7 +49,7 @@ def add(number: str, facility_code: str, gateway: str | None) -> None:
         return facility_numbers.add(db, number, facility, gateway=gateway, region=region).number
 
     try:
-        stored = database(current_app).run(tie)
+        stored = database_of(current_app).run(tie)
     except Invalid as problem:
         raise click.UsageError(problem.message) from None
     except Refused:
@@ -68,7 +68,7 @@ def list_numbers() -> None:
             for row in facility_numbers.every(db)
         ]
 
-    for number, code, gateway in database(current_app).run(rows):
+    for number, code, gateway in database_of(current_app).run(rows):
         click.echo(f"{number}\t{code}\t{gateway}")
 
 
@@ -78,7 +78,7 @@ def list_numbers() -> None:
 def remove(number: str) -> None:
     """Untie NUMBER from its facility."""
     region = str(current_app.config["DEFAULT_REGION"])
-    if not database(current_app).run(lambda db: facility_numbers.remove(db, number, region)):
+    if not database_of(current_app).run(lambda db: facility_numbers.remove(db, number, region)):
         raise click.UsageError(f"{number!r} is not a facility number")
     click.echo(f"{number} removed")
 
@@ -94,7 +94,7 @@ def sms_group() -> None:
 def failed(hours: float) -> None:
     """Every SMS that failed in the last HOURS: id, kind, phone (masked), why."""
     since = utcnow() - timedelta(hours=hours)
-    rows = sending.failed(database(current_app), since)
+    rows = sending.failed(database_of(current_app), since)
     doubt = 0
     for row in rows:
         doubt += failed_sms.in_doubt(row)
@@ -111,14 +111,14 @@ def failed(hours: float) -> None:
 @with_appcontext
 def resend(ids: tuple[int, ...], all_failed: bool, hours: float, in_doubt: bool) -> None:
     """Send failed SMS again (by id, or --all-failed): the next sweep sends them."""
-    db = database(current_app)
+    database = database_of(current_app)
     now = utcnow()
     wanted = list(ids)
     if all_failed:
-        wanted += [row.id for row in sending.failed(db, now - timedelta(hours=hours))]
+        wanted += [row.id for row in sending.failed(database, now - timedelta(hours=hours))]
     if not wanted:
         raise click.UsageError("name the SMS to resend by id, or give --all-failed")
-    again = sending.resend(db, wanted, now, in_doubt=in_doubt)
+    again = sending.resend(database, wanted, now, in_doubt=in_doubt)
     left = len(set(wanted)) - len(again)
     click.echo(f"{len(again)} SMS will be sent again within a minute; {left} left as they are")
 
@@ -149,7 +149,7 @@ def register(facility_code: str | None) -> None:
             facility_numbers.add(db, LINE, facility, gateway="android", region=region)
 
         try:
-            database(current_app).run(tie)
+            database_of(current_app).run(tie)
         except Refused:
             raise click.UsageError(f"no facility with the code {facility_code!r}") from None
     try:

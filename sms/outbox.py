@@ -29,7 +29,7 @@ from booking import reminders
 from booking.models import Outbox
 from booking.records import NEW_OUTBOX_IDS
 from gateways import Switchboard
-from plumbing.db import Database, HasSettings, after_commit, database
+from plumbing.db import Database, HasSettings, after_commit, database_of
 from plumbing.jobs import Context
 from sms import sending
 from sms.sending import Policy, Step
@@ -44,10 +44,10 @@ class SendLater(Exception):
 class HandOff:
     """Hears of outbox rows once their transaction has committed, and passes their ids on."""
 
-    def __init__(self, db: Database, hand_over: Callable[[list[int]], None] | None) -> None:
+    def __init__(self, database: Database, hand_over: Callable[[list[int]], None] | None) -> None:
         self.hand_over = hand_over  # None: nobody is told (tests that send rows themselves)
-        event.listen(db.sessions, "after_flush", _note_new_rows)
-        after_commit(db, NEW_OUTBOX_IDS, self._committed)
+        event.listen(database.sessions, "after_flush", _note_new_rows)
+        after_commit(database, NEW_OUTBOX_IDS, self._committed)
 
     def _committed(self, ids: set[int]) -> None:
         if self.hand_over is not None:
@@ -91,7 +91,7 @@ def policy(app: HasSettings) -> Policy:
 def send(context: Context, outbox_id: int) -> float | None:
     """Send one row; the seconds to wait before trying it again, or None when it is done."""
     rules = policy(context)
-    report = sending.send_one(context.db, switchboard(context), outbox_id, rules)
+    report = sending.send_one(context.database, switchboard(context), outbox_id, rules)
     if report.step is Step.RETRY:
         return float(rules.delay_after(report.attempt))
     return None
@@ -100,7 +100,7 @@ def send(context: Context, outbox_id: int) -> float | None:
 def send_or_raise(context: Context, outbox_id: int) -> str:
     """`send` for an RQ job: raises SendLater to have RQ's `Retry` schedule the next attempt."""
     rules = policy(context)
-    report = sending.send_one(context.db, switchboard(context), outbox_id, rules)
+    report = sending.send_one(context.database, switchboard(context), outbox_id, rules)
     if report.step is Step.RETRY:
         raise SendLater(f"outbox {outbox_id} attempt {report.attempt}: {report.detail}")
     return report.step.value
@@ -111,12 +111,12 @@ def sweep(context: Context, now: datetime) -> list[int]:
     rows that never reached a sender, to hand over again."""
     # Reminders are derived from the database on every sweep (design §6), written through the
     # app's own database so that the rows are handed to the sender as soon as they commit.
-    scan = database(context).run(lambda session: reminders.run_due(session, now))
+    scan = database_of(context).run(lambda session: reminders.run_due(session, now))
     if scan.written:
         log.info("due notifications written: %s", scan.written)
     rules = policy(context)
-    sending.fail_in_doubt(context.db, now, rules, switchboard(context).refusing_copies)
-    ids = sending.rows_to_hand_over(context.db, now, rules)
+    sending.fail_in_doubt(context.database, now, rules, switchboard(context).refusing_copies)
+    ids = sending.rows_to_hand_over(context.database, now, rules)
     if ids:
         log.info("sweep: handing %d waiting SMS to the sender", len(ids))
     return ids

@@ -95,23 +95,25 @@ class _Claim:
 
 
 def send_one(
-    db: Database,
+    database: Database,
     gateways: Switchboard,
     outbox_id: int,
     policy: Policy = Policy(),
     clock: Callable[[], datetime] = utcnow,
 ) -> Report:
     """Send outbox row `outbox_id` once if nobody else has or is; record the outcome."""
-    claim = _claim(db, outbox_id, gateways, clock())
+    claim = _claim(database, outbox_id, gateways, clock())
     if claim is None:
         return Report(Step.SKIPPED)
     gateway = gateways.pick(claim.gateway)
     result = gateway.send(claim.phone, claim.body, message_id=claim.message_id, sender=claim.sender)
-    return _record(db, claim, result, policy, clock())
+    return _record(database, claim, result, policy, clock())
 
 
-def _claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -> _Claim | None:
-    with db.transaction() as session:
+def _claim(
+    database: Database, outbox_id: int, gateways: Switchboard, now: datetime
+) -> _Claim | None:
+    with database.transaction() as session:
         row = session.execute(
             select(
                 Outbox.booking_id,
@@ -174,7 +176,7 @@ def message_id(outbox_id: int, created_at: datetime) -> str:
 
 
 def _record(
-    db: Database, claim: _Claim, result: SendResult, policy: Policy, now: datetime
+    database: Database, claim: _Claim, result: SendResult, policy: Policy, now: datetime
 ) -> Report:
     mine = and_(
         Outbox.id == claim.outbox_id, Outbox.gateway == claim.gateway, Outbox.gateway_id.is_(None)
@@ -205,7 +207,7 @@ def _record(
         values = {"status": OutboxStatus.FAILED, "error": _short(reason)}
         where = and_(mine, Outbox.status.in_((*_OPEN, OutboxStatus.FAILED)))
         step = Step.FAILED
-    with db.transaction() as session:
+    with database.transaction() as session:
         session.execute(
             update(Outbox)
             .where(where)
@@ -218,11 +220,13 @@ def _record(
     return Report(step, claim.attempt, result.status)
 
 
-def rows_to_hand_over(db: Database, now: datetime, policy: Policy, limit: int = 1000) -> list[int]:
+def rows_to_hand_over(
+    database: Database, now: datetime, policy: Policy, limit: int = 1000
+) -> list[int]:
     """Rows that should be with a sender but may not be: pending past the grace period, or
     queued for a retry whose job has been gone longer than the longest backoff."""
     queued_grace = timedelta(seconds=max(policy.intervals, default=0)) + policy.lease
-    with db.transaction() as session:
+    with database.transaction() as session:
         ids = session.scalars(
             select(Outbox.id)
             .where(
@@ -245,7 +249,7 @@ def rows_to_hand_over(db: Database, now: datetime, policy: Policy, limit: int = 
 
 
 def fail_in_doubt(
-    db: Database, now: datetime, policy: Policy, refusing_copies: Collection[str] = ()
+    database: Database, now: datetime, policy: Policy, refusing_copies: Collection[str] = ()
 ) -> int:
     """Settle the rows whose sender died mid-send. Through a gateway that refuses a second
     message with our id (`refusing_copies`), the row is simply sent again: the gateway drops
@@ -257,7 +261,7 @@ def fail_in_doubt(
         Outbox.gateway_id.is_(None),
         Outbox.updated_at < now - policy.lease,
     )
-    with db.transaction() as session:
+    with database.transaction() as session:
         if refusing_copies:
             again = session.execute(
                 update(Outbox)
@@ -284,17 +288,17 @@ def fail_in_doubt(
     return count
 
 
-def failed(db: Database, since: datetime, facility_id: int | None = None) -> list[Outbox]:
+def failed(database: Database, since: datetime, facility_id: int | None = None) -> list[Outbox]:
     """Rows that failed since `since`, newest first (booking.failed_sms.failed)."""
-    with db.transaction() as session:
+    with database.transaction() as session:
         return failed_sms.failed(session, since, facility_id=facility_id)
 
 
 def resend(
-    db: Database, ids: Collection[int], now: datetime, *, in_doubt: bool = False
+    database: Database, ids: Collection[int], now: datetime, *, in_doubt: bool = False
 ) -> list[int]:
     """Make failed rows pending again, in one transaction (booking.failed_sms.resend)."""
-    return db.run(lambda session: failed_sms.resend(session, ids, now, in_doubt_too=in_doubt))
+    return database.run(lambda session: failed_sms.resend(session, ids, now, in_doubt_too=in_doubt))
 
 
 def _short(text: str) -> str:

@@ -29,13 +29,13 @@ MAX_BODY_BYTES = 16 * 1024
 def _view(gateway: str, callback: Callback) -> Callable[[], ResponseReturnValue]:
     def view() -> ResponseReturnValue:
         from booking.clock import utcnow
-        from plumbing.db import database
+        from plumbing.db import database_of
         from sms import delivery, incoming
 
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return "too large\n", 413, {"Content-Type": "text/plain"}
         heard = callback.read(_request(), current_app.config)
-        db = database(current_app)
+        database = database_of(current_app)
         region = str(current_app.config["DEFAULT_REGION"])
         ours = [str(current_app.config.get("AT_SENDER") or "")]
         try:
@@ -43,9 +43,9 @@ def _view(gateway: str, callback: Callback) -> Callable[[], ResponseReturnValue]
                 receive = partial(
                     incoming.receive, inbound=inbound, now=utcnow(), own_numbers=ours, region=region
                 )
-                db.run(receive)
+                database.run(receive)
             for report in heard.reports:
-                db.run(partial(delivery.record, report=report, now=utcnow()))
+                database.run(partial(delivery.record, report=report, now=utcnow()))
         except OperationalError:
             # The database is away: nothing was kept, so ask the gateway to call again.
             log.warning("database unavailable: %s callback refused with 503", gateway)

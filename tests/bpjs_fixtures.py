@@ -12,7 +12,7 @@ from flask import Flask
 
 from antre.demo import seed
 from booking.models import ClinicSession, Service
-from plumbing.db import database
+from plumbing.db import database_of as database
 from tests import fake_bpjs
 from tests.helpers import app_for_tests, session_id, today
 

@@ -51,7 +51,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from antre import create_app, database, jobs
+from antre import create_app, jobs
+from antre import database_of as database
 from antre.cli import prepare_database
 from booking.clock import local_now, local_today, utcnow
 from booking.models import ClinicSession, Facility, Service

@@ -21,7 +21,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from antre import database, migrate
+from antre import database_of as database
+from antre import migrate
 from antre.demo import seed
 from antre.schema import metadata
 from plumbing.db import Database

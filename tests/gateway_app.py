@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from booking.models import Outbox
-from plumbing.db import database
+from plumbing.db import database_of as database
 
 T = TypeVar("T")
 

@@ -15,7 +15,8 @@ from antre import create_app
 from booking.commands import TakeNumber
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
 from booking.taking import take_number
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 
 
 @contextmanager

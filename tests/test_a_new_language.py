@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
     from antre.demo import seed
     from booking.models import Facility, Service
     from console.models import Role
-    from plumbing.db import database
+    from plumbing.db import database_of as database
     from tests import staff
     from tests.helpers import app_for_tests
     from ussd.cache import load_card

@@ -18,7 +18,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from antre.demo import seed
 from booking.models import Booking
 from plumbing.db import Database

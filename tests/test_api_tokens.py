@@ -220,7 +220,8 @@ def test_tokens_are_looked_up_by_hash_not_by_value(demo: Database, now: datetime
 
 
 def test_a_database_that_is_down_answers_503_not_500() -> None:
-    from antre import create_app, database
+    from antre import create_app
+    from antre import database_of as database
 
     app = create_app(
         {

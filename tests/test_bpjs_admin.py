@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from booking.models import ClinicSession, Service
 from console.models import Role
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
 
 # The look-alike, the app configured for it and the mapped session `sid`.

@@ -18,7 +18,8 @@ from booking.commands import CancelBooking, TakeNumber
 from booking.models import Booking, BpjsCall, Channel, ClinicSession, Service
 from booking.queue import call_next, check_in, mark_no_show, mark_served
 from booking.taking import cancel_booking, take_number
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs
 from tests.bpjs_helpers import CARD, delivered, statuses
 from tests.helpers import session_id, today

@@ -15,7 +15,8 @@ from booking.commands import TakeNumber
 from booking.models import Booking, BpjsCall, Channel, Facility
 from booking.taking import take_number
 from console.models import Role
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
 from tests.bpjs_helpers import CARD, delivered, wait_for
 

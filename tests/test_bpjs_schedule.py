@@ -16,7 +16,7 @@ from booking.commands import TakeNumber
 from booking.models import Channel, ClinicSession, ScheduleTemplate, Service
 from booking.taking import take_number
 from console.models import Role
-from plumbing.db import database
+from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
 from tests.bpjs_helpers import CARD, delivered
 from tests.helpers import today

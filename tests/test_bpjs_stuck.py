@@ -18,7 +18,8 @@ from booking.taking import take_number
 from bpjs import calls
 from bpjs.settings import claim_seconds
 from console.models import Role
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
 from tests.bpjs_helpers import CARD, delivered, statuses, wait_for
 

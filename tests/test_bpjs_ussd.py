@@ -10,7 +10,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from booking.models import Booking, Facility, Phone
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs
 from tests.bpjs_helpers import CARD, delivered, statuses
 from tests.helpers import today

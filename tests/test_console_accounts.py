@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from antre.cli import cli
 from console.models import Role, StaffUser
 from plumbing.db import Database

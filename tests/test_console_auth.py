@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from antre.cli import cli
 from booking.models import Facility
 from console.models import Role, StaffUser

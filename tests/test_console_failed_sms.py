@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.demo import seed
 from booking import records
 from booking.failed_sms import IN_DOUBT

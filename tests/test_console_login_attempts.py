@@ -20,7 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from console.models import Role, StaffUser
 from plumbing.db import Database
 from tests import staff

@@ -13,7 +13,7 @@ from redis import Redis
 from sqlalchemy import create_engine, func, select
 
 from booking.models import Outbox, Phone
-from plumbing.db import database
+from plumbing.db import database_of as database
 from tests.test_ussd_replays import PHONE, make_app, seeded
 from ussd.cache import phone_key
 from ussd.phone import Handset, through_app

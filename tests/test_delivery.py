@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text, update
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways.contract import DeliveryReport

@@ -21,7 +21,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from antre import database, jobs, migrate
+from antre import database_of as database
+from antre import jobs, migrate
 from antre.demo import seed
 from booking import models
 from booking.clock import utcnow

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from booking.clock import utcnow
 from booking.models import OutboxStatus
 from tests import fake_africastalking as fake_at

@@ -15,7 +15,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.cli import cli
 from antre.demo import seed
 from booking.models import Booking, FacilityNumber, Outbox, OutboxStatus

@@ -13,7 +13,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.demo import seed
 from booking import facility_numbers
 from booking.facilities import facility_by_code

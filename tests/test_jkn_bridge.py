@@ -24,7 +24,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from antre.schema import metadata
 from api import jkn_tokens
 from booking.models import Booking, BookingStatus, Channel, Facility, Outbox, Person, Service

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from redis import Redis
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.demo import seed
 from tests.conftest import MONDAY_MORNING
 from tests.fake_africastalking import FakeAfricasTalking

@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from antre import create_app, database, jobs
+from antre import create_app, jobs
+from antre import database_of as database
 from booking import records
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import update
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.cli import cli
 from antre.demo import seed
 from booking import records

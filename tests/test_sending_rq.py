@@ -16,7 +16,8 @@ from flask import Flask
 from rq import Queue
 from rq.job import Job, JobStatus
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from booking.clock import utcnow
 from booking.models import OutboxStatus
 from tests import fake_africastalking as fake_at

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from antre import create_app, jobs
 from antre.demo import seed
 from booking.models import Booking, BpjsCall, ClinicSession, Person, Service
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests import fake_bpjs
 from tests.helpers import session_id, today
 from tests.test_sms_incoming import Inbox

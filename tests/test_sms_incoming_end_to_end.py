@@ -12,7 +12,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from antre import database, jobs
+from antre import database_of as database
+from antre import jobs
 from antre.demo import seed
 from booking.models import Booking, Channel, Outbox, OutboxStatus
 from tests import fake_africastalking as fake_at

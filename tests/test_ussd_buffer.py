@@ -23,7 +23,8 @@ from sqlalchemy import event, func, select, update
 
 from booking.models import Facility
 from figures.queries import Scope, compute
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from tests.test_ussd_replays import PHONE, Cable, make_app, redis_through, seeded
 from ussd import buffer, dropoff
 from ussd.buffer import batch_key

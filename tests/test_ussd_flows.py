@@ -341,7 +341,8 @@ def test_malformed_callbacks_get_a_400_with_one_line(
 def test_the_callback_key_guards_the_endpoint(
     database_url: str, demo: Database, tmp_path: object
 ) -> None:
-    from antre import create_app, database
+    from antre import create_app
+    from antre import database_of as database
 
     guarded = create_app({"DATABASE_URL": database_url, "CALLBACK_KEY": "s3cret"})
     form = {"sessionId": "s1", "serviceCode": "*123#", "phoneNumber": PHONE, "text": ""}

@@ -21,7 +21,8 @@ from flask import Flask
 from redis import Redis
 from sqlalchemy import func, select
 
-from antre import create_app, database
+from antre import create_app
+from antre import database_of as database
 from antre.demo import seed
 from booking.models import Booking, Facility, Outbox, Phone
 from plumbing.db import Database

@@ -22,7 +22,8 @@ from redis import Redis
 from sqlalchemy import event, select
 
 from booking.models import Facility, Phone
-from plumbing.db import Database, database
+from plumbing.db import Database
+from plumbing.db import database_of as database
 from ussd.phone import Handset, through_app
 
 FIRST = "+6281234500001"

@@ -31,7 +31,7 @@ from ussd.hints import (
     SLOT_GONE,
 )
 
-# Refusals that mean the session or number the caller saw changed since: said in one line
+# Refusals that mean the clinic session or number the caller saw changed since: said in one line
 # above the list it was picked from, shown afresh.
 _CHANGED = {
     Reason.SESSION_FULL: FULL,
@@ -58,20 +58,20 @@ def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
 
 
 def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
-    """The session picked, if it still takes a booking: read by itself, not with its list."""
+    """The clinic session picked, if it still takes a booking: read by itself, not with its list."""
     if ctx.service_id is None:
         return Again(translate(ctx.language, INVALID))
-    session = reads.clinic_session(turn, _number(step.value))
-    if session is None or session.service_id != ctx.service_id:
+    clinic_session = reads.clinic_session(turn, _number(step.value))
+    if clinic_session is None or clinic_session.service_id != ctx.service_id:
         return Again(translate(ctx.language, SLOT_GONE))
-    service = session.service
+    service = clinic_session.service
     try:
-        check_bookable(session, service, service.facility, turn.now)
+        check_bookable(clinic_session, service, service.facility, turn.now)
     except Refused:
         return Again(translate(ctx.language, SLOT_GONE))
-    if places_left(session) <= 0:
+    if places_left(clinic_session) <= 0:
         return Again(translate(ctx.language, FULL))
-    return Go(replace(ctx, session_id=session.id))
+    return Go(replace(ctx, session_id=clinic_session.id))
 
 
 def choose_card(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -154,7 +154,7 @@ def set_language(turn: Turn, ctx: Context, step: Step) -> Result:
 
 
 def request_key(turn: Turn, step: Step) -> str:
-    """The same session and path is the same request: a retried confirm books once."""
+    """The same USSD session and path is the same request: a retried confirm books once."""
     digest = hashlib.sha256("\x1f".join((turn.session_key, *step.path)).encode()).hexdigest()
     return f"ussd:{digest[:40]}"
 

@@ -39,7 +39,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.clock import utcnow
-from plumbing.db import Database, database
+from plumbing.db import Database, database_of
 from plumbing.redis import connection
 from ussd import dropoff
 from ussd.models import UssdFlushedBatch
@@ -69,7 +69,7 @@ def batch_key(batch_id: str) -> str:
 
 
 def flush(
-    db: Database,
+    database: Database,
     redis: Redis,
     now: datetime | None = None,
     batch: int = BATCH,
@@ -85,23 +85,23 @@ def flush(
     # Batches a crashed flush left come first, oldest first (ids start with the time).
     left = sorted(_text(member) for member in redis.smembers(PENDING))[:batches]
     for batch_id in left:
-        written += _write(db, redis, batch_id, now)
+        written += _write(database, redis, batch_id, now)
     claim = redis.register_script(_CLAIM)
     for _round in range(min(int(redis.llen(DROPOFF)) // batch + 1, batches - len(left))):
         batch_id = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
         if not claim(keys=[DROPOFF, batch_key(batch_id), PENDING], args=[batch_id, batch]):
             break
-        written += _write(db, redis, batch_id, now)
-    with db.transaction() as session:
+        written += _write(database, redis, batch_id, now)
+    with database.transaction() as session:
         session.execute(
             delete(UssdFlushedBatch).where(UssdFlushedBatch.flushed_at < now - KEEP_BATCH_IDS)
         )
     return written
 
 
-def _write(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
+def _write(database: Database, redis: Redis, batch_id: str, now: datetime) -> int:
     """Write one claimed batch once, then remove it from Redis. Returns the records written."""
-    written = _write_once(db, redis, batch_id, now)
+    written = _write_once(database, redis, batch_id, now)
     pipeline = redis.pipeline(transaction=True)
     pipeline.delete(batch_key(batch_id))
     pipeline.srem(PENDING, batch_id)
@@ -109,7 +109,7 @@ def _write(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
     return written
 
 
-def _write_once(db: Database, redis: Redis, batch_id: str, now: datetime) -> int:
+def _write_once(database: Database, redis: Redis, batch_id: str, now: datetime) -> int:
     """The batch's records in one transaction with its id, unless that id is there already."""
     shown = []
     for raw in redis.lrange(batch_key(batch_id), 0, -1):
@@ -118,14 +118,14 @@ def _write_once(db: Database, redis: Redis, batch_id: str, now: datetime) -> int
         except (ValueError, TypeError, KeyError):
             log.warning("drop-off record skipped, not understood: %r", raw[:200])
     try:
-        with db.transaction() as session:
+        with database.transaction() as session:
             # First: a twin flush of the same batch waits here for this one, then fails.
             session.execute(
                 insert(UssdFlushedBatch).values(id=batch_id, records=len(shown), flushed_at=now)
             )
             dropoff.record(session, shown)
     except IntegrityError:
-        with db.transaction() as session:
+        with database.transaction() as session:
             done = session.scalar(
                 select(UssdFlushedBatch.id).where(UssdFlushedBatch.id == batch_id)
             )
@@ -139,7 +139,7 @@ def flush_app(app: Flask, now: datetime | None = None) -> int:
     """`flush` with the app's database and Redis; 0 without Redis (nothing is buffered)."""
     if not app.config.get("REDIS_URL"):
         return 0
-    written = flush(database(app), connection(app), now)
+    written = flush(database_of(app), connection(app), now)
     if written:
         log.info("drop-off: %d records written from Redis", written)
     return written

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from booking.errors import Reason, Refused
 from booking.models import Facility, Phone, Service, ServiceName, name_in
-from plumbing.db import after_commit, database
+from plumbing.db import after_commit, database_of
 
 log = logging.getLogger(__name__)
 _untold_lock = threading.Lock()
@@ -230,10 +230,10 @@ def init_app(app: Flask) -> None:
         if app.config.get("REDIS_URL") and (rows.catalog or rows.phones):
             _tell_redis(app, rows)
 
-    db = database(app)
-    event.listen(db.sessions, "after_flush", _note_changed_rows)
-    event.listen(db.sessions, "do_orm_execute", _note_bulk_changes)
-    after_commit(db, CHANGED_ROWS, changed)
+    database = database_of(app)
+    event.listen(database.sessions, "after_flush", _note_changed_rows)
+    event.listen(database.sessions, "do_orm_execute", _note_bulk_changes)
+    after_commit(database, CHANGED_ROWS, changed)
 
 
 def _changed(session: Session) -> Changed:

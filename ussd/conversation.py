@@ -158,7 +158,7 @@ def respond(needs: Needs, request: Request) -> Reply:
     return reply
 
 
-def _record_now(db: Database, shown: dropoff.Shown) -> None:
+def _record_now(database: Database, shown: dropoff.Shown) -> None:
     """Redis failed to take a drop-off record: write it to the database instead."""
 
     def write(db: Session) -> None:
@@ -166,7 +166,7 @@ def _record_now(db: Database, shown: dropoff.Shown) -> None:
         dropoff.without_waiting_for_the_disk(db)
 
     try:
-        db.run(write)
+        database.run(write)
     except SQLAlchemyError:
         # The answer may carry a booking already committed: it must still reach the phone.
         log.exception("USSD drop-off record lost: neither Redis nor the database took it")

@@ -16,7 +16,7 @@ from booking.phones import normalise
 from menus.tree import TREE
 from menus.validate import Names, check
 from plumbing.callbacks import require_callback_key
-from plumbing.db import database
+from plumbing.db import database_of
 from texts import N_, translate
 from texts.gsm import to_gsm7
 from ussd import cache
@@ -70,7 +70,7 @@ def needs_of(app: Flask) -> Needs:
     return Needs(
         store=store_of(app),
         catalog=catalog_of(app),
-        database=database(app),
+        database=database_of(app),
         clock=utcnow,
         session_seconds=float(app.config["USSD_SESSION_TTL_SECONDS"]),
         resume_seconds=float(app.config["USSD_RESUME_SECONDS"]),
