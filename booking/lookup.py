@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from booking.models import (
     ACTIVE,
@@ -79,13 +79,16 @@ _FACILITY_COLUMNS = load_only(
     Facility.minutes_per_patient,
     Facility.people_per_phone_per_day,
 )
+# The service's names in the same statement (a row per language, hence unique() below): the
+# receipt says the service's name in the phone's language.
+_NAMES = joinedload(Service.name_rows)
 _WITH_PHONE = (
     select(ClinicSession, Service, Facility, Person, _REPLAYED, _LANGUAGE, _ALREADY, _OTHERS)
     .join(Service, ClinicSession.service_id == Service.id)
     .join(Facility, Service.facility_id == Facility.id)
     .outerjoin(Person, _PERSON)
     .where(ClinicSession.id == bindparam("session_id"))
-    .options(_FACILITY_COLUMNS)
+    .options(_FACILITY_COLUMNS, _NAMES)
 )
 
 # A walk-in without a phone: always a new person, no phone rules.
@@ -94,7 +97,7 @@ _WALK_IN = (
     .join(Service, ClinicSession.service_id == Service.id)
     .join(Facility, Service.facility_id == Facility.id)
     .where(ClinicSession.id == bindparam("session_id"))
-    .options(_FACILITY_COLUMNS)
+    .options(_FACILITY_COLUMNS, _NAMES)
 )
 
 
@@ -103,7 +106,8 @@ def read_take_facts(
 ) -> TakeFacts | None:
     """The facts for a take request; None if the session does not exist."""
     if phone is None:
-        row = db.execute(_WALK_IN, {"session_id": session_id, "request_key": request_key}).first()
+        params = {"session_id": session_id, "request_key": request_key}
+        row = db.execute(_WALK_IN, params).unique().first()
         if row is None:
             return None
         session, service, facility, replayed = row
@@ -114,7 +118,7 @@ def read_take_facts(
         "name_key": name_key,
         "request_key": request_key,
     }
-    row = db.execute(_WITH_PHONE, params).first()
+    row = db.execute(_WITH_PHONE, params).unique().first()
     if row is None:
         return None
     session, service, facility, person, replayed, language, already, others = row

@@ -43,18 +43,21 @@ def phone(turn: Turn, number: str) -> Phone | None:
 def service(turn: Turn, service_id: int | None) -> Service | None:
     if service_id is None:
         return None
-    # With its facility in the same statement: the slot list asks for its days and rules.
+    # With its facility and its names in the same statement: the slot list asks for its days
+    # and rules, the screen for its name.
+    options = [joinedload(Service.facility), joinedload(Service.name_rows)]
     return turn.remember(
-        ("service", service_id),
-        lambda: turn.db.get(Service, service_id, options=[joinedload(Service.facility)]),
+        ("service", service_id), lambda: turn.db.get(Service, service_id, options=options)
     )
 
 
 def clinic_session(turn: Turn, session_id: int | None) -> ClinicSession | None:
     if session_id is None:
         return None
-    # With its service and facility in the same statement: a slot's checks and screen ask.
-    options = [joinedload(ClinicSession.service).joinedload(Service.facility)]
+    # With its service, the service's names and facility in the same statement: a slot's
+    # checks and screen ask.
+    service = joinedload(ClinicSession.service)
+    options = [service.joinedload(Service.facility), service.joinedload(Service.name_rows)]
     return turn.remember(
         ("session", session_id), lambda: turn.db.get(ClinicSession, session_id, options=options)
     )
