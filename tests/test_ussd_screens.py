@@ -304,7 +304,7 @@ def every_screen(
         language=language,
         facility_id=ids.facility_id,
         service_id=ids.service_id,
-        session_id=ids.session_id,
+        clinic_session_id=ids.session_id,
         booking_id=ids.booking_id,
         district=ids.district,
         card="0001234567890",

@@ -54,7 +54,7 @@ def choose_service(turn: Turn, ctx: Context, step: Step) -> Result:
         return Again(translate(ctx.language, CHANGED))
     if service.id not in {card.id for card in reads.service_cards(turn, ctx.facility_id)}:
         return Again(translate(ctx.language, CHANGED))
-    return Go(replace(ctx, service_id=service.id, session_id=None))
+    return Go(replace(ctx, service_id=service.id, clinic_session_id=None))
 
 
 def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -71,7 +71,7 @@ def choose_slot(turn: Turn, ctx: Context, step: Step) -> Result:
         return Again(translate(ctx.language, SLOT_GONE))
     if places_left(clinic_session) <= 0:
         return Again(translate(ctx.language, FULL))
-    return Go(replace(ctx, session_id=clinic_session.id))
+    return Go(replace(ctx, clinic_session_id=clinic_session.id))
 
 
 def choose_card(turn: Turn, ctx: Context, step: Step) -> Result:
@@ -180,10 +180,10 @@ def remember_phone(
 def _take(turn: Turn, ctx: Context, step: Step, *, name: str) -> Result:
     if not step.live:
         return Refuse(translate(ctx.language, NOT_DONE))
-    if ctx.session_id is None:
+    if ctx.clinic_session_id is None:
         return Again(translate(ctx.language, INVALID))
     command = TakeNumber(
-        ctx.session_id,
+        ctx.clinic_session_id,
         ctx.phone,
         Channel.USSD,
         name=name,

@@ -25,7 +25,7 @@ class Context:
     language: str
     facility_id: int | None
     service_id: int | None = None
-    session_id: int | None = None
+    clinic_session_id: int | None = None  # the clinic session picked, not the USSD session
     booking_id: int | None = None
     district: str | None = None
     card: str | None = None  # the BPJS card number typed on the way to this screen

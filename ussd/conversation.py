@@ -259,10 +259,16 @@ def _kept_of(record: dict[str, Any], upto: int, length: int, phone: str) -> Kept
     return Kept(shown, again, skip, stack, upto if stack else 0)
 
 
+# Context fields kept in the store under their earlier names, so that the instances of the
+# version before read a record this one wrote (and the other way round) during a deploy.
+_STORED_AS = {"clinic_session_id": "session_id"}
+_NAMED = {stored: name for name, stored in _STORED_AS.items()}
+
+
 def _place_record(place: Place) -> dict[str, Any]:
     """A screen of the walk as the store keeps it: the phone is the request's own."""
     context = {
-        name: value
+        _STORED_AS.get(name, name): value
         for name, value in asdict(place.context).items()
         if name != "phone" and value not in (None, "")
     }
@@ -276,7 +282,7 @@ def _place_record(place: Place) -> dict[str, Any]:
 
 
 def _place_of(record: dict[str, Any], phone: str) -> Place:
-    context = dict(record["context"])
+    context = {_NAMED.get(name, name): value for name, value in record["context"].items()}
     return Place(
         screen=str(record["screen"]),
         context=Context(

@@ -23,7 +23,7 @@ def service(turn: Turn, ctx: Context) -> dict[str, object]:
 
 
 def slot(turn: Turn, ctx: Context) -> dict[str, object]:
-    session = reads.clinic_session(turn, ctx.session_id)
+    session = reads.clinic_session(turn, ctx.clinic_session_id)
     if session is None:
         return {"service": "", "day": "", "hours": ""}
     return {
