@@ -39,7 +39,11 @@ def init_app(app: Flask) -> None:
 
 
 def _password_first() -> ResponseReturnValue | None:
-    if request.endpoint in _OPEN or not current_user.is_authenticated:
+    # Staff pages only: a USSD or SMS request, the display and the bridge have no staff login
+    # to load, and the phones' requests must not pay for looking.
+    if not request.path.startswith("/console") or request.endpoint in _OPEN:
+        return None
+    if not current_user.is_authenticated:
         return None
     if not getattr(current_user, "must_change_password", False):
         return None
