@@ -60,10 +60,12 @@ def test_a_generated_password_is_changed_at_the_next_login_before_anything_else(
     assert must_change(demo, "siti")
 
     desk = staff.log_in(app.test_client(), "siti", given)
-    for path in ("/console/", "/console/facility/1001", "/console/figures", "/display/1001"):
+    for path in ("/console/", "/console/facility/1001", "/console/figures"):
         answer = desk.get(path)
         assert answer.status_code == 303, path
         assert answer.headers["Location"].startswith(PAGE + "?next="), path
+    # The waiting-room screen needs no login at all: it stays what it is for anyone.
+    assert desk.get("/display/1001").status_code == 200
     page = desk.get(PAGE).get_data(as_text=True)
     assert 'id="password-forced"' in page and "Kata sandi baru" in page  # Indonesian first
     # A form posted to any other page is not carried out either.
