@@ -130,7 +130,7 @@ def statements_factory(
                             key: sid
                             if key.endswith("session_id")
                             else sessions[sid]
-                            if key.endswith("service_id")
+                            if key.endswith("service_id") or key == "of_service"
                             else swap.get(value, value)
                             if isinstance(value, str)
                             else value
@@ -142,8 +142,12 @@ def statements_factory(
                         cursor.execute(statement, params)
                         if cursor.description is not None:
                             found = cursor.fetchall()
-                            if statement.startswith("UPDATE clinic_sessions"):
+                            # The number is drawn from the service's day counter
+                            # (service_days), handed back by the statement that moves it.
+                            if "INSERT INTO service_days" in statement:
                                 number = found[0][0]
+                if number is None:
+                    raise RuntimeError("no statement handed back the booking's number")
                 connection.commit()
             except Exception:
                 connection.rollback()
