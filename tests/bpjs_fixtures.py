@@ -1,5 +1,6 @@
 """The BPJS tests' fixtures (a pytest plugin: `pytest_plugins = ("tests.bpjs_fixtures",)`):
-the look-alike, an app configured for it, a session mapped to a BPJS poli and doctor."""
+the look-alike, an app configured for it, a session mapped to a BPJS poli and doctor, and the
+demo puskesmas's facility admin logged in."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
+from flask.testing import FlaskClient
 
 from antre.demo import seed
 from booking.models import ClinicSession, Service
+from console.models import Role
 from plumbing.db import database_of as database
-from tests import fake_bpjs
+from tests import fake_bpjs, staff
 from tests.helpers import app_for_tests, session_id, today
 
 
@@ -40,3 +44,10 @@ def sid(bpjs_app: Flask, now: datetime) -> int:
         session.bpjs_doctor_code, session.doctor_name = "123", "dr. Śri Wahyuni"
         s.get_one(Service, session.service_id).bpjs_poli_code = "001"
     return found
+
+
+@pytest.fixture
+def admin(bpjs_app: Flask, sid: int, clock: time_machine.Coordinates) -> FlaskClient:
+    """The demo puskesmas's facility admin, logged in."""
+    staff.add_user(database(bpjs_app), "kepala", Role.FACILITY_ADMIN, facility="1001")
+    return staff.log_in(bpjs_app.test_client(), "kepala")

@@ -8,11 +8,17 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from booking.models import BpjsCall
-from plumbing.db import Database
+from booking.models import BpjsCall, ClinicSession, Service
+from plumbing.db import Database, database_of
 from tests import fake_bpjs
 
 CARD = "0001234567890"
+
+
+def service_of(app: Flask, sid: int) -> Service:
+    """The service of clinic session `sid`."""
+    with database_of(app).transaction() as s:
+        return s.get_one(ClinicSession, sid).service
 
 
 def delivered(app: Flask, fake: fake_bpjs.FakeBpjs, count: int) -> list[tuple[str, dict[str, Any]]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,22 +11,12 @@ from console.models import Role
 from plumbing.db import Database
 from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
+from tests.bpjs_helpers import service_of
 
 # The look-alike, the app configured for it and the mapped session `sid`.
 pytest_plugins = ("tests.bpjs_fixtures",)
 
 UNREACHABLE = "BPJS tidak dapat dihubungi; kode dapat diketik sendiri."
-
-
-@pytest.fixture
-def admin(bpjs_app: Flask, sid: int, clock: time_machine.Coordinates) -> FlaskClient:
-    staff.add_user(database(bpjs_app), "kepala", Role.FACILITY_ADMIN, facility="1001")
-    return staff.log_in(bpjs_app.test_client(), "kepala")
-
-
-def service_of(app: Flask, sid: int) -> Service:
-    with database(app).transaction() as s:
-        return s.get_one(ClinicSession, sid).service
 
 
 def service_form(service: Service, **changes: str) -> dict[str, str]:

@@ -6,19 +6,16 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 
-import pytest
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from booking.commands import TakeNumber
-from booking.models import Channel, ClinicSession, ScheduleTemplate, Service
+from booking.models import Channel, ClinicSession, ScheduleTemplate
 from booking.taking import take_number
-from console.models import Role
 from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
-from tests.bpjs_helpers import CARD, delivered
+from tests.bpjs_helpers import CARD, delivered, service_of
 from tests.helpers import today
 
 # The look-alike, the app configured for it and the mapped session `sid`.
@@ -26,17 +23,6 @@ pytest_plugins = ("tests.bpjs_fixtures",)
 
 NAME = "dr. Śri Wahyuni"  # the look-alike's doctor 123 of poli 001
 EVENING = {"weekday": "0", "start_time": "17:00", "end_time": "18:00", "capacity": "10"}
-
-
-@pytest.fixture
-def admin(bpjs_app: Flask, sid: int, clock: time_machine.Coordinates) -> FlaskClient:
-    staff.add_user(database(bpjs_app), "kepala", Role.FACILITY_ADMIN, facility="1001")
-    return staff.log_in(bpjs_app.test_client(), "kepala")
-
-
-def service_of(app: Flask, sid: int) -> Service:
-    with database(app).transaction() as s:
-        return s.get_one(ClinicSession, sid).service
 
 
 def post(client: FlaskClient, path: str, data: dict[str, str], *, form: str | None = None):
