@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +25,16 @@ class Bookable:
     places_left: int
 
 
-def places_left(session: ClinicSession) -> int:
-    """How many more numbers the session gives, as last read (the engine's UPDATE decides)."""
+class HasPlaces(Protocol):
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def places_taken(self) -> int: ...
+
+
+def places_left(session: HasPlaces) -> int:
+    """How many more numbers a session (or a copy of one) gives, as last read (the engine's
+    UPDATE decides)."""
     return max(0, session.capacity - session.places_taken)
 
 

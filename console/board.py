@@ -11,6 +11,7 @@ from datetime import date, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from booking import availability
 from booking.calling import calling_order
 from booking.models import (
     ACTIVE,
@@ -110,7 +111,7 @@ class SessionCard:
 
     @property
     def places_left(self) -> int:
-        return max(0, self.capacity - self.places_taken)
+        return availability.places_left(self)
 
     def service_name(self, language: str) -> str:
         return name_in(self.service_names, language)
