@@ -35,9 +35,12 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # A failed statement's error names the statement, not its values: they are phone
+        # numbers, names, card numbers and SMS bodies, and errors are logged.
         if self.is_sqlite:
             self.engine = create_engine(
                 url,
+                hide_parameters=True,
                 connect_args={"check_same_thread": False, "timeout": 30},
                 pool_size=pool_size,
                 max_overflow=50,
@@ -46,6 +49,7 @@ class Database:
         else:
             self.engine = create_engine(
                 url,
+                hide_parameters=True,
                 pool_size=pool_size,
                 max_overflow=20,
                 pool_timeout=10,
