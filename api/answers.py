@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.schemas import BookingOut, PositionOut, ServiceOut, SessionOut
-from booking.availability import check_bookable
+from booking.availability import check_bookable, places_left
 from booking.clock import local_now
 from booking.errors import Refused
 from booking.models import ACTIVE, Booking, ClinicSession, Facility, Service, display_number
@@ -41,7 +41,7 @@ def session_out(session: ClinicSession, now: datetime) -> SessionOut:
         doctor_name=session.doctor_name,
         capacity=session.capacity,
         places_taken=session.places_taken,
-        places_left=max(0, session.capacity - session.places_taken),
+        places_left=places_left(session),
         status=session.status,
         now_serving=display_number(service.prefix, serving) if serving else None,
         bookable=bookable,

@@ -16,7 +16,7 @@ from api import jkn_input
 from api.jkn_input import Invalid, Msg
 from api.jkn_tokens import Caller
 from booking import cards, records
-from booking.availability import first_with_room
+from booking.availability import first_with_room, places_left
 from booking.clock import at_local, days_from_today, local_now
 from booking.commands import CancelBooking, TakeNumber
 from booking.models import (
@@ -49,9 +49,7 @@ def status(
         "totalantrean": figures.total,
         "sisaantrean": figures.waiting,
         "antreanpanggil": _called(session, service),
-        "keterangan": Msg.PLACES_LEFT.format(
-            left=max(0, session.capacity - session.places_taken), capacity=session.capacity
-        ),
+        "keterangan": Msg.PLACES_LEFT.format(left=places_left(session), capacity=session.capacity),
         "kodedokter": None,
         "namadokter": session.doctor_name or "",
         "jampraktek": _hours(session),

@@ -26,6 +26,8 @@ class Bookable:
 
 
 class HasPlaces(Protocol):
+    """A clinic session, or a copy of one (the console's session cards)."""
+
     @property
     def capacity(self) -> int: ...
     @property
