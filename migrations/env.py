@@ -30,7 +30,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # as plumbing.db: no values in errors
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
