@@ -136,7 +136,9 @@ def statements_factory(
                             else value
                             for key, value in captured.items()
                         }
-                        if number is not None and "bookings_number" in params:
+                        if "bookings_number" in params:
+                            if number is None:
+                                raise RuntimeError("no statement handed back the number")
                             params["bookings_number"] = number
                             params["bookings_display"] = f"A-{number:03d}"
                         cursor.execute(statement, params)
@@ -146,8 +148,6 @@ def statements_factory(
                             # (service_days), handed back by the statement that moves it.
                             if "INSERT INTO service_days" in statement:
                                 number = found[0][0]
-                if number is None:
-                    raise RuntimeError("no statement handed back the booking's number")
                 connection.commit()
             except Exception:
                 connection.rollback()

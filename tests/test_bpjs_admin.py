@@ -13,7 +13,7 @@ from plumbing.db import database_of as database
 from tests import fake_bpjs, staff
 from tests.bpjs_helpers import service_of
 
-# The look-alike, the app configured for it and the mapped session `sid`.
+# The look-alike, the app configured for it, the mapped session `sid` and `admin`.
 pytest_plugins = ("tests.bpjs_fixtures",)
 
 UNREACHABLE = "BPJS tidak dapat dihubungi; kode dapat diketik sendiri."

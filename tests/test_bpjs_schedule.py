@@ -18,7 +18,7 @@ from tests import fake_bpjs, staff
 from tests.bpjs_helpers import CARD, delivered, service_of
 from tests.helpers import today
 
-# The look-alike, the app configured for it and the mapped session `sid`.
+# The look-alike, the app configured for it, the mapped session `sid` and `admin`.
 pytest_plugins = ("tests.bpjs_fixtures",)
 
 NAME = "dr. Śri Wahyuni"  # the look-alike's doctor 123 of poli 001

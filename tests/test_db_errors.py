@@ -1,7 +1,8 @@
 """A database error names the statement, never the values it carried: those are phone numbers,
-names, BPJS card numbers and SMS bodies, and a logged error would print them. (PostgreSQL's
-own DETAIL line still names the values of a key it refuses, e.g. a duplicated phone; the
-values below are in no key.)"""
+names, BPJS card numbers and SMS bodies, and a logged error would print them.
+
+PostgreSQL's own DETAIL line still names what it refused (a duplicated key's values, a failing
+row): the values these tests look for are ones PostgreSQL does not name there."""
 
 from __future__ import annotations
 
@@ -34,4 +35,6 @@ def test_a_failed_flush_does_not_show_a_name_or_a_card_number(db: Database) -> N
         s.add(Person(**siti, bpjs_number=CARD))  # the same person twice
     said = str(raised.value)
     assert "persons" in said
+    # The key (phone, name_key) is in PostgreSQL's DETAIL; the card and the name as typed
+    # are only in the statement's values.
     assert CARD not in said and "Siti Aminah" not in said

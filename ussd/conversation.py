@@ -268,7 +268,7 @@ _NAMED = {stored: name for name, stored in _STORED_AS.items()}
 def _place_record(place: Place) -> dict[str, Any]:
     """A screen of the walk as the store keeps it: the phone is the request's own."""
     # A Context holds plain values only: read its fields as they are (asdict's deep copy of
-    # each one was a twentieth of a journey's CPU).
+    # each one cost a few percent of a journey's CPU).
     context = {
         _STORED_AS.get(one.name, one.name): value
         for one in fields(place.context)

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert, ReturningInsert, Update
 
 from ussd.models import UssdSession, UssdStep
 
@@ -127,7 +128,7 @@ def record(db: Session, shown: list[Shown]) -> None:
         ],
     ).all()
     written_before = Counter(one.session_id for one in shown) - Counter(added)
-    if written_before:
+    if written_before:  # rare (a late Redis reply): built here, not kept
         table = _sessions()
         db.execute(
             update(table)
@@ -145,9 +146,9 @@ def _sessions() -> Table:
 
 @dataclass(frozen=True)
 class _Statements:
-    merge: Any
-    abandon: Any
-    add_steps: Any
+    merge: Insert
+    abandon: Update
+    add_steps: ReturningInsert[Any]
 
 
 @functools.cache

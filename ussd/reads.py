@@ -41,7 +41,7 @@ def phone(turn: Turn, number: str) -> Phone | None:
 
 
 # Loader options are immutable: made once here, not on each read (building them was a tenth
-# of a menu step's CPU).
+# of the service step's CPU).
 # A service with its facility and its names in the same statement: the slot list asks for its
 # days and rules, the screen for its name.
 _SERVICE_WITH = (joinedload(Service.facility), joinedload(Service.name_rows))
