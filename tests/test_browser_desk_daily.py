@@ -17,7 +17,7 @@ from booking.commands import TakeNumber
 from booking.models import Booking, Channel, ClinicSession, Facility, Service
 from booking.taking import take_number
 from console.models import Role
-from tests.browser import LiveApp, log_in, press, text_of
+from tests.browser import LiveApp, log_in, press, text_of, wait_for_text
 from tests.staff import add_user
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,8 @@ def set_rule(desk: WebDriver, live_app: LiveApp, rule: str, every: int) -> None:
     box.clear()
     box.send_keys(str(every))
     desk.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    assert "Aturan disimpan." in text_of(desk, "main")
+    # The saved page replaces the form's: read it once it is there, not the one going away.
+    wait_for_text(desk, "main", "Aturan disimpan.")
 
 
 def test_priority_patients_are_marked_shown_and_called_by_the_facilitys_rule(
