@@ -23,6 +23,7 @@ from plumbing.db import Database
 from plumbing.db import database_of as database
 from tests import fake_bpjs
 from tests.bpjs_helpers import CARD, delivered, statuses
+from tests.gateway_app import wait_for
 from tests.helpers import session_id, today
 
 # The look-alike, the app configured for it and the mapped session `sid`.
@@ -175,10 +176,10 @@ def test_bpjs_down_then_back_gets_every_call_afterwards_in_order_none_twice(
     db.run(lambda s: cancel_booking(s, command, now))
     # Each of the three commits started a sender thread; all must have tried and given up
     # before BPJS comes back, or a late one sends while the sweep looks (and finds nothing).
-    deadline = time.monotonic() + 10
-    while any(thread.name == "bpjs" for thread in threading.enumerate()):
-        assert time.monotonic() < deadline, "a BPJS sender thread is still running"
-        time.sleep(0.05)
+    wait_for(
+        lambda: not any(thread.name == "bpjs" for thread in threading.enumerate()),
+        what="the BPJS sender threads to give up",
+    )
     assert statuses(db) == [
         ("antrean/add", "pending"),
         ("antrean/panggil", "pending"),
