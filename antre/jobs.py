@@ -195,7 +195,7 @@ def from_environment() -> Context:
 
 def runner(app: HasSettings) -> Runner:
     """This process's embedded sender for `app`."""
-    return machinery.runner(app, outbox.send, _sweep)
+    return machinery.runner(app, outbox.send, _sweep, outbox.batch_size)
 
 
 def start(app: HasSettings, sweep_every: float = SWEEP_SECONDS) -> None:

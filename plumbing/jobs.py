@@ -270,8 +270,10 @@ def _sweep_every(sweep: Callable[[], object], seconds: float, stop: threading.Ev
 
 # --- embedded runner -------------------------------------------------------------------------
 
-Work = Callable[[Context, int], float | None]  # do one job; seconds until it runs again, or None
+# Do some jobs; for each, the seconds until it runs again, or None when it is done.
+Work = Callable[[Context, list[int]], Mapping[int, float | None]]
 Sweep = Callable[[Context, datetime], object]
+Batch = Callable[[Context], int] | None  # how many jobs may be done together
 
 
 class Runner:
@@ -280,15 +282,17 @@ class Runner:
     Started on demand by the first job, it stops after a few idle seconds, unless `start` made
     it permanent (then it also sweeps every `sweep_every` seconds). It has its own connections,
     closed whenever its thread ends, and lives no longer than the app's database: whoever
-    disposes of that engine (shutdown, a test's teardown) stops it.
+    disposes of that engine (shutdown, a test's teardown) stops it. The jobs due together are
+    done together, up to `batch` at a time (SQLite: one write lock for the lot).
     """
 
     idle_seconds = 5.0
 
-    def __init__(self, app: HasSettings, work: Work, sweep: Sweep) -> None:
+    def __init__(self, app: HasSettings, work: Work, sweep: Sweep, batch: Batch = None) -> None:
         self.app = app
         self.database = Database(database_of(app).url, pool_size=2)
         self.context = Context(app.config, app.extensions, self.database)
+        self.batch = max(1, batch(self.context)) if batch else 1
         self.work = work
         self.sweep = sweep
         self._due: list[tuple[float, int]] = []
@@ -348,11 +352,11 @@ class Runner:
             next_sweep = time.monotonic() if self._sweep_every else float("inf")
             while (task := self._next_task(next_sweep)) is not None:
                 try:
-                    if task == "sweep":
+                    if isinstance(task, str):  # "sweep"
                         next_sweep = time.monotonic() + (self._sweep_every or SWEEP_SECONDS)
                         self.sweep(self.context, utcnow())
                     else:
-                        self._do(int(task))
+                        self._do(task)
                 except Exception:
                     log.exception("embedded runner: %s failed; the sweep will pick it up", task)
                 finally:
@@ -362,15 +366,20 @@ class Runner:
         finally:
             self.database.dispose()
 
-    def _next_task(self, next_sweep: float) -> int | str | None:
-        """The next job id, "sweep", or None when the thread should end."""
+    def _next_task(self, next_sweep: float) -> list[int] | str | None:
+        """The job ids due now (up to `batch`), "sweep", or None when the thread should end."""
         idle_since = time.monotonic()
         with self._changed:
             while not self._stopping:
                 now = time.monotonic()
                 if self._due and self._due[0][0] <= now:
                     self._busy = True
-                    return heapq.heappop(self._due)[1]
+                    due: list[int] = []
+                    while self._due and self._due[0][0] <= now and len(due) < self.batch:
+                        job_id = heapq.heappop(self._due)[1]
+                        if job_id not in due:
+                            due.append(job_id)
+                    return due
                 if now >= next_sweep:
                     self._busy = True
                     return "sweep"
@@ -382,17 +391,17 @@ class Runner:
             self._thread = None
             return None
 
-    def _do(self, job_id: int) -> None:
-        again = self.work(self.context, job_id)
-        if again is not None:
-            self.submit([job_id], delay=again)
+    def _do(self, job_ids: list[int]) -> None:
+        for job_id, again in self.work(self.context, job_ids).items():
+            if again is not None:
+                self.submit([job_id], delay=again)
 
 
-def runner(app: HasSettings, work: Work, sweep: Sweep) -> Runner:
+def runner(app: HasSettings, work: Work, sweep: Sweep, batch: Batch = None) -> Runner:
     """This process's embedded runner for `app` (a new one after a fork)."""
     key = f"plumbing.jobs.runner.{os.getpid()}"
     found: Runner | None = app.extensions.get(key)
     if found is None:
-        found = Runner(app, work, sweep)
+        found = Runner(app, work, sweep, batch)
         app.extensions[key] = found
     return found

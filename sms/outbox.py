@@ -11,8 +11,9 @@ The path, in order:
 3. the factory's `hand_over` (antre.jobs) gives the ids to the job queue: one RQ job per row
    with Redis, the embedded runner's thread without it. If Redis is down the rows stay
    pending, and `sweep` hands them over once it is back;
-4. `send` sends one row at most once (`sms.sending.send_one`) through the gateways that the
-   settings configure (`switchboard`), with the retry policy the settings give (`policy`).
+4. `send_or_raise` (an RQ job) sends one row at most once (`sms.sending.send_one`), `send` (the
+   embedded runner) the rows due together (`sms.sending.send_many`), through the gateways that
+   the settings configure (`switchboard`), with the retry policy the settings give (`policy`).
 """
 
 from __future__ import annotations
@@ -88,13 +89,20 @@ def policy(app: HasSettings) -> Policy:
 # --- sending ---------------------------------------------------------------------------------
 
 
-def send(context: Context, outbox_id: int) -> float | None:
-    """Send one row; the seconds to wait before trying it again, or None when it is done."""
+def send(context: Context, outbox_ids: list[int]) -> dict[int, float | None]:
+    """Send some rows (`sending.send_many`); for each, the seconds to wait before trying it
+    again, or None when it is done."""
     rules = policy(context)
-    report = sending.send_one(context.database, switchboard(context), outbox_id, rules)
-    if report.step is Step.RETRY:
-        return float(rules.delay_after(report.attempt))
-    return None
+    reports = sending.send_many(context.database, switchboard(context), outbox_ids, rules)
+    return {
+        outbox_id: float(rules.delay_after(report.attempt)) if report.step is Step.RETRY else None
+        for outbox_id, report in reports.items()
+    }
+
+
+def batch_size(context: Context) -> int:
+    """How many rows one `send` may take (`sending.batch_size`)."""
+    return sending.batch_size(switchboard(context), policy(context))
 
 
 def send_or_raise(context: Context, outbox_id: int) -> str:

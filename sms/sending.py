@@ -18,8 +18,12 @@ number of the booking's facility, through the gateway that carries it; the rest 
 default gateway. Every attempt at one row gives the gateway the same message id of ours, so a
 gateway that takes client ids can refuse a copy.
 
-Nothing here knows RQ or threads: `antre.jobs` runs `send_one` from a job or from the
-embedded runner, and schedules the next attempt when it answers RETRY.
+Several rows can go together (`send_many`, which the embedded runner uses for the rows due at
+once): their claims in one transaction, their outcomes in another, so that on SQLite a burst of
+SMS takes two write locks instead of two per SMS.
+
+Nothing here knows RQ or threads: `antre.jobs` runs `send_one` from a job and `send_many` from
+the embedded runner, and schedules the next attempt of a row that answers RETRY.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from booking import facility_numbers, failed_sms
 from booking.clock import utcnow
@@ -102,57 +107,107 @@ def send_one(
     clock: Callable[[], datetime] = utcnow,
 ) -> Report:
     """Send outbox row `outbox_id` once if nobody else has or is; record the outcome."""
-    claim = _claim(database, outbox_id, gateways, clock())
-    if claim is None:
-        return Report(Step.SKIPPED)
-    gateway = gateways.pick(claim.gateway)
-    result = gateway.send(claim.phone, claim.body, message_id=claim.message_id, sender=claim.sender)
-    return _record(database, claim, result, policy, clock())
+    return send_many(database, gateways, [outbox_id], policy, clock)[outbox_id]
 
 
-def _claim(
-    database: Database, outbox_id: int, gateways: Switchboard, now: datetime
-) -> _Claim | None:
+def send_many(
+    database: Database,
+    gateways: Switchboard,
+    outbox_ids: Collection[int],
+    policy: Policy = Policy(),
+    clock: Callable[[], datetime] = utcnow,
+) -> dict[int, Report]:
+    """`send_one` for each row, with the claims in one transaction and the outcomes in one:
+    on SQLite, two write locks for the lot instead of two per SMS. Keep a batch short enough
+    to send well within a claim's lease (`batch_size`)."""
+    reports = {outbox_id: Report(Step.SKIPPED) for outbox_id in outbox_ids}
     with database.transaction() as session:
-        row = session.execute(
-            select(
-                Outbox.booking_id,
-                Outbox.kind,
-                Outbox.attempts,
-                Outbox.created_at,
-                Outbox.route_gateway,
-                Outbox.route_number,
-            ).where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
-        ).first()
-        if row is None:
-            return None
-        retry = row.attempts > 0  # a first attempt follows the writing at once: never late
-        late = retry and row.kind in EXPIRE_WITH_THE_SESSION
-        if late and session_over(session, row.booking_id, now):
-            # A reminder retried past the appointment only confuses: given up, and said so. (A
-            # receipt still goes: it is the patient's record of the booking.)
-            session.execute(
-                update(Outbox)
-                .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
-                .values(status=OutboxStatus.FAILED, error=TOO_LATE, updated_at=now)
-                .execution_options(synchronize_session=False)
+        now = clock()
+        claims = [
+            claim
+            for outbox_id in reports
+            if (claim := _claim(session, outbox_id, gateways, now)) is not None
+        ]
+    if not claims:
+        return reports
+    sent: list[tuple[_Claim, SendResult]] = []
+    try:
+        for claim in claims:
+            gateway = gateways.pick(claim.gateway)
+            result = gateway.send(
+                claim.phone, claim.body, message_id=claim.message_id, sender=claim.sender
             )
-            log.info("outbox %d: not sent, the session is over", outbox_id)
-            return None
-        route_gateway, sender = row.route_gateway, row.route_number
-        if route_gateway is None and sender is None and row.booking_id is not None:
-            own = facility_numbers.for_booking(session, row.booking_id)
-            if own is not None:
-                route_gateway, sender = own.gateway, own.number
-        gateway = gateways.pick(route_gateway).name
-        # Of two senders racing past the read, exactly one matches here.
-        claimed = session.execute(
+            sent.append((claim, result))
+    finally:
+        # Recorded even if a gateway raised: its row stays claimed (in doubt, as after a
+        # crash), and the rows after it, never handed to a gateway, are released.
+        with database.transaction() as session:
+            now = clock()
+            for claim, result in sent:
+                reports[claim.outbox_id] = _record(session, claim, result, policy, now)
+            for claim in claims[len(sent) + 1 :]:
+                _release(session, claim, now)
+    for claim, _result in sent:
+        report = reports[claim.outbox_id]
+        log.info(
+            "outbox %d attempt %d: %s (%s)",
+            claim.outbox_id,
+            report.attempt,
+            report.step,
+            report.detail,
+        )
+    return reports
+
+
+def batch_size(gateways: Switchboard, policy: Policy, most: int = 64) -> int:
+    """How many rows one `send_many` may take: as many as the slowest gateway can answer, at
+    its timeout, within a quarter of a claim's lease (so that no claim of the batch could be
+    thought in doubt before it is recorded); `most` for gateways that never wait (console)."""
+    if gateways.timeout <= 0:
+        return most
+    return max(1, min(most, int(policy.lease.total_seconds() / 4 // gateways.timeout)))
+
+
+def _claim(session: Session, outbox_id: int, gateways: Switchboard, now: datetime) -> _Claim | None:
+    row = session.execute(
+        select(
+            Outbox.booking_id,
+            Outbox.kind,
+            Outbox.attempts,
+            Outbox.created_at,
+            Outbox.route_gateway,
+            Outbox.route_number,
+        ).where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
+    ).first()
+    if row is None:
+        return None
+    retry = row.attempts > 0  # a first attempt follows the writing at once: never late
+    late = retry and row.kind in EXPIRE_WITH_THE_SESSION
+    if late and session_over(session, row.booking_id, now):
+        # A reminder retried past the appointment only confuses: given up, and said so. (A
+        # receipt still goes: it is the patient's record of the booking.)
+        session.execute(
             update(Outbox)
             .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
-            .values(gateway=gateway, attempts=Outbox.attempts + 1, updated_at=now)
-            .returning(Outbox.phone, Outbox.body, Outbox.attempts)
+            .values(status=OutboxStatus.FAILED, error=TOO_LATE, updated_at=now)
             .execution_options(synchronize_session=False)
-        ).first()
+        )
+        log.info("outbox %d: not sent, the session is over", outbox_id)
+        return None
+    route_gateway, sender = row.route_gateway, row.route_number
+    if route_gateway is None and sender is None and row.booking_id is not None:
+        own = facility_numbers.for_booking(session, row.booking_id)
+        if own is not None:
+            route_gateway, sender = own.gateway, own.number
+    gateway = gateways.pick(route_gateway).name
+    # Of two senders racing past the read, exactly one matches here.
+    claimed = session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status.in_(_OPEN), Outbox.gateway.is_(None))
+        .values(gateway=gateway, attempts=Outbox.attempts + 1, updated_at=now)
+        .returning(Outbox.phone, Outbox.body, Outbox.attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
     if claimed is None:
         return None
     return _Claim(
@@ -176,7 +231,7 @@ def message_id(outbox_id: int, created_at: datetime) -> str:
 
 
 def _record(
-    database: Database, claim: _Claim, result: SendResult, policy: Policy, now: datetime
+    session: Session, claim: _Claim, result: SendResult, policy: Policy, now: datetime
 ) -> Report:
     mine = and_(
         Outbox.id == claim.outbox_id, Outbox.gateway == claim.gateway, Outbox.gateway_id.is_(None)
@@ -207,17 +262,30 @@ def _record(
         values = {"status": OutboxStatus.FAILED, "error": _short(reason)}
         where = and_(mine, Outbox.status.in_((*_OPEN, OutboxStatus.FAILED)))
         step = Step.FAILED
-    with database.transaction() as session:
-        session.execute(
-            update(Outbox)
-            .where(where)
-            .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if step is Step.SENT and result.gateway_id:
-            delivery.apply_early_reports(session, result.gateway_id, now)
-    log.info("outbox %d attempt %d: %s (%s)", claim.outbox_id, claim.attempt, step, result.status)
+    session.execute(
+        update(Outbox)
+        .where(where)
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if step is Step.SENT and result.gateway_id:
+        delivery.apply_early_reports(session, result.gateway_id, now)
     return Report(step, claim.attempt, result.status)
+
+
+def _release(session: Session, claim: _Claim, now: datetime) -> None:
+    """Undo a claim whose row was never handed to a gateway: the sweep hands it over again."""
+    session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == claim.outbox_id,
+            Outbox.gateway == claim.gateway,
+            Outbox.gateway_id.is_(None),
+            Outbox.status.in_(_OPEN),
+        )
+        .values(gateway=None, attempts=Outbox.attempts - 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def rows_to_hand_over(

@@ -6,6 +6,7 @@ test_sending_rq.py.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from antre import create_app, jobs
@@ -21,6 +23,7 @@ from antre import database_of as database
 from booking import records
 from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
+from gateways import Switchboard
 from plumbing.db import Database
 from sms import sending
 from sms.sending import Policy, Step
@@ -75,6 +78,12 @@ def write_sms(db: Database, body: str = "Nomor antrean Anda A-012", phone: str =
         return row.id
 
     return db.run(write)
+
+
+def claim(db: Database, outbox_id: int, gateways: Switchboard, now: datetime) -> bool:
+    """A sender's claim on one row, committed: what a sender that dies next leaves behind."""
+    with db.transaction() as session:
+        return sending._claim(session, outbox_id, gateways, now) is not None
 
 
 def outbox(db: Database, outbox_id: int) -> Outbox:
@@ -184,7 +193,7 @@ def test_a_sender_that_died_mid_send_leaves_the_row_in_doubt_and_never_resent(
 ) -> None:
     outbox_id = write_sms(quiet_db)
     claimed_at = utcnow()
-    assert sending._claim(quiet_db, outbox_id, jobs.switchboard(at_app), claimed_at)  # ...died
+    assert claim(quiet_db, outbox_id, jobs.switchboard(at_app), claimed_at)  # ...and died
     assert sending.fail_in_doubt(quiet_db, claimed_at + timedelta(seconds=30), FAST) == 0
     assert sending.rows_to_hand_over(quiet_db, claimed_at + timedelta(hours=1), FAST) == []
     assert sending.fail_in_doubt(quiet_db, claimed_at + FAST.lease * 2, FAST) == 1
@@ -199,7 +208,7 @@ def test_the_sweep_finds_rows_nobody_handed_over(at_app: Flask, quiet_db: Databa
     now, policy = utcnow(), Policy()  # production backoff: up to an hour between attempts
     _age(quiet_db, old, now - timedelta(minutes=5))
     _age(quiet_db, retrying, now - timedelta(minutes=5), OutboxStatus.QUEUED)
-    sending._claim(quiet_db, claimed, jobs.switchboard(at_app), now - timedelta(minutes=5))
+    claim(quiet_db, claimed, jobs.switchboard(at_app), now - timedelta(minutes=5))
     assert sending.rows_to_hand_over(quiet_db, now, policy) == [old]
     # A queued row waits for its retry job; only when that is long overdue is it handed over.
     later = now + timedelta(seconds=max(policy.intervals)) + policy.lease + timedelta(minutes=10)
@@ -261,3 +270,113 @@ def test_the_embedded_sweep_sends_what_a_previous_run_left_behind(
         threading.Event().wait(0.05)
     assert outbox(quiet_db, outbox_id).status is OutboxStatus.SENT
     assert len(fake.requests) == 1
+
+
+# --- several rows at once ---------------------------------------------------------------------
+
+
+def write_together(db: Database, count: int) -> list[int]:
+    """`count` SMS written in one transaction: handed over together when it commits."""
+
+    def write(session: Session) -> list[int]:
+        rows = [
+            records.sms(
+                session,
+                phone=PHONE,
+                body=f"Nomor antrean Anda A-{n:03d}",
+                kind="test",
+                now=utcnow(),
+            )
+            for n in range(count)
+        ]
+        session.flush()
+        return [row.id for row in rows if row is not None]
+
+    return db.run(write)
+
+
+def transactions_begun(db: Database) -> list[object]:
+    """A list that grows by one each time a transaction begins on `db` from now on."""
+    begun: list[object] = []
+    event.listen(db.engine, "begin", begun.append)
+    return begun
+
+
+def test_sms_sent_together_are_claimed_in_one_transaction_and_recorded_in_one(
+    at_app: Flask, quiet_db: Database, fake: FakeAfricasTalking
+) -> None:
+    ids = write_together(quiet_db, 5)
+    begun = transactions_begun(quiet_db)
+    reports = sending.send_many(quiet_db, jobs.switchboard(at_app), ids, FAST)
+    assert [reports[i].step for i in ids] == [Step.SENT] * 5
+    assert len(begun) == 2
+    assert sorted(r.form["message"] for r in fake.requests) == [
+        f"Nomor antrean Anda A-{n:03d}" for n in range(5)
+    ]
+    rows = [outbox(quiet_db, i) for i in ids]
+    assert {(row.status, row.attempts) for row in rows} == {(OutboxStatus.SENT, 1)}
+    assert len({row.gateway_id for row in rows}) == 5
+    # Sent is sent: the same rows again are skipped, and nothing more reaches the gateway.
+    again = sending.send_many(quiet_db, jobs.switchboard(at_app), ids, FAST)
+    assert {report.step for report in again.values()} == {Step.SKIPPED}
+    assert len(fake.requests) == 5
+
+
+class _BreaksOnSecondSend:
+    """The console gateway, but the second SMS raises in the middle of being sent."""
+
+    def __init__(self, gateway: Any) -> None:
+        self.gateway, self.name, self.timeout, self.refuses_copies = gateway, "console", 0.0, False
+        self.sent = 0
+
+    def send(self, phone: str, body: str, **kwargs: Any) -> Any:
+        self.sent += 1
+        if self.sent == 2:
+            raise RuntimeError("the gateway's client broke")
+        return self.gateway.send(phone, body, **kwargs)
+
+
+def test_a_gateway_that_raises_mid_batch_loses_no_outcome_and_strands_no_row(
+    app: Flask, db: Database
+) -> None:
+    app.extensions["sms.outbox"].hand_over = None
+    first, broken, after = write_together(db, 3)
+    gateways = copy.copy(jobs.switchboard(app))
+    gateways.default = _BreaksOnSecondSend(gateways.default)
+    gateways.by_name = {"console": gateways.default}
+    with pytest.raises(RuntimeError):
+        sending.send_many(db, gateways, [first, broken, after], FAST)
+    # Sent before the break: recorded as sent.
+    assert outbox(db, first).status is OutboxStatus.SENT
+    # The one that broke may have gone: claimed, in doubt once its lease is over (at most once).
+    row = outbox(db, broken)
+    assert (row.status, row.gateway, row.attempts) == (OutboxStatus.PENDING, "console", 1)
+    # Never handed to a gateway: released, as if never claimed, for the next sender.
+    row = outbox(db, after)
+    assert (row.status, row.gateway, row.attempts) == (OutboxStatus.PENDING, None, 0)
+    assert sending.send_one(db, jobs.switchboard(app), after, FAST).step is Step.SENT
+    assert sending.send_one(db, jobs.switchboard(app), broken, FAST).step is Step.SKIPPED
+
+
+def test_the_embedded_runner_sends_the_sms_due_together_in_one_batch(
+    app: Flask, db: Database
+) -> None:
+    runner = jobs.runner(app)
+    begun = transactions_begun(runner.database)
+    ids = write_together(db, 10)
+    assert runner.drain()
+    assert {outbox(db, i).status for i in ids} == {OutboxStatus.SENT}
+    assert len(begun) == 2  # one claim and one record for the ten
+    runner.stop()
+
+
+def test_a_batch_is_never_longer_to_send_than_a_quarter_of_a_claims_lease(
+    database_url: str, tmp_path: Path, fake: FakeAfricasTalking
+) -> None:
+    console = make_app(database_url, tmp_path)
+    assert sending.batch_size(jobs.switchboard(console), jobs.policy(console)) == 64
+    for timeout, most in ((10, 2), (0.5, 31), (60, 1)):
+        at = make_app(database_url, tmp_path, **fake_at.settings(fake, AT_TIMEOUT_SECONDS=timeout))
+        rules = jobs.policy(at)
+        assert sending.batch_size(jobs.switchboard(at), rules) == most
+        assert most * timeout <= rules.lease.total_seconds() / 4 or most == 1

@@ -96,7 +96,8 @@ def test_a_send_in_doubt_through_the_phone_is_made_again_and_the_phone_keeps_one
             outbox_id = write_sms(db)
             claimed_at = datetime.now().astimezone()
             switchboard = jobs.switchboard(app)
-            claim = sending._claim(db, outbox_id, switchboard, claimed_at)
+            with db.transaction() as session:
+                claim = sending._claim(session, outbox_id, switchboard, claimed_at)
             assert claim is not None
             gateway = switchboard.pick("android")
             assert isinstance(gateway, AndroidGateway)
