@@ -3,7 +3,10 @@ way to hear what a transaction committed (`after_commit`)."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -189,12 +192,22 @@ def _ping_idle_connections(engine: Engine) -> None:
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
     """Make every SQLite transaction take the write lock at BEGIN (but see Database.run's
-    `reads_first`).
+    `reads_first`), writers queueing for it on a file lock.
 
     pysqlite's default deferred BEGIN lets two transactions read, then both try to write and
     one fails with "database is locked" no matter the timeout. BEGIN IMMEDIATE makes them
     queue instead (up to the busy timeout), which is what the counter row needs.
+
+    SQLite's own queue is a busy handler that sleeps 1, 2, 5, 10 … 100 ms between tries, so a
+    writer often sleeps on after the lock is free: at 8 phones booking at once the slowest
+    answers took 0.4-0.5 s. Python's sqlite3 cannot set another busy handler; so writers
+    first take an exclusive `flock` on a file beside the database (`<file>-writers`), which
+    the kernel hands to the next one the moment it is let go: 0.12-0.15 s (BENCHMARKS.md). The
+    kernel also lets go of a dead process's lock. It is an addition, not the lock: a process
+    that does not take it (the sqlite3 shell, Alembic's own engine) still queues on SQLite's.
     """
+    path = make_url(str(engine.url)).database
+    writers = _WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -208,4 +221,59 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if _DEFERRED_BEGIN.get() else "BEGIN IMMEDIATE")
+        if _DEFERRED_BEGIN.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if writers is not None:
+            writers.join(connection.connection.info)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if writers is not None:
+        # Back in the pool means the transaction is over (committed or rolled back).
+        event.listen(engine, "checkin", lambda _dbapi, record: writers.leave(record.info))
+        event.listen(engine, "close", lambda _dbapi, record: writers.forget(record.info))
+
+
+# Thread id -> the writer queue it is at the head of: a second write transaction in the same
+# thread (on another engine of the same file) must not wait for it, and queues on SQLite's lock.
+_AT_HEAD: dict[int, str] = {}
+
+
+class _WriterQueue:
+    """An exclusive `flock` on one file, taken by each connection on its own descriptor (so
+    that threads of one process queue too), until the connection is back in the pool."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.usable = True
+
+    def join(self, info: dict[str, Any]) -> None:
+        thread = threading.get_ident()
+        if not self.usable or _AT_HEAD.get(thread) == self.path:
+            return
+        fd = info.get(_FD)
+        if fd is None:
+            try:
+                fd = info[_FD] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as error:
+                self.usable = False
+                log.warning("no writer queue at %s (%s): SQLite's own lock only", self.path, error)
+                return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        info[_HELD_BY] = thread
+        _AT_HEAD[thread] = self.path
+
+    def leave(self, info: dict[str, Any]) -> None:
+        thread = info.pop(_HELD_BY, None)
+        if thread is not None:
+            _AT_HEAD.pop(thread, None)
+            fcntl.flock(info[_FD], fcntl.LOCK_UN)
+
+    def forget(self, info: dict[str, Any]) -> None:
+        self.leave(info)
+        fd = info.pop(_FD, None)
+        if fd is not None:
+            os.close(fd)
+
+
+_FD, _HELD_BY = "antre.writers.fd", "antre.writers.held_by"
