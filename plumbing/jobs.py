@@ -283,10 +283,13 @@ class Runner:
     it permanent (then it also sweeps every `sweep_every` seconds). It has its own connections,
     closed whenever its thread ends, and lives no longer than the app's database: whoever
     disposes of that engine (shutdown, a test's teardown) stops it. The jobs due together are
-    done together, up to `batch` at a time (SQLite: one write lock for the lot).
+    done together, up to `batch` at a time (SQLite: one write lock for the lot). After a batch
+    that was not full, the next waits `gather_seconds` for company: under a steady trickle of
+    bookings the SMS then go several at a time, not one by one between the requests.
     """
 
     idle_seconds = 5.0
+    gather_seconds = 0.25
 
     def __init__(self, app: HasSettings, work: Work, sweep: Sweep, batch: Batch = None) -> None:
         self.app = app
@@ -300,6 +303,7 @@ class Runner:
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._sweep_every: float | None = None
+        self._gather_until = 0.0  # no batch before this, unless one would be full
         self._stopping = False
         # Stopped, and its task in flight finished, when the app's engine goes: a job still
         # running after a shutdown (or a test's teardown) would write into whatever comes next.
@@ -357,6 +361,8 @@ class Runner:
                         self.sweep(self.context, utcnow())
                     else:
                         self._do(task)
+                        if len(task) < self.batch:
+                            self._gather_until = time.monotonic() + self.gather_seconds
                 except Exception:
                     log.exception("embedded runner: %s failed; the sweep will pick it up", task)
                 finally:
@@ -372,7 +378,7 @@ class Runner:
         with self._changed:
             while not self._stopping:
                 now = time.monotonic()
-                if self._due and self._due[0][0] <= now:
+                if self._due and self._due[0][0] <= now and self._may_start(now):
                     self._busy = True
                     due: list[int] = []
                     while self._due and self._due[0][0] <= now and len(due) < self.batch:
@@ -386,10 +392,17 @@ class Runner:
                 idle = now - idle_since > self.idle_seconds
                 if idle and not self._due and not self._sweep_every:
                     break
-                wake = min(self._due[0][0] if self._due else now + self.idle_seconds, next_sweep)
+                first = max(self._due[0][0], self._gather_until) if self._due else None
+                wake = min(first if first is not None else now + self.idle_seconds, next_sweep)
                 self._changed.wait(max(0.001, min(wake - now, self.idle_seconds)))
             self._thread = None
             return None
+
+    def _may_start(self, now: float) -> bool:
+        """Whether a batch may start now: the gathering is over, or a full batch is due."""
+        if now >= self._gather_until:
+            return True
+        return sum(1 for due, _job in self._due if due <= now) >= self.batch
 
     def _do(self, job_ids: list[int]) -> None:
         for job_id, again in self.work(self.context, job_ids).items():

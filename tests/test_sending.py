@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways import Switchboard
 from plumbing.db import Database
+from plumbing.jobs import Runner
 from sms import sending
 from sms.sending import Policy, Step
 from tests import fake_africastalking as fake_at
@@ -380,3 +382,41 @@ def test_a_batch_is_never_longer_to_send_than_a_quarter_of_a_claims_lease(
         rules = jobs.policy(at)
         assert sending.batch_size(jobs.switchboard(at), rules) == most
         assert most * timeout <= rules.lease.total_seconds() / 4 or most == 1
+
+
+def test_after_a_batch_that_was_not_full_the_next_waits_a_moment_for_company(
+    app: Flask, db: Database
+) -> None:
+    runner = jobs.runner(app)
+    runner.gather_seconds = 2.0  # wide enough for a slow machine's five writes
+    write_together(db, 1)
+    assert runner.drain()
+    begun = transactions_begun(runner.database)
+    ids = [write_sms(db, body=f"Nomor antrean Anda B-{n:03d}") for n in range(5)]  # one by one
+    assert runner.drain()
+    assert {outbox(db, i).status for i in ids} == {OutboxStatus.SENT}
+    # Written one by one, sent together (the first perhaps alone), not in five batches.
+    assert len(begun) <= 4
+    runner.stop()
+
+
+def test_a_full_batch_does_not_wait_and_the_rest_waits_its_turn(app: Flask) -> None:
+    batches: list[tuple[float, list[int]]] = []
+
+    def work(_context: Any, ids: list[int]) -> dict[int, float | None]:
+        batches.append((time.monotonic(), ids))
+        return dict.fromkeys(ids)
+
+    runner = Runner(app, work, lambda *_: None, batch=lambda _context: 3)
+    runner.gather_seconds = 2.0
+    try:
+        runner.submit([1])
+        assert runner.drain()
+        runner.submit(range(2, 9))
+        assert runner.drain(timeout=10)
+    finally:
+        runner.stop()
+    assert [ids for _at, ids in batches] == [[1], [2, 3, 4], [5, 6, 7], [8]]
+    first, _full, fuller, rest = (at for at, _ids in batches)
+    assert fuller - first < 2.0  # full batches go at once
+    assert rest - first >= 2.0  # the last, not full, waited for the gathering to end
