@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 # PostgreSQL errors worth running the whole request again for: the retry sees the winner's row.
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
 
+# How long a SQLite writer waits for the write lock before "database is locked".
+BUSY_TIMEOUT_SECONDS = 30.0
+
 # Whether SQLite's BEGIN in this thread may be deferred (see Database.run's `reads_first`).
 _DEFERRED_BEGIN: ContextVar[bool] = ContextVar("antre_sqlite_deferred_begin", default=False)
 
@@ -44,7 +48,7 @@ class Database:
             self.engine = create_engine(
                 url,
                 hide_parameters=True,
-                connect_args={"check_same_thread": False, "timeout": 30},
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
                 pool_size=pool_size,
                 max_overflow=50,
             )
@@ -100,8 +104,13 @@ class Database:
         raise AssertionError("unreachable")
 
     def ping(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        """A read, which on SQLite neither takes the write lock nor queues for it."""
+        token = _DEFERRED_BEGIN.set(True)
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            _DEFERRED_BEGIN.reset(token)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -201,9 +210,9 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     SQLite's own queue is a busy handler that sleeps 1, 2, 5, 10 … 100 ms between tries, so a
     writer often sleeps on after the lock is free: at 8 phones booking at once the slowest
     answers took 0.4-0.5 s. Python's sqlite3 cannot set another busy handler; so writers
-    first take an exclusive `flock` on a file beside the database (`<file>-writers`), which
-    the kernel hands to the next one the moment it is let go: 0.12-0.15 s (BENCHMARKS.md). The
-    kernel also lets go of a dead process's lock. It is an addition, not the lock: a process
+    first take an exclusive `flock` on a file beside the database (`<file>-writers`), trying
+    again every millisecond at most (`_WriterQueue.join`): 0.12-0.15 s (BENCHMARKS.md). The
+    kernel lets go of a dead process's lock. It is an addition, not the lock: a process
     that does not take it (the sqlite3 shell, Alembic's own engine) still queues on SQLite's.
     """
     path = make_url(str(engine.url)).database
@@ -214,7 +223,7 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -232,6 +241,8 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         # Back in the pool means the transaction is over (committed or rolled back).
         event.listen(engine, "checkin", lambda _dbapi, record: writers.leave(record.info))
         event.listen(engine, "close", lambda _dbapi, record: writers.forget(record.info))
+        # A connection taken out of the pool for good must not keep its place for ever.
+        event.listen(engine, "detach", lambda _dbapi, record: writers.forget(record.info))
 
 
 # Thread id -> the writer queue it is at the head of: a second write transaction in the same
@@ -241,7 +252,13 @@ _AT_HEAD: dict[int, str] = {}
 
 class _WriterQueue:
     """An exclusive `flock` on one file, taken by each connection on its own descriptor (so
-    that threads of one process queue too), until the connection is back in the pool."""
+    that threads of one process queue too), until the connection is back in the pool.
+
+    It is tried, not waited for: a blocking `flock` cannot time out, and a writer stuck inside
+    its transaction must make the others fail after SQLite's busy timeout ("database is
+    locked", as without the queue), not hang every worker and /healthz for ever. Between tries
+    a waiter sleeps 0.1 ms, doubling to 1 ms: it starts well within a millisecond of the lock's
+    release, where SQLite's busy handler, after 100 ms of waiting, sleeps 25-100 ms."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -259,7 +276,7 @@ class _WriterQueue:
                 self.usable = False
                 log.warning("no writer queue at %s (%s): SQLite's own lock only", self.path, error)
                 return
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _take(fd, BUSY_TIMEOUT_SECONDS)
         info[_HELD_BY] = thread
         _AT_HEAD[thread] = self.path
 
@@ -277,3 +294,18 @@ class _WriterQueue:
 
 
 _FD, _HELD_BY = "antre.writers.fd", "antre.writers.held_by"
+
+
+def _take(fd: int, timeout: float) -> None:
+    pause, deadline = 0.0001, time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                ) from None
+            time.sleep(pause)
+            pause = min(2 * pause, 0.001)

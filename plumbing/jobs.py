@@ -295,7 +295,10 @@ class Runner:
         self.app = app
         self.database = Database(database_of(app).url, pool_size=2)
         self.context = Context(app.config, app.extensions, self.database)
-        self.batch = max(1, batch(self.context)) if batch else 1
+        self.batch = (
+            1  # until the thread asks `batch_of`: in a request, a bad setting must not raise
+        )
+        self._batch_of = batch
         self.work = work
         self.sweep = sweep
         self._due: list[tuple[float, int]] = []
@@ -353,6 +356,11 @@ class Runner:
 
     def _run(self) -> None:
         try:
+            if self._batch_of is not None:
+                try:
+                    self.batch = max(1, self._batch_of(self.context))
+                except Exception:  # the first job says what is wrong with the settings
+                    log.exception("embedded runner: sending one job at a time")
             next_sweep = time.monotonic() if self._sweep_every else float("inf")
             while (task := self._next_task(next_sweep)) is not None:
                 try:

@@ -123,30 +123,33 @@ def send_many(
     reports = {outbox_id: Report(Step.SKIPPED) for outbox_id in outbox_ids}
     with database.transaction() as session:
         now = clock()
-        claims = [
+        claims = [  # in id order: two PostgreSQL senders claiming alike cannot deadlock
             claim
-            for outbox_id in reports
+            for outbox_id in sorted(reports)
             if (claim := _claim(session, outbox_id, gateways, now)) is not None
         ]
     if not claims:
         return reports
     sent: list[tuple[_Claim, SendResult]] = []
-    try:
-        for claim in claims:
-            gateway = gateways.pick(claim.gateway)
+    for claim in claims:
+        gateway = gateways.pick(claim.gateway)
+        try:
             result = gateway.send(
                 claim.phone, claim.body, message_id=claim.message_id, sender=claim.sender
             )
-            sent.append((claim, result))
-    finally:
-        # Recorded even if a gateway raised: its row stays claimed (in doubt, as after a
-        # crash), and the rows after it, never handed to a gateway, are released.
-        with database.transaction() as session:
-            now = clock()
-            for claim, result in sent:
-                reports[claim.outbox_id] = _record(session, claim, result, policy, now)
-            for claim in claims[len(sent) + 1 :]:
-                _release(session, claim, now)
+        except Exception:  # a gateway's bug: its row stays claimed, in doubt, as after a crash
+            log.exception("outbox %d: the %s gateway raised", claim.outbox_id, gateway.name)
+            reports[claim.outbox_id] = Report(Step.SKIPPED, claim.attempt, "the gateway raised")
+            break
+        sent.append((claim, result))
+    # The rows after one that raised were never handed to a gateway: released.
+    unsent = claims[len(sent) + 1 :]
+    with database.transaction() as session:
+        now = clock()
+        for claim, result in sent:
+            reports[claim.outbox_id] = _record(session, claim, result, policy, now)
+        for claim in unsent:
+            _release(session, claim, now)
     for claim, _result in sent:
         report = reports[claim.outbox_id]
         log.info(
@@ -274,7 +277,8 @@ def _record(
 
 
 def _release(session: Session, claim: _Claim, now: datetime) -> None:
-    """Undo a claim whose row was never handed to a gateway: the sweep hands it over again."""
+    """Undo a claim whose row was never handed to a gateway: the next sweep hands it over
+    again (aged past both of `rows_to_hand_over`'s waits, as `fail_in_doubt` does)."""
     session.execute(
         update(Outbox)
         .where(
@@ -283,7 +287,7 @@ def _release(session: Session, claim: _Claim, now: datetime) -> None:
             Outbox.gateway_id.is_(None),
             Outbox.status.in_(_OPEN),
         )
-        .values(gateway=None, attempts=Outbox.attempts - 1, updated_at=now)
+        .values(gateway=None, attempts=Outbox.attempts - 1, updated_at=now - timedelta(days=1))
         .execution_options(synchronize_session=False)
     )
 

@@ -26,7 +26,8 @@ from booking.clock import utcnow
 from booking.models import Outbox, OutboxStatus
 from gateways import Switchboard
 from plumbing.db import Database
-from plumbing.jobs import Runner
+from plumbing.jobs import Context, Runner
+from sms import outbox as outbox_module
 from sms import sending
 from sms.sending import Policy, Step
 from tests import fake_africastalking as fake_at
@@ -346,18 +347,39 @@ def test_a_gateway_that_raises_mid_batch_loses_no_outcome_and_strands_no_row(
     gateways = copy.copy(jobs.switchboard(app))
     gateways.default = _BreaksOnSecondSend(gateways.default)
     gateways.by_name = {"console": gateways.default}
-    with pytest.raises(RuntimeError):
-        sending.send_many(db, gateways, [first, broken, after], FAST)
+    reports = sending.send_many(db, gateways, [first, broken, after], FAST)
+    assert [reports[i].step for i in (first, broken, after)] == [Step.SENT, *[Step.SKIPPED] * 2]
     # Sent before the break: recorded as sent.
     assert outbox(db, first).status is OutboxStatus.SENT
     # The one that broke may have gone: claimed, in doubt once its lease is over (at most once).
     row = outbox(db, broken)
     assert (row.status, row.gateway, row.attempts) == (OutboxStatus.PENDING, "console", 1)
-    # Never handed to a gateway: released, as if never claimed, for the next sender.
+    # Never handed to a gateway: released, as if never claimed, and the next sweep's.
     row = outbox(db, after)
     assert (row.status, row.gateway, row.attempts) == (OutboxStatus.PENDING, None, 0)
+    assert sending.rows_to_hand_over(db, utcnow(), Policy()) == [after]
     assert sending.send_one(db, jobs.switchboard(app), after, FAST).step is Step.SENT
     assert sending.send_one(db, jobs.switchboard(app), broken, FAST).step is Step.SKIPPED
+
+
+def test_a_retry_answered_before_a_gateway_raised_is_still_scheduled(
+    at_app: Flask, quiet_db: Database, fake: FakeAfricasTalking
+) -> None:
+    fake.answer("http-500")  # the first row's answer; the second row's gateway raises
+    first, second = write_together(quiet_db, 2)
+    gateways = copy.copy(jobs.switchboard(at_app))
+    real = gateways.pick("africastalking")
+    breaking = _BreaksOnSecondSend(real)
+    breaking.name = real.name
+    gateways.default = breaking
+    gateways.by_name = {real.name: breaking}
+    again = outbox_module.send(
+        Context(at_app.config, {**at_app.extensions, "antre.gateways": gateways}, quiet_db),
+        [first, second],
+    )
+    assert again[first] is not None  # the runner submits it again after the backoff
+    assert again[second] is None
+    assert outbox(quiet_db, first).status is OutboxStatus.QUEUED
 
 
 def test_the_embedded_runner_sends_the_sms_due_together_in_one_batch(

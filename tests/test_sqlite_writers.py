@@ -9,6 +9,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -155,18 +157,52 @@ def test_without_a_place_for_the_queue_sqlites_own_lock_still_serves(
 def test_a_dead_writers_place_in_the_queue_is_given_up_by_the_kernel(
     databases: list[Database], path: Path
 ) -> None:
+    # A worker that holds the lock, in a process of its own, killed mid-transaction.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_WAIT, f"sqlite:///{path}"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        assert not queue_is_free(path)
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert queue_is_free(path)
     first, _ = databases
-    child = os.fork()
-    if child == 0:  # a worker (with connections of its own) killed while it held the lock
-        try:
-            with Database(f"sqlite:///{path}").transaction() as s:
-                s.execute(text("UPDATE counter SET n = n + 1"))
-                os.kill(os.getpid(), 9)
-        finally:
-            os._exit(1)
-    os.waitpid(child, 0)
-    deadline = time.monotonic() + 5
-    while not queue_is_free(path) and time.monotonic() < deadline:
-        time.sleep(0.01)
     with first.transaction() as s:
-        assert s.execute(text("SELECT n FROM counter")).scalar_one() == 0
+        assert s.execute(text("SELECT n FROM counter")).scalar_one() == 0  # rolled back
+
+
+HOLD_AND_WAIT = """
+import sys, time
+from sqlalchemy import text
+from plumbing.db import Database
+with Database(sys.argv[1]).transaction() as s:
+    s.execute(text("UPDATE counter SET n = n + 1"))
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_writer_stuck_at_the_head_makes_the_others_fail_not_hang(
+    databases: list[Database], path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("plumbing.db.BUSY_TIMEOUT_SECONDS", 0.3)
+    first, _ = databases
+    stuck = os.open(f"{path}-writers", os.O_RDWR)
+    try:
+        fcntl.flock(stuck, fcntl.LOCK_EX)  # another process's writer, holding on
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"), first.transaction() as s:
+            s.execute(text("UPDATE counter SET n = n + 1"))
+        assert 0.3 <= time.monotonic() - started < 5
+        first.ping()  # a health check reads: it neither queues nor fails
+    finally:
+        os.close(stuck)
+    with first.transaction() as s:  # and once it lets go, writers go on
+        s.execute(text("UPDATE counter SET n = n + 1"))
