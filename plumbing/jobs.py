@@ -213,14 +213,33 @@ class _Scheduler(RQScheduler):
 
 class _Worker(SimpleWorker):
     """RQ's SimpleWorker that remembers a stop was asked for (SIGTERM, SIGINT), since RQ's own
-    loop returns the same way after a stop and after quitting on an error; and whose scheduler
-    stops when the worker dies (`_Scheduler`)."""
+    loop returns the same way after a stop and after quitting on an error; whose scheduler
+    stops when the worker dies (`_Scheduler`); and that stops without waiting a minute for its
+    command listener (`listener_seconds`)."""
 
     stop_asked = False
+
+    # How long the thread that listens for RQ's commands (stop, kill a job) may wait before it
+    # looks again at whether it should end. RQ waits 60 s; redis-py 8's `stop()` then waits for
+    # the thread without a bound, and a listener that read the UNSUBSCRIBE's answer just before
+    # it was told to stop waits those 60 s for a subscription that never comes: so did the
+    # stopping worker, now and then (a burst worker, a SIGTERM at a deploy; rq#1613's kind).
+    listener_seconds = 1.0
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         self.stop_asked = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def subscribe(self) -> None:
+        # RQ's own steps (rq 3.0, BaseWorker.subscribe) with our wait.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=self.listener_seconds,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def _start_scheduler(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
 
@@ -20,8 +22,10 @@ from antre import database_of as database
 from antre import jobs
 from booking.clock import utcnow
 from booking.models import OutboxStatus
+from plumbing import jobs as machinery
 from tests import fake_africastalking as fake_at
 from tests.fake_africastalking import FakeAfricasTalking
+from tests.gateway_app import wait_for
 from tests.test_sending import PHONE, make_app, outbox, write_sms
 
 pytestmark = pytest.mark.redis
@@ -131,16 +135,60 @@ def test_two_worker_processes_racing_on_the_same_rows_send_each_once(
         "ANTRE_SECRET_KEY": "test",
         **{f"ANTRE_{key}": str(value) for key, value in fake_at.settings(fake).items()},
     }
-    command = [sys.executable, "-c", "from antre.cli import main; main()", "worker", "--burst"]
+    command = [sys.executable, "-X", "faulthandler", "-c", "from antre.cli import main; main()"]
     workers = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        subprocess.Popen(
+            [*command, "worker", "--burst"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         for _ in range(2)
     ]
-    outputs = [w.communicate(timeout=60)[0].decode() for w in workers]
+    try:
+        outputs = [finished(w, timeout=60) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:  # the other one hung: it must not outlive the test
+                w.kill()
+                w.communicate()
     assert [w.returncode for w in workers] == [0, 0], outputs
     assert sorted(r.form["to"] for r in fake.requests) == phones
     assert all("Job OK" in output for output in outputs), "both workers took jobs"
     assert {outbox(database(rq_app), i).status for i in ids} == {OutboxStatus.SENT}
+
+
+def finished(process: subprocess.Popen[bytes], timeout: float) -> str:
+    """A process's output once it has ended; if it has not in `timeout` seconds, a failure
+    with every thread's stack (faulthandler's dump on SIGABRT), so a hang shows where."""
+    try:
+        return process.communicate(timeout=timeout)[0].decode()
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        output = process.communicate(timeout=10)[0].decode()
+        pytest.fail(f"still running after {timeout:g} s:\n{output}")
+
+
+def test_a_stopping_worker_does_not_wait_a_minute_for_its_command_listener(
+    redis_url: str,
+) -> None:
+    redis = Redis.from_url(redis_url)
+    worker = machinery._Worker([Queue("stop-test", connection=redis)], connection=redis)
+    worker.subscribe()
+    listener = worker.pubsub_thread
+    assert listener is not None
+    wait_for(lambda: worker.pubsub.subscribed, what="the subscription")
+    # The interleaving that now and then held a stopping worker for RQ's 60 s: the listener
+    # has read the answer to the UNSUBSCRIBE before it is told to stop, and waits for a
+    # subscription again when the worker stops it.
+    worker.pubsub.unsubscribe()
+    wait_for(lambda: not worker.pubsub.subscribed, what="the unsubscription")
+    time.sleep(0.2)  # the listener is back in its wait
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert not listener.is_alive()
+    assert time.monotonic() - started < 10, "stopped within a few of the listener's waits"
+    redis.close()
 
 
 def test_when_redis_is_down_at_commit_the_row_waits_and_goes_after_the_sweep(
