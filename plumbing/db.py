@@ -211,9 +211,10 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     writer often sleeps on after the lock is free: at 8 phones booking at once the slowest
     answers took 0.4-0.5 s. Python's sqlite3 cannot set another busy handler; so writers
     first take an exclusive `flock` on a file beside the database (`<file>-writers`), trying
-    again every millisecond at most (`_WriterQueue.join`): 0.12-0.15 s (BENCHMARKS.md). The
-    kernel lets go of a dead process's lock. It is an addition, not the lock: a process
-    that does not take it (the sqlite3 shell, Alembic's own engine) still queues on SQLite's.
+    again every millisecond at most (`_WriterQueue.join`): 0.12-0.15 s with a blocking flock
+    (BENCHMARKS.md). The kernel lets go of a dead process's lock. It is an addition, not the
+    lock: a process that does not take it (the sqlite3 shell, Alembic's own engine) still
+    queues on SQLite's.
     """
     path = make_url(str(engine.url)).database
     writers = _WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
