@@ -23,6 +23,8 @@ records. The machinery is `plumbing.jobs`; what each part does is in its own mod
       rq worker --url "$REDIS_URL" --with-scheduler --worker-class rq.worker.SimpleWorker sms
 
   `--with-scheduler` matters: retries wait in RQ's scheduled registry until it moves them.
+  RQ's own worker may take up to a minute to stop (its command listener waits 60 s at a
+  time: `plumbing.jobs._Worker.listener_seconds`); `antre worker` stops within a second.
 """
 
 from __future__ import annotations
