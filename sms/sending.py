@@ -5,12 +5,13 @@ only matches a row that is pending or queued and not claimed, so of two racing s
 one matches), then calls the gateway, then records the outcome in a second transaction. A row
 is claimed while its `gateway` is set and its status is still pending or queued.
 
-A sender that dies between the claim and the record (a killed worker, a lost database) leaves
-the row claimed, and nobody knows whether the gateway took it. We choose at-most-once: such a
-row is never claimed again; once its lease has passed, `fail_in_doubt` marks it failed "in
-doubt". A patient missing one SMS is better than two patients' phones buzzing twice for every
-hiccup. The one exception is the one the design asks for: a gateway that does not answer
-within the timeout is tried again (it may, rarely, have sent the message).
+A sender that dies between the claim and the record (a killed worker, a database lost for
+longer than `RECORD_PAUSES`) leaves the row claimed, and nobody knows whether the gateway took
+it. We choose at-most-once: such a row is never claimed again; once its lease has passed,
+`fail_in_doubt` marks it failed "in doubt". A patient missing one SMS is better than two
+patients' phones buzzing twice for every hiccup. The one exception is the one the design asks
+for: a gateway that does not answer within the timeout is tried again (it may, rarely, have
+sent the message).
 
 Which gateway, from which number: a reply leaves through the gateway its SMS came in on, from
 the number it was sent to (the row's route); any other SMS about a booking from the first own
@@ -30,11 +31,13 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from booking import facility_numbers, failed_sms
@@ -53,6 +56,14 @@ log = logging.getLogger(__name__)
 # nothing. An SMS about a booking whose session is over by then is not sent at all (`_claim`).
 RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300, 900, 1800, 3600, 3600)
 _OPEN = (OutboxStatus.PENDING, OutboxStatus.QUEUED)
+
+# Seconds between tries at recording the outcomes, when the database server went away after
+# the gateway had the SMS (a restart, a failover): it is often back within seconds, and an
+# outcome written late keeps the gateway's id (for its delivery report) and the cost, where one
+# lost leaves the row "in doubt" after the lease. 7.5 s in all: well within any lease (100 s at
+# least), so no sweep thinks the claim dead meanwhile. Not on SQLite, whose errors here (a
+# write lock held past the 30 s busy timeout, a full disk) are not over in seconds.
+RECORD_PAUSES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -144,12 +155,25 @@ def send_many(
         sent.append((claim, result))
     # The rows after one that raised were never handed to a gateway: released.
     unsent = claims[len(sent) + 1 :]
-    with database.transaction() as session:
-        now = clock()
-        for claim, result in sent:
-            reports[claim.outbox_id] = _record(session, claim, result, policy, now)
-        for claim in unsent:
-            _release(session, claim, now)
+    for pause in (*RECORD_PAUSES, None):
+        try:  # recording twice changes nothing: each update matches only its unrecorded claim
+            with database.transaction() as session:
+                now = clock()
+                for claim, result in sent:
+                    reports[claim.outbox_id] = _record(session, claim, result, policy, now)
+                for claim in unsent:
+                    _release(session, claim, now)
+            break
+        except (OperationalError, InterfaceError) as error:
+            if pause is None or database.is_sqlite:
+                raise
+            log.warning(
+                "outbox: %d outcomes not recorded (%s); trying again in %g s",
+                len(sent) + len(unsent),
+                type(error.orig).__name__,
+                pause,
+            )
+            time.sleep(pause)
     for claim, _result in sent:
         report = reports[claim.outbox_id]
         log.info(
