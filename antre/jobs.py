@@ -24,7 +24,7 @@ records. The machinery is `plumbing.jobs`; what each part does is in its own mod
 
   `--with-scheduler` matters: retries wait in RQ's scheduled registry until it moves them.
   RQ's own worker may take up to a minute to stop (its command listener waits 60 s at a
-  time: `plumbing.jobs._Worker.listener_seconds`); `antre worker` stops within a second.
+  time: `plumbing.jobs._Worker.listener_seconds`); `antre worker`, within a second or two.
 """
 
 from __future__ import annotations

@@ -60,9 +60,13 @@ _OPEN = (OutboxStatus.PENDING, OutboxStatus.QUEUED)
 # Seconds between tries at recording the outcomes, when the database server went away after
 # the gateway had the SMS (a restart, a failover): it is often back within seconds, and an
 # outcome written late keeps the gateway's id (for its delivery report) and the cost, where one
-# lost leaves the row "in doubt" after the lease. 7.5 s in all: well within any lease (100 s at
-# least), so no sweep thinks the claim dead meanwhile. Not on SQLite, whose errors here (a
-# write lock held past the 30 s busy timeout, a full disk) are not over in seconds.
+# lost leaves the row "in doubt" after the lease. 7.5 s of pauses, and five connects that a
+# refusing server answers at once (an unreachable one takes the 5 s connect timeout each:
+# ≈ 32 s): within the shortest lease (64 s, `Policy.lease`) after a quarter of it for the
+# sending, so no sweep takes the claim for dead meanwhile; and within the embedded runner's
+# 10 s wait at a stop while the server refuses. (An RQ job that its timeout stops in the last
+# try leaves the row in doubt, as before.) Not on SQLite, whose errors here (a write lock held
+# past the 30 s busy timeout, a full disk) are not over in seconds.
 RECORD_PAUSES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 
 
@@ -260,8 +264,11 @@ def message_id(outbox_id: int, created_at: datetime) -> str:
 def _record(
     session: Session, claim: _Claim, result: SendResult, policy: Policy, now: datetime
 ) -> Report:
-    mine = and_(
-        Outbox.id == claim.outbox_id, Outbox.gateway == claim.gateway, Outbox.gateway_id.is_(None)
+    mine = and_(  # this claim's, not a later one's: each claim counts one more attempt
+        Outbox.id == claim.outbox_id,
+        Outbox.gateway == claim.gateway,
+        Outbox.gateway_id.is_(None),
+        Outbox.attempts == claim.attempt,
     )
     if result.outcome is Outcome.RETRY and claim.attempt < policy.max_attempts:
         # Release the claim: the next attempt (or the sweep, if that is lost) claims it again.
@@ -309,6 +316,7 @@ def _release(session: Session, claim: _Claim, now: datetime) -> None:
             Outbox.id == claim.outbox_id,
             Outbox.gateway == claim.gateway,
             Outbox.gateway_id.is_(None),
+            Outbox.attempts == claim.attempt,
             Outbox.status.in_(_OPEN),
         )
         .values(gateway=None, attempts=Outbox.attempts - 1, updated_at=now - timedelta(days=1))

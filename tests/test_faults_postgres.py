@@ -147,6 +147,7 @@ def test_postgres_gone_longer_than_the_record_waits_leaves_the_row_in_doubt_not_
     tmp_path: Path,
     fake: FakeAfricasTalking,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(sending, "RECORD_PAUSES", (0.2, 0.2))  # the same path, sooner
     migrate.upgrade(postgres.url)
@@ -171,6 +172,7 @@ def test_postgres_gone_longer_than_the_record_waits_leaves_the_row_in_doubt_not_
         quiet.dispose()
     assert (claimed.status, claimed.gateway_id) == (OutboxStatus.PENDING, None)
     assert claimed.gateway is not None  # claimed, its outcome never recorded
+    assert caplog.text.count("outcomes not recorded") == 2  # tried three times, then gave up
     assert row.status is OutboxStatus.FAILED and (row.error or "").startswith("in doubt")
     assert len(fake.requests) == 1
 

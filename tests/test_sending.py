@@ -362,6 +362,26 @@ def test_a_gateway_that_raises_mid_batch_loses_no_outcome_and_strands_no_row(
     assert sending.send_one(db, jobs.switchboard(app), broken, FAST).step is Step.SKIPPED
 
 
+def test_a_late_outcome_does_not_land_on_the_next_senders_claim(
+    at_app: Flask, quiet_db: Database, fake: FakeAfricasTalking
+) -> None:
+    outbox_id = write_sms(quiet_db)
+
+    def claimed_again_meanwhile(_request: object, _message_id: str) -> None:
+        # As if this sender's claim had been given up and another sender had claimed the row
+        # (the same gateway, one attempt more) while the gateway was answering this one.
+        with quiet_db.transaction() as s:
+            row = s.get_one(Outbox, outbox_id)
+            row.attempts += 1
+
+    fake.before_answer = claimed_again_meanwhile
+    send(at_app, outbox_id)
+    row = outbox(quiet_db, outbox_id)
+    # Still the other sender's claim, for its own outcome to settle.
+    assert (row.status, row.gateway_id, row.attempts) == (OutboxStatus.PENDING, None, 2)
+    assert row.gateway is not None
+
+
 def test_a_retry_answered_before_a_gateway_raised_is_still_scheduled(
     at_app: Flask, quiet_db: Database, fake: FakeAfricasTalking
 ) -> None:

@@ -173,22 +173,24 @@ def test_a_stopping_worker_does_not_wait_a_minute_for_its_command_listener(
     redis_url: str,
 ) -> None:
     redis = Redis.from_url(redis_url)
-    worker = machinery._Worker([Queue("stop-test", connection=redis)], connection=redis)
-    worker.subscribe()
-    listener = worker.pubsub_thread
-    assert listener is not None
-    wait_for(lambda: worker.pubsub.subscribed, what="the subscription")
-    # The interleaving that now and then held a stopping worker for RQ's 60 s: the listener
-    # has read the answer to the UNSUBSCRIBE before it is told to stop, and waits for a
-    # subscription again when the worker stops it.
-    worker.pubsub.unsubscribe()
-    wait_for(lambda: not worker.pubsub.subscribed, what="the unsubscription")
-    time.sleep(0.2)  # the listener is back in its wait
-    started = time.monotonic()
-    worker.unsubscribe()
-    assert not listener.is_alive()
-    assert time.monotonic() - started < 10, "stopped within a few of the listener's waits"
-    redis.close()
+    try:
+        worker = machinery._Worker([Queue("stop-test", connection=redis)], connection=redis)
+        worker.subscribe()
+        listener = worker.pubsub_thread
+        assert listener is not None
+        wait_for(lambda: worker.pubsub.subscribed, what="the subscription")
+        # The interleaving that now and then held a stopping worker for RQ's 60 s: the
+        # listener has read the answer to the UNSUBSCRIBE before it is told to stop, and waits
+        # for a subscription again when the worker stops it.
+        worker.pubsub.unsubscribe()
+        wait_for(lambda: not worker.pubsub.subscribed, what="the unsubscription")
+        time.sleep(0.2)  # the listener is back in its wait
+        started = time.monotonic()
+        worker.unsubscribe()
+        assert not listener.is_alive()
+        assert time.monotonic() - started < 10, "stopped within a few of the listener's waits"
+    finally:
+        redis.close()
 
 
 def test_when_redis_is_down_at_commit_the_row_waits_and_goes_after_the_sweep(
