@@ -58,7 +58,7 @@ def tokens(text: str, glue: Callable[[str], list[str] | None] | None = None) -> 
     for emoji, word in EMOJI_WORDS.items():
         text = text.replace(emoji, f" {word} ")
     text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHIC)
-    text = "".join(ch if ch.isprintable() and not _symbol(ch) else " " for ch in text)
+    text = "".join(_plain(ch) for ch in text)
     text = _SEPARATORS.sub(" ", text)
     found: list[Token] = []
     for word in text.split():
@@ -72,6 +72,14 @@ def tokens(text: str, glue: Callable[[str], list[str] | None] | None = None) -> 
                     parts[0] = replace(parts[0], hyphened=True)
                 found.extend(parts)
     return [token for token in found if token.text]
+
+
+def _plain(ch: str) -> str:
+    """A digit in any script as the ASCII digit ("١" and "❶" are 1: `str.isdigit` takes them
+    but `int` refuses "❶", and codes are stored in ASCII); symbols and controls as spaces."""
+    if ch.isdigit() and not ch.isascii():
+        return str(unicodedata.digit(ch))
+    return ch if ch.isprintable() and not _symbol(ch) else " "
 
 
 def _symbol(ch: str) -> bool:
