@@ -378,6 +378,17 @@ def _phrase(words: list[str], index: int, vocabulary: Vocabulary) -> tuple[int, 
     return 1, closest(word, vocabulary.fuzzy, shortest=1)
 
 
+def _a_time(words: list[str], index: int) -> bool:
+    """Whether the number at `index`, after "jam", is a time of day: "jam 8", "jam 0800 1001";
+    not "jam 1001", where the only facility code of the text would be lost to it."""
+    word = words[index] if index < len(words) else ""
+    if not word[:1].isdigit():
+        return False
+    return not _FACILITY_CODE.match(word) or any(
+        _FACILITY_CODE.match(w) for w in words[index + 1 :]
+    )
+
+
 def _fill(reading: _Reading, sense: Sense, words: str) -> None:
     if sense.kind == "day" and sense.day is not None:
         reading.day(sense.day)
@@ -392,7 +403,7 @@ def _number(words: list[str], index: int, reading: _Reading) -> int:
     word = words[index]
     before = words[index - 1] if index else ""
     after = words[index + 1] if index + 1 < len(words) else ""
-    if before in lexicon.TIME_WORDS and word[:1].isdigit():
+    if before in lexicon.TIME_WORDS and _a_time(words, index):
         return index + 1  # "jam 8": a time of day, not a day
     match = _DATE.match(word)
     if match:
@@ -423,7 +434,11 @@ def _number(words: list[str], index: int, reading: _Reading) -> int:
     if word.isdigit() and len(word) >= _LONG_NUMBER:
         return index + 1
     if word in lexicon.DATE_WORDS or word in lexicon.TIME_WORDS:
-        if not after[:1].isdigit():  # "tgl" or "jam" with no number: the day is not said
+        if word in lexicon.TIME_WORDS:
+            own_number = _a_time(words, index + 1)
+        else:  # a day of the month, never a facility's code: "tgl 1001" says no day
+            own_number = after[:1].isdigit() and not _FACILITY_CODE.match(after)
+        if not own_number:  # "tgl" or "jam" with no number: the day is not said
             reading.unclear.append(word)
         return index + 1
     reading.unclear.append(word)
